@@ -1,0 +1,155 @@
+"""Every error TruePort raises on purpose, and how each is shown to a client.
+
+    TruePortError
+    ├── ConfigError                 invalid settings or config file (start-up; never per request)
+    └── GatewayError                an answer the data plane sends, with its HTTP status
+        ├── InvalidRequest          400  malformed JSON, missing or wrong fields
+        ├── AuthenticationFailed    401  missing, wrong, revoked or expired key
+        ├── PermissionDenied        403  the key may not use this model
+        ├── ModelNotFound           404  no such model alias
+        ├── RouteNotFound           404  no such endpoint
+        ├── MethodNotAllowed        405
+        ├── PayloadTooLarge         413  body over limits.max_body_bytes
+        ├── RateLimited             429  the key's own limit (carries Retry-After)
+        ├── UnsupportedOperation    400  e.g. embeddings on a provider that has none
+        └── UpstreamFailed          every target failed: 429 if all were rate-limited, 504 if the
+                                    last failure was a timeout, 502 otherwise
+
+    UpstreamError                   one failed call to one provider target (caught by failover)
+    ├── UpstreamTimeout             connect or read timeout
+    ├── UpstreamUnavailable         connection refused, reset, DNS
+    └── UpstreamStatus              the provider answered 4xx/5xx
+    UpstreamStreamBroken            a stream that failed after its first byte (never retried)
+
+Data-plane errors are rendered in OpenAI's error shape on OpenAI routes and in Anthropic's on
+``/v1/messages`` (see ``trueport.gateway.responses``).
+"""
+
+from __future__ import annotations
+
+
+class TruePortError(Exception):
+    """Base class of TruePort's own errors."""
+
+
+class ConfigError(TruePortError):
+    """The configuration cannot be used; the message says why (and never contains a secret)."""
+
+
+class GatewayError(TruePortError):
+    status: int = 500
+    type: str = "api_error"
+    code: str | None = None
+
+    def __init__(self, message: str, *, param: str | None = None, headers: dict[str, str] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.param = param
+        self.headers = headers or {}
+
+
+class InvalidRequest(GatewayError):
+    status = 400
+    type = "invalid_request_error"
+
+
+class AuthenticationFailed(GatewayError):
+    status = 401
+    type = "authentication_error"
+    code = "invalid_api_key"
+
+
+class PermissionDenied(GatewayError):
+    status = 403
+    type = "permission_error"
+    code = "model_not_allowed"
+
+
+class ModelNotFound(GatewayError):
+    status = 404
+    type = "invalid_request_error"
+    code = "model_not_found"
+
+
+class RouteNotFound(GatewayError):
+    status = 404
+    type = "invalid_request_error"
+    code = "unknown_url"
+
+
+class MethodNotAllowed(GatewayError):
+    status = 405
+    type = "invalid_request_error"
+    code = "method_not_allowed"
+
+
+class PayloadTooLarge(GatewayError):
+    status = 413
+    type = "invalid_request_error"
+    code = "request_too_large"
+
+
+class RateLimited(GatewayError):
+    status = 429
+    type = "rate_limit_error"
+    code = "rate_limit_exceeded"
+
+
+class UnsupportedOperation(GatewayError):
+    status = 400
+    type = "invalid_request_error"
+    code = "unsupported_operation"
+
+
+class UpstreamFailed(GatewayError):
+    """Every target of a model alias failed before the first byte reached the client."""
+
+    type = "upstream_error"
+    code = "all_targets_failed"
+
+    def __init__(self, message: str, *, status: int, last: UpstreamError | None = None):
+        super().__init__(message)
+        self.status = status
+        self.last = last
+        if status == 429:
+            self.type = "rate_limit_error"
+        elif status == 504:
+            self.type = "timeout_error"
+
+
+class UpstreamError(TruePortError):
+    """One call to one provider target failed."""
+
+    retryable: bool = True
+
+    def __init__(self, message: str, *, provider: str = "", status: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.provider = provider
+        self.status = status
+
+    @property
+    def error_class(self) -> str:
+        return type(self).__name__
+
+
+class UpstreamTimeout(UpstreamError):
+    pass
+
+
+class UpstreamUnavailable(UpstreamError):
+    pass
+
+
+class UpstreamStatus(UpstreamError):
+    """The provider answered with an error status; 408, 409, 429 and 5xx move on to the next target."""
+
+    def __init__(self, message: str, *, provider: str = "", status: int):
+        super().__init__(message, provider=provider, status=status)
+        self.retryable = status in (408, 409, 429) or status >= 500
+
+
+class UpstreamStreamBroken(UpstreamError):
+    """A stream failed after its first byte; it ends with a terminal error event, never a retry."""
+
+    retryable = False

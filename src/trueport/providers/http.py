@@ -1,0 +1,105 @@
+"""Calling a provider over HTTP: timeouts, and the mapping of every failure to an ``UpstreamError``."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+
+import aiohttp
+
+from trueport.errors import UpstreamStatus, UpstreamTimeout, UpstreamUnavailable
+from trueport.jsonutil import JSONDecodeError, JSONObject, loads
+from trueport.settings import ProviderConfig
+
+_MAX_ERROR_BODY = 4096
+
+
+def request_timeout(config: ProviderConfig, *, stream: bool) -> aiohttp.ClientTimeout:
+    """Connect timeout always; a whole-call limit for plain calls, an idle limit inside streams."""
+    if stream:
+        return aiohttp.ClientTimeout(
+            total=None, connect=config.connect_timeout_s, sock_connect=config.connect_timeout_s,
+            sock_read=config.stream_idle_timeout_s,
+        )
+    return aiohttp.ClientTimeout(
+        total=config.timeout_s, connect=config.connect_timeout_s, sock_connect=config.connect_timeout_s
+    )
+
+
+async def open_response(
+    http: aiohttp.ClientSession,
+    provider: str,
+    config: ProviderConfig,
+    url: str,
+    *,
+    body: bytes,
+    headers: Mapping[str, str],
+    stream: bool = False,
+) -> aiohttp.ClientResponse:
+    """POST ``body`` and return a 2xx response with its body unread; raise ``UpstreamError`` otherwise."""
+    try:
+        response = await http.post(
+            url, data=body, headers=headers, timeout=request_timeout(config, stream=stream)
+        )
+    except (TimeoutError, asyncio.TimeoutError) as exc:
+        raise UpstreamTimeout(f"{provider}: timed out connecting or waiting for headers", provider=provider) from exc
+    except aiohttp.ClientError as exc:
+        raise UpstreamUnavailable(f"{provider}: {type(exc).__name__}", provider=provider) from exc
+    if response.status >= 400:
+        try:
+            detail = await _error_detail(response)
+        finally:
+            response.release()
+        raise UpstreamStatus(f"{provider} answered {response.status}: {detail}", provider=provider,
+                             status=response.status)
+    return response
+
+
+async def read_json(response: aiohttp.ClientResponse, provider: str) -> tuple[JSONObject, bytes]:
+    """Read a whole JSON object body, mapping timeouts and broken bodies to ``UpstreamError``."""
+    try:
+        raw = await response.read()
+    except (TimeoutError, asyncio.TimeoutError) as exc:
+        raise UpstreamTimeout(f"{provider}: timed out reading the answer", provider=provider) from exc
+    except aiohttp.ClientError as exc:
+        raise UpstreamUnavailable(f"{provider}: answer broken ({type(exc).__name__})", provider=provider) from exc
+    finally:
+        response.release()
+    try:
+        value = loads(raw)
+    except JSONDecodeError as exc:
+        raise UpstreamStatus(f"{provider}: answer is not JSON", provider=provider, status=502) from exc
+    if not isinstance(value, dict):
+        raise UpstreamStatus(f"{provider}: answer is not a JSON object", provider=provider, status=502)
+    return value, raw
+
+
+async def post_json(
+    http: aiohttp.ClientSession,
+    provider: str,
+    config: ProviderConfig,
+    url: str,
+    *,
+    body: bytes,
+    headers: Mapping[str, str],
+) -> tuple[JSONObject, bytes]:
+    response = await open_response(http, provider, config, url, body=body, headers=headers)
+    return await read_json(response, provider)
+
+
+async def _error_detail(response: aiohttp.ClientResponse) -> str:
+    try:
+        raw = await response.content.read(_MAX_ERROR_BODY)
+    except (aiohttp.ClientError, TimeoutError, asyncio.TimeoutError):
+        return "(no body)"
+    try:
+        value = loads(raw)
+    except JSONDecodeError:
+        return raw.decode("utf-8", "replace")[:300]
+    if isinstance(value, dict):
+        error = value.get("error")
+        if isinstance(error, dict) and isinstance(error.get("message"), str):
+            return str(error["message"])[:300]
+        if isinstance(value.get("message"), str):
+            return str(value["message"])[:300]
+    return raw.decode("utf-8", "replace")[:300]

@@ -1,0 +1,101 @@
+"""OpenAI and every OpenAI-compatible server: the canonical format, so mostly a pass-through."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import ClassVar
+
+import aiohttp
+
+from trueport.errors import UpstreamStreamBroken
+from trueport.jsonutil import JSONDecodeError, JSONObject, dumps, loads
+from trueport.providers.base import ChatCompletion, Embeddings, Usage
+from trueport.providers.http import open_response, post_json
+from trueport.providers.sse import iter_sse
+from trueport.settings import ProviderConfig
+
+
+def usage_from_openai(value: object) -> Usage:
+    """Read an OpenAI ``usage`` object (absent or partial usage counts as zero)."""
+    if not isinstance(value, dict):
+        return Usage()
+    details = value.get("prompt_tokens_details")
+    cached = details.get("cached_tokens", 0) if isinstance(details, dict) else 0
+    return Usage(
+        prompt_tokens=int(value.get("prompt_tokens") or 0),
+        completion_tokens=int(value.get("completion_tokens") or 0),
+        cached_tokens=int(cached or 0),
+    )
+
+
+class OpenAIChatStream:
+    """Chunks of an OpenAI-format SSE stream, ending at ``data: [DONE]``."""
+
+    def __init__(self, response: aiohttp.ClientResponse, provider: str):
+        self._response = response
+        self._provider = provider
+        self.usage = Usage()
+
+    def __aiter__(self) -> AsyncIterator[JSONObject]:
+        return self._chunks()
+
+    async def _chunks(self) -> AsyncIterator[JSONObject]:
+        done = False
+        try:
+            async for _event, data in iter_sse(self._response, self._provider):
+                if data == b"[DONE]":
+                    done = True
+                    break
+                try:
+                    chunk = loads(data)
+                except JSONDecodeError as exc:
+                    raise UpstreamStreamBroken(f"{self._provider}: bad chunk in stream",
+                                               provider=self._provider) from exc
+                if not isinstance(chunk, dict):
+                    continue
+                if "error" in chunk and "choices" not in chunk:
+                    raise UpstreamStreamBroken(f"{self._provider}: error inside stream", provider=self._provider)
+                if chunk.get("usage"):
+                    self.usage = usage_from_openai(chunk["usage"])
+                yield chunk
+        finally:
+            self._response.release()
+        if not done:
+            raise UpstreamStreamBroken(f"{self._provider}: stream ended without [DONE]", provider=self._provider)
+
+    async def aclose(self) -> None:
+        self._response.close()
+
+
+class OpenAIAdapter:
+    kind: ClassVar[str] = "openai"
+
+    def __init__(self, name: str, config: ProviderConfig, http: aiohttp.ClientSession):
+        self.name = name
+        self._config = config
+        self._http = http
+        self._headers = {"Content-Type": "application/json"}
+        key = config.api_key.get_secret_value()
+        if key:
+            self._headers["Authorization"] = f"Bearer {key}"
+
+    def _url(self, path: str) -> str:
+        return f"{self._config.base_url}/{path}"
+
+    async def chat(self, request: JSONObject, model: str) -> ChatCompletion:
+        body = dict(request, model=model)
+        value, raw = await post_json(self._http, self.name, self._config, self._url("chat/completions"),
+                                     body=dumps(body), headers=self._headers)
+        return ChatCompletion(body=value, usage=usage_from_openai(value.get("usage")), raw=raw)
+
+    async def chat_stream(self, request: JSONObject, model: str) -> OpenAIChatStream:
+        body = dict(request, model=model)
+        response = await open_response(self._http, self.name, self._config, self._url("chat/completions"),
+                                       body=dumps(body), headers=self._headers, stream=True)
+        return OpenAIChatStream(response, self.name)
+
+    async def embeddings(self, request: JSONObject, model: str) -> Embeddings:
+        body = dict(request, model=model)
+        value, raw = await post_json(self._http, self.name, self._config, self._url("embeddings"),
+                                     body=dumps(body), headers=self._headers)
+        return Embeddings(body=value, usage=usage_from_openai(value.get("usage")), raw=raw)
