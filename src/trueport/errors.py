@@ -12,8 +12,9 @@
         ├── PayloadTooLarge         413  body over limits.max_body_bytes
         ├── RateLimited             429  the key's own limit (carries Retry-After)
         ├── UnsupportedOperation    400  e.g. embeddings on a provider that has none
-        └── UpstreamFailed          every target failed: 429 if all were rate-limited, 504 if the
-                                    last failure was a timeout, 502 otherwise
+        ├── UpstreamRejected        the provider refused the request itself (its 400/404/413/422)
+        └── UpstreamFailed          every target failed: 429 if all were rate-limited, 503 if all
+                                    were unreachable or overloaded, 502 otherwise
 
     UpstreamError                   one failed call to one provider target (caught by failover)
     ├── UpstreamTimeout             connect or read timeout
@@ -101,6 +102,17 @@ class UnsupportedOperation(GatewayError):
     code = "unsupported_operation"
 
 
+class UpstreamRejected(GatewayError):
+    """The provider refused the request as invalid; its status (4xx) and message go back to the client."""
+
+    type = "invalid_request_error"
+    code = "upstream_rejected"
+
+    def __init__(self, message: str, *, status: int):
+        super().__init__(message)
+        self.status = status
+
+
 class UpstreamFailed(GatewayError):
     """Every target of a model alias failed before the first byte reached the client."""
 
@@ -113,8 +125,6 @@ class UpstreamFailed(GatewayError):
         self.last = last
         if status == 429:
             self.type = "rate_limit_error"
-        elif status == 504:
-            self.type = "timeout_error"
 
 
 class UpstreamError(TruePortError):
@@ -142,11 +152,15 @@ class UpstreamUnavailable(UpstreamError):
 
 
 class UpstreamStatus(UpstreamError):
-    """The provider answered with an error status; 408, 409, 429 and 5xx move on to the next target."""
+    """The provider answered with an error status.
+
+    401/403 (this target's credential is wrong), 408, 409, 429 and 5xx move on to the next target;
+    other 4xx mean the request itself is wrong and go back to the client.
+    """
 
     def __init__(self, message: str, *, provider: str = "", status: int):
         super().__init__(message, provider=provider, status=status)
-        self.retryable = status in (408, 409, 429) or status >= 500
+        self.retryable = status in (401, 403, 408, 409, 429) or status >= 500
 
 
 class UpstreamStreamBroken(UpstreamError):

@@ -68,7 +68,9 @@ class RecordsConfig(_Strict):
 
     batch_size: int = Field(default=500, gt=0)
     flush_interval_ms: int = Field(default=200, gt=0)
-    max_pending: int = Field(default=100_000, gt=0, description="Records held in memory while the DB is down.")
+    max_pending: int = Field(
+        default=100_000, gt=0, description="Records held in memory while the DB is down."
+    )
 
 
 class Settings(BaseSettings):
@@ -181,3 +183,15 @@ def missing_env_vars(settings: Settings) -> tuple[str, ...]:
     """Environment variables the YAML referred to that were unset (reported as warnings at start)."""
     value: tuple[str, ...] = getattr(settings, "_missing_env", ())
     return value
+
+
+CONFIG_PATH_ENV = "TRUEPORT_CONFIG"
+
+
+def config_path_from_env() -> str | None:
+    """The config file named by ``TRUEPORT_CONFIG`` (how ``serve --workers N`` hands it to workers)."""
+    return os.environ.get(CONFIG_PATH_ENV) or None  # noqa: TID251
+
+
+def load_settings_from_env() -> Settings:
+    return load_settings(config_path_from_env())

@@ -49,19 +49,24 @@ class OpenAIChatStream:
                 try:
                     chunk = loads(data)
                 except JSONDecodeError as exc:
-                    raise UpstreamStreamBroken(f"{self._provider}: bad chunk in stream",
-                                               provider=self._provider) from exc
+                    raise UpstreamStreamBroken(
+                        f"{self._provider}: bad chunk in stream", provider=self._provider
+                    ) from exc
                 if not isinstance(chunk, dict):
                     continue
                 if "error" in chunk and "choices" not in chunk:
-                    raise UpstreamStreamBroken(f"{self._provider}: error inside stream", provider=self._provider)
+                    raise UpstreamStreamBroken(
+                        f"{self._provider}: error inside stream", provider=self._provider
+                    )
                 if chunk.get("usage"):
                     self.usage = usage_from_openai(chunk["usage"])
                 yield chunk
         finally:
             self._response.release()
         if not done:
-            raise UpstreamStreamBroken(f"{self._provider}: stream ended without [DONE]", provider=self._provider)
+            raise UpstreamStreamBroken(
+                f"{self._provider}: stream ended without [DONE]", provider=self._provider
+            )
 
     async def aclose(self) -> None:
         self._response.close()
@@ -74,28 +79,51 @@ class OpenAIAdapter:
         self.name = name
         self._config = config
         self._http = http
-        self._headers = {"Content-Type": "application/json"}
-        key = config.api_key.get_secret_value()
-        if key:
-            self._headers["Authorization"] = f"Bearer {key}"
+        self._headers = {
+            "Content-Type": "application/json",
+            **self._auth_headers(config.api_key.get_secret_value()),
+        }
 
-    def _url(self, path: str) -> str:
+    @staticmethod
+    def _auth_headers(api_key: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {api_key}"} if api_key else {}
+
+    def _url(self, path: str, model: str) -> str:
         return f"{self._config.base_url}/{path}"
 
     async def chat(self, request: JSONObject, model: str) -> ChatCompletion:
         body = dict(request, model=model)
-        value, raw = await post_json(self._http, self.name, self._config, self._url("chat/completions"),
-                                     body=dumps(body), headers=self._headers)
+        value, raw = await post_json(
+            self._http,
+            self.name,
+            self._config,
+            self._url("chat/completions", model),
+            body=dumps(body),
+            headers=self._headers,
+        )
         return ChatCompletion(body=value, usage=usage_from_openai(value.get("usage")), raw=raw)
 
     async def chat_stream(self, request: JSONObject, model: str) -> OpenAIChatStream:
         body = dict(request, model=model)
-        response = await open_response(self._http, self.name, self._config, self._url("chat/completions"),
-                                       body=dumps(body), headers=self._headers, stream=True)
+        response = await open_response(
+            self._http,
+            self.name,
+            self._config,
+            self._url("chat/completions", model),
+            body=dumps(body),
+            headers=self._headers,
+            stream=True,
+        )
         return OpenAIChatStream(response, self.name)
 
     async def embeddings(self, request: JSONObject, model: str) -> Embeddings:
         body = dict(request, model=model)
-        value, raw = await post_json(self._http, self.name, self._config, self._url("embeddings"),
-                                     body=dumps(body), headers=self._headers)
+        value, raw = await post_json(
+            self._http,
+            self.name,
+            self._config,
+            self._url("embeddings", model),
+            body=dumps(body),
+            headers=self._headers,
+        )
         return Embeddings(body=value, usage=usage_from_openai(value.get("usage")), raw=raw)

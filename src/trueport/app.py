@@ -1,0 +1,179 @@
+"""The ASGI application: ``create_app(settings)`` builds it; its lifespan opens and closes everything.
+
+Nothing connects at import time. The data plane (``/v1/...``) is served by plain ASGI handlers;
+``/healthz`` and ``/readyz`` answer here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass
+
+import aiohttp
+import structlog
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from trueport.db.engine import create_engine, session_factory
+from trueport.db.migrate import current_revision, head_revision
+from trueport.errors import ConfigError, RouteNotFound
+from trueport.gateway.asgi import JSON_HEADERS, SECURITY_HEADERS, Message, Receive, Scope, Send, send_body
+from trueport.gateway.dispatch import handle_data_plane, is_data_plane
+from trueport.gateway.error_shapes import openai_error
+from trueport.gateway.gateway import Gateway
+from trueport.gateway.router import Router
+from trueport.jsonutil import dumps
+from trueport.keys.cache import KeyCache
+from trueport.keys.secret import key_hmac_secret
+from trueport.limits.ratelimit import LocalFixedWindow
+from trueport.logging import configure_logging
+from trueport.providers.registry import build_adapters
+from trueport.settings import Settings, load_settings_from_env, missing_env_vars
+from trueport.usage.pricing import PricingCatalog
+from trueport.usage.writer import RecordWriter
+
+log = structlog.get_logger(__name__)
+
+_READY_TIMEOUT_S = 2.0
+
+
+@dataclass(slots=True)
+class Resources:
+    """What the lifespan opened, to be closed in reverse."""
+
+    engine: AsyncEngine
+    http: aiohttp.ClientSession
+    gateway: Gateway
+
+
+class TruePortApp:
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.resources: Resources | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            await self._http(scope, receive, send)
+        elif scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+
+    @property
+    def gateway(self) -> Gateway:
+        if self.resources is None:
+            raise RuntimeError("the app has not started")
+        return self.resources.gateway
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path: str = scope["path"]
+        if is_data_plane(path):
+            await handle_data_plane(self.gateway, scope, receive, send)
+        elif path == "/healthz":
+            await _json(send, 200, {"status": "ok"})
+        elif path == "/readyz":
+            status, body = await self._readiness()
+            await _json(send, status, body)
+        else:
+            error = RouteNotFound(f"unknown endpoint {scope['method']} {path}")
+            await send_body(send, 404, openai_error(error), [*JSON_HEADERS, *SECURITY_HEADERS])
+
+    async def _readiness(self) -> tuple[int, dict[str, object]]:
+        checks: dict[str, str] = {"configuration": "ok" if self.resources is not None else "not loaded"}
+        if self.resources is not None:
+            try:
+                async with asyncio.timeout(_READY_TIMEOUT_S), self.resources.engine.connect() as connection:
+                    await connection.execute(text("SELECT 1"))
+                checks["database"] = "ok"
+            except (SQLAlchemyError, OSError, TimeoutError) as exc:
+                checks["database"] = f"unreachable ({type(exc).__name__})"
+        ready = all(value == "ok" for value in checks.values()) and len(checks) == 2
+        return (200 if ready else 503), {"status": "ready" if ready else "not ready", "checks": checks}
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        message: Message = await receive()
+        if message["type"] != "lifespan.startup":
+            return
+        try:
+            await self.startup()
+        except Exception as exc:
+            log.exception("startup_failed")
+            await send({"type": "lifespan.startup.failed", "message": str(exc)})
+            return
+        await send({"type": "lifespan.startup.complete"})
+        message = await receive()
+        try:
+            await self.shutdown()
+        finally:
+            await send({"type": "lifespan.shutdown.complete"})
+
+    async def startup(self) -> None:
+        settings = self.settings
+        for name in missing_env_vars(settings):
+            log.warning("config_env_var_unset", variable=name)
+        engine = create_engine(settings.database_url)
+        try:
+            revision = await current_revision(engine)
+            if revision != head_revision():
+                raise ConfigError(
+                    f"database schema is at {revision or 'nothing'}, not {head_revision()}: run `trueport migrate`"
+                )
+            sessions = session_factory(engine)
+            keys = KeyCache(
+                sessions, await key_hmac_secret(settings, sessions), settings.key_refresh_interval_s
+            )
+            await keys.start()
+        except BaseException:
+            await engine.dispose()
+            raise
+        http = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=0, ttl_dns_cache=300, keepalive_timeout=30),
+            json_serialize=lambda value: dumps(value).decode(),
+        )
+        records = RecordWriter(
+            sessions,
+            PricingCatalog.load(),
+            batch_size=settings.records.batch_size,
+            flush_interval_s=settings.records.flush_interval_ms / 1000,
+            max_pending=settings.records.max_pending,
+        )
+        await records.start()
+        router = Router.from_settings(settings, build_adapters(settings, http))
+        gateway = Gateway(
+            settings=settings, router=router, keys=keys, limiter=LocalFixedWindow(), records=records
+        )
+        self.resources = Resources(engine=engine, http=http, gateway=gateway)
+        log.info(
+            "gateway_started", models=len(settings.models), providers=len(settings.providers), keys=keys.size
+        )
+
+    async def shutdown(self) -> None:
+        resources, self.resources = self.resources, None
+        if resources is None:
+            return
+        gateway = resources.gateway
+        await gateway.keys.stop()
+        await gateway.records.stop()
+        await resources.http.close()
+        with contextlib.suppress(SQLAlchemyError, OSError):
+            await resources.engine.dispose()
+        log.info(
+            "gateway_stopped",
+            records_written=gateway.records.written,
+            records_dropped=gateway.records.dropped,
+        )
+
+
+async def _json(send: Send, status: int, body: dict[str, object]) -> None:
+    await send_body(send, status, dumps(body), [*JSON_HEADERS, *SECURITY_HEADERS])
+
+
+def create_app(settings: Settings) -> TruePortApp:
+    return TruePortApp(settings)
+
+
+def create_app_from_env() -> TruePortApp:
+    """The factory ``serve --workers N`` gives uvicorn: each worker loads the config itself."""
+    settings = load_settings_from_env()
+    configure_logging(settings.log_level)
+    return TruePortApp(settings)

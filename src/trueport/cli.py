@@ -1,0 +1,247 @@
+"""The ``trueport`` command. Output a script reads is plain and stable; errors go to stderr, exit 1."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Callable, Coroutine
+from datetime import timedelta
+from functools import wraps
+from typing import Any, ParamSpec, TypeVar
+
+import click
+
+from trueport import __version__
+from trueport.db.session import database, is_embedded
+from trueport.errors import ConfigError
+from trueport.keys.repository import KeyRepository
+from trueport.keys.secret import key_hmac_secret
+from trueport.keys.service import KeyError_, create_key, revoke_key
+from trueport.settings import CONFIG_PATH_ENV, Settings, load_settings
+from trueport.tenants.repository import TenantRepository
+from trueport.tenants.service import TenantError, create_tenant, require_tenant
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+config_option = click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    envvar=CONFIG_PATH_ENV,
+    help="YAML config file (or $TRUEPORT_CONFIG). Without one, defaults and TRUEPORT_* variables apply.",
+)
+
+
+def _settings(config_path: str | None) -> Settings:
+    try:
+        return load_settings(config_path)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _run(function: Callable[P, Coroutine[Any, Any, R]]) -> Callable[P, R]:
+    """Run an async command body; domain errors become clean CLI errors."""
+
+    @wraps(function)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return asyncio.run(function(*args, **kwargs))
+        except (TenantError, KeyError_, ConfigError) as exc:
+            raise click.ClickException(str(exc)) from exc
+
+    return wrapper
+
+
+@click.group()
+@click.version_option(__version__, prog_name="trueport")
+def main() -> None:
+    """TruePort: a defensible AI gateway."""
+
+
+@main.command()
+@config_option
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 256))
+def serve(config_path: str | None, host: str, port: int, workers: int) -> None:
+    """Serve the gateway (data plane) over HTTP."""
+    import uvicorn
+
+    from trueport.app import create_app
+    from trueport.db.migrate import upgrade_to_head
+    from trueport.logging import configure_logging
+
+    settings = _settings(config_path)
+    configure_logging(settings.log_level)
+    if is_embedded(settings):
+        upgrade_to_head(settings.database_url)
+    common: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "access_log": False,
+        "lifespan": "on",
+        "log_level": "warning",
+        "server_header": False,
+        "timeout_graceful_shutdown": 30,
+    }
+    if workers == 1:
+        uvicorn.run(create_app(settings), **common)
+        return
+    if config_path is not None:
+        os.environ[CONFIG_PATH_ENV] = os.path.abspath(config_path)  # noqa: TID251 - handed to the workers
+    uvicorn.run("trueport.app:create_app_from_env", factory=True, workers=workers, **common)
+
+
+@main.command()
+@config_option
+def migrate(config_path: str | None) -> None:
+    """Bring the database schema up to date."""
+    from trueport.db.migrate import head_revision, upgrade_to_head
+
+    settings = _settings(config_path)
+    upgrade_to_head(settings.database_url)
+    click.echo(f"database at revision {head_revision()}")
+
+
+@main.group()
+def tenants() -> None:
+    """Create and list tenants."""
+
+
+@tenants.command("create")
+@click.argument("slug")
+@click.option("--name", default=None, help="Display name (defaults to the slug).")
+@config_option
+@_run
+async def tenants_create(slug: str, name: str | None, config_path: str | None) -> None:
+    """Create the tenant SLUG."""
+    async with database(_settings(config_path)) as sessions, sessions() as session:
+        tenant = await create_tenant(session, slug, name)
+        await session.commit()
+    click.echo(f"created tenant {tenant.slug} ({tenant.id})")
+
+
+@tenants.command("list")
+@config_option
+@_run
+async def tenants_list(config_path: str | None) -> None:
+    """List tenants: slug, id, name (tab-separated)."""
+    async with database(_settings(config_path)) as sessions, sessions() as session:
+        for tenant in await TenantRepository(session).list():
+            click.echo(f"{tenant.slug}\t{tenant.id}\t{tenant.name}")
+
+
+@main.group()
+def keys() -> None:
+    """Create, list and revoke virtual keys."""
+
+
+@keys.command("create")
+@click.option("--tenant", "tenant_slug", required=True)
+@click.option("--name", default="", help="A label people can recognise.")
+@click.option("--models", default=None, help="Comma-separated model aliases this key may use (default: all).")
+@click.option("--rpm", type=click.IntRange(min=1), default=None, help="Requests per minute.")
+@click.option(
+    "--expires-in",
+    "expires_in",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Days until the key expires.",
+)
+@config_option
+@_run
+async def keys_create(
+    tenant_slug: str,
+    name: str,
+    models: str | None,
+    rpm: int | None,
+    expires_in: float | None,
+    config_path: str | None,
+) -> None:
+    """Create a key; it is printed alone on the last line, once, and never stored."""
+    settings = _settings(config_path)
+    async with database(settings) as sessions:
+        secret = await key_hmac_secret(settings, sessions)
+        async with sessions() as session:
+            tenant = await require_tenant(session, tenant_slug)
+            created = await create_key(
+                session,
+                tenant,
+                hmac_secret=secret,
+                name=name,
+                models=models.split(",") if models is not None else None,
+                rpm_limit=rpm,
+                expires_in=timedelta(days=expires_in) if expires_in is not None else None,
+            )
+            await session.commit()
+    click.echo(f"created key {created.key.id} ({created.key.prefix}...) for tenant {tenant_slug}", err=True)
+    click.echo(created.secret)
+
+
+@keys.command("list")
+@click.option("--tenant", "tenant_slug", required=True)
+@config_option
+@_run
+async def keys_list(tenant_slug: str, config_path: str | None) -> None:
+    """List a tenant's keys: id, prefix, name, status, models, rpm, expiry (tab-separated)."""
+    async with database(_settings(config_path)) as sessions, sessions() as session:
+        tenant = await require_tenant(session, tenant_slug)
+        for key in await KeyRepository(session).list_for_tenant(tenant.id):
+            status = "revoked" if key.revoked_at is not None else "active"
+            click.echo(
+                "\t".join(
+                    [
+                        key.id,
+                        key.prefix,
+                        key.name,
+                        status,
+                        ",".join(key.models or ["*"]),
+                        str(key.rpm_limit or "-"),
+                        key.expires_at.isoformat() if key.expires_at else "-",
+                    ]
+                )
+            )
+
+
+@keys.command("revoke")
+@click.argument("key_id")
+@click.option("--tenant", "tenant_slug", required=True)
+@config_option
+@_run
+async def keys_revoke(key_id: str, tenant_slug: str, config_path: str | None) -> None:
+    """Revoke a key by id (gateways stop accepting it within key_refresh_interval_s)."""
+    async with database(_settings(config_path)) as sessions, sessions() as session:
+        tenant = await require_tenant(session, tenant_slug)
+        await revoke_key(session, tenant, key_id)
+        await session.commit()
+    click.echo(f"revoked key {key_id}")
+
+
+@main.command("mock-provider")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=9000, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--latency-ms", default=0, show_default=True, type=click.IntRange(min=0))
+@click.option("--api-key", default=None, help="Accept only this credential (default: any non-empty one).")
+def mock_provider(host: str, port: int, latency_ms: int, api_key: str | None) -> None:
+    """Run the provider emulator (OpenAI, Azure OpenAI, Anthropic and Gemini wire formats)."""
+    from trueport.mockprovider import run
+
+    run(host, port, latency_ms=latency_ms, api_key=api_key)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535))
+@click.option(
+    "--database",
+    "database_path",
+    default="trueport-demo.db",
+    show_default=True,
+    help="SQLite file (created in the working directory).",
+)
+def demo(host: str, port: int, database_path: str) -> None:
+    """Everything in one process, nothing to configure: gateway, provider emulator, tenant and key."""
+    from trueport.demo import run_demo
+
+    run_demo(host=host, port=port, database_path=database_path)

@@ -1,0 +1,125 @@
+"""``trueport demo``: the gateway, the provider emulator, a tenant and a key, in one process.
+
+Every provider type is wired to the emulator, so each model alias shows one path through TruePort:
+``gpt-4o-mini`` (OpenAI), ``claude-sonnet-4-5`` (Anthropic), ``gemini-2.5-flash`` (Gemini),
+``azure-gpt-4o`` (Azure OpenAI), ``smart`` (a failing target, then a working one: failover) and
+``text-embedding-3-small``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from pathlib import Path
+from typing import Any
+
+import click
+import uvicorn
+
+from trueport.app import create_app
+from trueport.db.session import database
+from trueport.keys.secret import key_hmac_secret
+from trueport.keys.service import create_key
+from trueport.logging import configure_logging
+from trueport.mockprovider import MockProvider
+from trueport.settings import Settings, load_settings
+from trueport.tenants.repository import TenantRepository
+from trueport.tenants.service import create_tenant
+
+DEMO_TENANT = "demo"
+DEMO_PROVIDER_KEY = "demo-provider-key"
+
+
+def demo_settings(database_path: Path, mock_url: str) -> Settings:
+    def provider(kind: str, base_url: str, **extra: Any) -> dict[str, Any]:
+        return {"type": kind, "base_url": base_url, "api_key": DEMO_PROVIDER_KEY, **extra}
+
+    return load_settings(
+        database=f"sqlite:///{database_path}",
+        providers={
+            "openai": provider("openai", f"{mock_url}/v1"),
+            "anthropic": provider("anthropic", mock_url),
+            "gemini": provider("gemini", mock_url),
+            "azure": provider("azure_openai", mock_url, api_version="2024-10-21"),
+        },
+        models={
+            "gpt-4o-mini": [{"provider": "openai", "model": "gpt-4o-mini"}],
+            "claude-sonnet-4-5": [{"provider": "anthropic", "model": "claude-sonnet-4-5"}],
+            "gemini-2.5-flash": [{"provider": "gemini", "model": "gemini-2.5-flash"}],
+            "azure-gpt-4o": [{"provider": "azure", "model": "gpt-4o"}],
+            "smart": [
+                {"provider": "anthropic", "model": "claude-sonnet-4-5+status=503"},
+                {"provider": "openai", "model": "gpt-4o"},
+            ],
+            "text-embedding-3-small": [{"provider": "openai", "model": "text-embedding-3-small"}],
+        },
+    )
+
+
+async def _demo_key(settings: Settings) -> str:
+    async with database(settings) as sessions:
+        secret = await key_hmac_secret(settings, sessions)
+        async with sessions() as session:
+            tenant = await TenantRepository(session).get_by_slug(DEMO_TENANT)
+            if tenant is None:
+                tenant = await create_tenant(session, DEMO_TENANT, "Demo tenant")
+            created = await create_key(session, tenant, hmac_secret=secret, name="demo")
+            await session.commit()
+    return created.secret
+
+
+def _free_port(host: str, port: int) -> None:
+    with socket.socket() as probe:
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise click.ClickException(f"port {port} is busy: pass --port") from exc
+
+
+def _instructions(base_url: str, key: str) -> str:
+    return f"""
+TruePort demo is running.
+
+  base URL : {base_url}/v1
+  API key  : {key}
+  models   : gpt-4o-mini, claude-sonnet-4-5, gemini-2.5-flash, azure-gpt-4o, smart, text-embedding-3-small
+
+Try it with curl:
+
+  curl -s {base_url}/v1/chat/completions \\
+    -H "Authorization: Bearer {key}" -H "Content-Type: application/json" \\
+    -d '{{"model": "gpt-4o-mini", "messages": [{{"role": "user", "content": "Hello, TruePort"}}]}}'
+
+Or with the openai SDK (pip install openai):
+
+  python3 -c '
+from openai import OpenAI
+client = OpenAI(base_url="{base_url}/v1", api_key="{key}")
+reply = client.chat.completions.create(model="claude-sonnet-4-5", messages=[{{"role": "user", "content": "Hello"}}])
+print(reply.choices[0].message.content)'
+
+Request records are in the request_records table of the SQLite database. Press Ctrl+C to stop.
+"""
+
+
+async def _serve(host: str, port: int, database_path: Path) -> None:
+    async with MockProvider(host="127.0.0.1", port=0, api_key=DEMO_PROVIDER_KEY) as mock:
+        settings = demo_settings(database_path, mock.url)
+        key = await _demo_key(settings)
+        config = uvicorn.Config(
+            create_app(settings), host=host, port=port, access_log=False, lifespan="on", log_level="warning"
+        )
+        server = uvicorn.Server(config)
+        serving = asyncio.create_task(server.serve())
+        while not server.started and not serving.done():  # noqa: ASYNC110 - uvicorn exposes no event
+            await asyncio.sleep(0.05)
+        if server.started:
+            click.echo(_instructions(f"http://{host}:{port}", key))
+        await serving
+
+
+def run_demo(*, host: str, port: int, database_path: str) -> None:
+    configure_logging("warning")
+    _free_port(host, port)
+    path = Path(database_path).resolve()
+    asyncio.run(_serve(host, port, path))

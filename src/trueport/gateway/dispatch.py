@@ -1,0 +1,116 @@
+"""The data plane's front door: route by path, authenticate, parse, run the handler, record.
+
+Every call, answered or refused, leaves exactly one request record.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+
+import structlog
+
+from trueport.errors import GatewayError, InvalidRequest, MethodNotAllowed, RouteNotFound
+from trueport.gateway.asgi import JSON_HEADERS, SECURITY_HEADERS, Receive, Scope, Send, read_body, send_body
+from trueport.gateway.auth import authenticate
+from trueport.gateway.call import Call
+from trueport.gateway.chat import handle_chat
+from trueport.gateway.embeddings import handle_embeddings
+from trueport.gateway.error_shapes import Dialect, render_error
+from trueport.gateway.gateway import Gateway
+from trueport.gateway.messages import handle_messages
+from trueport.gateway.models import handle_get_model, handle_list_models
+from trueport.jsonutil import JSONDecodeError, JSONObject, loads
+from trueport.usage.records import RequestRecordData
+
+log = structlog.get_logger(__name__)
+
+PostHandler = Callable[[Gateway, Call, JSONObject], Awaitable[None]]
+
+_POST_ROUTES: dict[str, tuple[PostHandler, Dialect]] = {
+    "/v1/chat/completions": (handle_chat, Dialect.OPENAI),
+    "/v1/embeddings": (handle_embeddings, Dialect.OPENAI),
+    "/v1/messages": (handle_messages, Dialect.ANTHROPIC),
+}
+_MODELS = "/v1/models"
+_MODELS_PREFIX = "/v1/models/"
+
+
+def is_data_plane(path: str) -> bool:
+    return path.startswith("/v1/")
+
+
+def _endpoint(path: str) -> str:
+    return "/v1/models/{id}" if path.startswith(_MODELS_PREFIX) else path[:64]
+
+
+async def handle_data_plane(gateway: Gateway, scope: Scope, receive: Receive, send: Send) -> None:
+    path: str = scope["path"]
+    method: str = scope["method"]
+    post = _POST_ROUTES.get(path)
+    dialect = post[1] if post is not None else Dialect.OPENAI
+    record = RequestRecordData(id=_request_id(scope), created_at=datetime.now(UTC), endpoint=_endpoint(path))
+    call = Call(scope, receive, send, record, dialect)
+    try:
+        await _route(gateway, call, path, method, post)
+        if record.status_code == 0:
+            record.status_code = 200
+    except GatewayError as exc:
+        await _refuse(call, exc)
+    except Exception:  # the outermost boundary: log it, answer 500 in the right shape, keep the record
+        log.exception("unhandled_error", path=path, request_id=record.id)
+        await _refuse(call, GatewayError("internal error; the request id names it in the logs"))
+        record.error_class = "InternalError"
+    finally:
+        record.latency_ms = (time.perf_counter() - call.started) * 1000
+        gateway.records.submit(record)
+
+
+async def _route(
+    gateway: Gateway, call: Call, path: str, method: str, post: tuple[PostHandler, Dialect] | None
+) -> None:
+    if post is None and path != _MODELS and not path.startswith(_MODELS_PREFIX):
+        raise RouteNotFound(f"unknown endpoint {method} {path}")
+    expected = "POST" if post is not None else "GET"
+    if method != expected:
+        raise MethodNotAllowed(f"{path} accepts {expected}, not {method}")
+    call.key = await authenticate(call.scope, gateway.keys)
+    call.record.tenant_id = call.key.tenant_id
+    call.record.key_id = call.key.id
+    structlog.contextvars.bind_contextvars(request_id=call.record.id, tenant_id=call.key.tenant_id)
+    if post is None:
+        if path == _MODELS:
+            await handle_list_models(gateway, call)
+        else:
+            await handle_get_model(gateway, call, path.removeprefix(_MODELS_PREFIX))
+        return
+    body = await read_body(call.scope, call.receive, gateway.settings.limits.max_body_bytes)
+    try:
+        request = loads(body)
+    except JSONDecodeError as exc:
+        raise InvalidRequest("the request body is not valid JSON") from exc
+    if not isinstance(request, dict):
+        raise InvalidRequest("the request body must be a JSON object")
+    await post[0](gateway, call, request)
+
+
+async def _refuse(call: Call, error: GatewayError) -> None:
+    call.record.status_code = error.status
+    call.record.error_class = type(error).__name__
+    if call.response_started:  # too late for a status; streams end with their own error event
+        return
+    extra = [(name.encode(), value.encode()) for name, value in error.headers.items()]
+    headers = [
+        *JSON_HEADERS,
+        *SECURITY_HEADERS,
+        (b"x-request-id", call.record.id.encode()),
+        *call.headers,
+        *extra,
+    ]
+    await send_body(call.send, error.status, render_error(error, call.dialect), headers)
+
+
+def _request_id(scope: Scope) -> str:
+    return str(uuid.uuid4())

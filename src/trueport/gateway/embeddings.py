@@ -1,0 +1,25 @@
+"""``POST /v1/embeddings``."""
+
+from __future__ import annotations
+
+from trueport.gateway.call import Call
+from trueport.gateway.failover import call_with_failover
+from trueport.gateway.gateway import Gateway
+from trueport.gateway.router import Target
+from trueport.gateway.validation import check_embeddings_request, require_model
+from trueport.jsonutil import JSONObject, dumps
+from trueport.providers.base import Embeddings
+
+
+async def handle_embeddings(gateway: Gateway, call: Call, request: JSONObject) -> None:
+    alias = require_model(request)
+    check_embeddings_request(request)
+    targets = gateway.authorize(call, alias)
+
+    async def attempt(target: Target) -> Embeddings:
+        return await target.adapter.embeddings(request, target.model)
+
+    target, result = await call_with_failover(targets, attempt, call.record)
+    call.note_target(target.provider, target.model)
+    call.note_usage(result.usage)
+    await call.respond_json(200, result.raw if result.raw is not None else dumps(result.body))

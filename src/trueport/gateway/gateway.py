@@ -1,0 +1,46 @@
+"""The data plane's long-lived parts, built once at start-up and shared by every call."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from trueport.errors import ModelNotFound, PermissionDenied, RateLimited
+from trueport.gateway.call import Call
+from trueport.gateway.router import Router, Target
+from trueport.keys.cache import KeyCache
+from trueport.limits.ratelimit import RateLimiter
+from trueport.settings import Settings
+from trueport.usage.writer import RecordWriter
+
+
+@dataclass(slots=True)
+class Gateway:
+    settings: Settings
+    router: Router
+    keys: KeyCache
+    limiter: RateLimiter
+    records: RecordWriter
+
+    def authorize(self, call: Call, alias: str) -> tuple[Target, ...]:
+        """The targets for ``alias`` if this call's key may use it now: 404, 403 or 429 otherwise."""
+        key = call.key_info
+        call.record.alias = alias
+        targets = self.router.targets(alias)
+        if targets is None:
+            raise ModelNotFound(f"the model {alias!r} does not exist", param="model")
+        if not key.allows(alias):
+            raise PermissionDenied(f"this API key may not use the model {alias!r}", param="model")
+        if key.rpm_limit is not None:
+            decision = self.limiter.hit(key.id, key.rpm_limit)
+            reset = f"{decision.reset_s:.0f}s".encode()
+            call.headers += [
+                (b"x-ratelimit-limit-requests", str(decision.limit).encode()),
+                (b"x-ratelimit-remaining-requests", str(decision.remaining).encode()),
+                (b"x-ratelimit-reset-requests", reset),
+            ]
+            if not decision.allowed:
+                raise RateLimited(
+                    f"rate limit of {decision.limit} requests per minute reached for this key",
+                    headers={"retry-after": str(max(1, round(decision.reset_s)))},
+                )
+        return targets

@@ -1,0 +1,144 @@
+"""``POST /v1/messages``: Anthropic's Messages API, to any provider type.
+
+An Anthropic target gets the request as it came (native pass-through, bytes forwarded unchanged);
+any other target gets it translated to the canonical format and its answer translated back.
+"""
+
+from __future__ import annotations
+
+from trueport.errors import UpstreamStreamBroken
+from trueport.formats.anthropic import (
+    ChatChunksToMessagesEvents,
+    chat_completion_to_message,
+    messages_request_to_chat,
+)
+from trueport.gateway.asgi import SSE_HEADERS
+from trueport.gateway.call import Call
+from trueport.gateway.failover import call_with_failover
+from trueport.gateway.gateway import Gateway
+from trueport.gateway.router import Target
+from trueport.gateway.streaming import DisconnectWatch, OpenedStream, open_stream
+from trueport.gateway.validation import require_model, require_stream_flag
+from trueport.jsonutil import JSONObject, dumps
+from trueport.providers.anthropic import AnthropicAdapter
+from trueport.providers.base import Usage
+
+Event = tuple[str, bytes]  # (event name, data bytes), as sent to the client
+
+
+def _sse(name: str, data: bytes) -> bytes:
+    return b"event: " + name.encode() + b"\ndata: " + data + b"\n\n"
+
+
+async def handle_messages(gateway: Gateway, call: Call, request: JSONObject) -> None:
+    alias = require_model(request)
+    stream = require_stream_flag(request)
+    canonical = messages_request_to_chat(request)  # validates, and is what non-Anthropic targets get
+    targets = gateway.authorize(call, alias)
+    call.record.stream = stream
+    if stream:
+        await _stream(call, request, canonical, alias, targets)
+        return
+
+    async def attempt(target: Target) -> tuple[bytes, Usage]:
+        if isinstance(target.adapter, AnthropicAdapter):
+            native = await target.adapter.messages(request, target.model)
+            return native.raw, native.usage
+        completion = await target.adapter.chat(dict(canonical, stream=False), target.model)
+        return dumps(chat_completion_to_message(completion.body, alias)), completion.usage
+
+    target, (body, usage) = await call_with_failover(targets, attempt, call.record)
+    call.note_target(target.provider, target.model)
+    call.note_usage(usage)
+    await call.respond_json(200, body)
+
+
+class _TranslatedEvents:
+    """A canonical chunk stream seen as Anthropic events (for non-Anthropic targets)."""
+
+    def __init__(self, chunks: OpenedStream[JSONObject], alias: str):
+        self._opened = chunks
+        self._translator = ChatChunksToMessagesEvents(alias)
+        self._done = False
+
+    @property
+    def usage(self) -> Usage:
+        return self._opened.stream.usage
+
+    async def events(self) -> list[Event] | None:
+        """The next batch of events, or None after the last."""
+        if self._done:
+            return None
+        chunk = await anext(self._opened.chunks, None)
+        if chunk is None:
+            self._done = True
+            return [(name, dumps(data)) for name, data in self._translator.finish(self.usage)]
+        return [(name, dumps(data)) for name, data in self._translator.feed(chunk)]
+
+    def first(self) -> list[Event]:
+        return [(name, dumps(data)) for name, data in self._translator.feed(self._opened.first)]
+
+    async def aclose(self) -> None:
+        await self._opened.stream.aclose()
+
+
+async def _stream(
+    call: Call, request: JSONObject, canonical: JSONObject, alias: str, targets: tuple[Target, ...]
+) -> None:
+    upstream_canonical = dict(canonical, stream=True, stream_options={"include_usage": True})
+
+    async def attempt(
+        target: Target,
+    ) -> OpenedStream[JSONObject] | OpenedStream[tuple[str, bytes, JSONObject]]:
+        if isinstance(target.adapter, AnthropicAdapter):
+            return await open_stream(target.adapter.messages_stream(request, target.model))
+        return await open_stream(target.adapter.chat_stream(upstream_canonical, target.model))
+
+    target, opened = await call_with_failover(targets, attempt, call.record)
+    call.note_target(target.provider, target.model)
+    await call.start_stream(SSE_HEADERS)
+    watch = DisconnectWatch(call.receive)
+    try:
+        if isinstance(target.adapter, AnthropicAdapter):
+            await _pump_native(call, watch, opened)  # type: ignore[arg-type]
+        else:
+            await _pump_translated(call, watch, _TranslatedEvents(opened, alias))  # type: ignore[arg-type]
+    except UpstreamStreamBroken as exc:
+        call.record.error_class = exc.error_class
+        error = {"type": "error", "error": {"type": "api_error", "message": exc.message}}
+        await call.stream_bytes(_sse("error", dumps(error)), more=False)
+    finally:
+        call.note_usage(opened.stream.usage)
+        await watch.close()
+        await opened.stream.aclose()
+
+
+async def _pump_native(
+    call: Call, watch: DisconnectWatch, opened: OpenedStream[tuple[str, bytes, JSONObject]]
+) -> None:
+    item: tuple[str, bytes, JSONObject] | None = opened.first
+    while item is not None:
+        if watch.gone:
+            _client_gone(call)
+            return
+        name, raw, _data = item
+        await call.stream_bytes(_sse(name, raw))
+        item = await anext(opened.chunks, None)
+    await call.stream_bytes(b"", more=False)
+
+
+async def _pump_translated(call: Call, watch: DisconnectWatch, events: _TranslatedEvents) -> None:
+    batch: list[Event] | None = events.first()
+    while batch is not None:
+        if watch.gone:
+            _client_gone(call)
+            return
+        if batch:
+            await call.stream_bytes(b"".join(_sse(name, data) for name, data in batch))
+        batch = await events.events()
+    await call.stream_bytes(b"", more=False)
+
+
+def _client_gone(call: Call) -> None:
+    call.record.status_code = 499
+    call.record.error_class = "ClientDisconnected"

@@ -1,0 +1,25 @@
+"""``GET /v1/models`` and ``GET /v1/models/{id}``: the aliases this key may use."""
+
+from __future__ import annotations
+
+from trueport.errors import ModelNotFound
+from trueport.gateway.call import Call
+from trueport.gateway.gateway import Gateway
+from trueport.jsonutil import JSONObject, dumps
+
+
+def _model(alias: str) -> JSONObject:
+    return {"id": alias, "object": "model", "created": 0, "owned_by": "trueport"}
+
+
+async def handle_list_models(gateway: Gateway, call: Call) -> None:
+    key = call.key_info
+    data = [_model(alias) for alias in gateway.router.aliases if key.allows(alias)]
+    await call.respond_json(200, dumps({"object": "list", "data": data}))
+
+
+async def handle_get_model(gateway: Gateway, call: Call, alias: str) -> None:
+    call.record.alias = alias
+    if gateway.router.targets(alias) is None or not call.key_info.allows(alias):
+        raise ModelNotFound(f"the model {alias!r} does not exist", param="model")
+    await call.respond_json(200, dumps(_model(alias)))

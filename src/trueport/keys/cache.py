@@ -1,0 +1,141 @@
+"""The gateway's in-process copy of every active virtual key.
+
+Requests authenticate against this dict; the database is read by a background refresh every
+``key_refresh_interval_s`` (so a revoked key stops working within that time) and, for a key the
+cache has not seen yet, by one bounded lookup whose miss is remembered for a while. If the database
+is unreachable, the last good copy keeps serving (keys neither appear nor vanish until it is back).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime
+
+import structlog
+from sqlalchemy.exc import SQLAlchemyError
+
+from trueport.db.engine import SessionFactory
+from trueport.db.models import ApiKey
+from trueport.keys.crypto import hash_key, is_well_formed
+from trueport.keys.repository import KeyRepository
+
+log = structlog.get_logger(__name__)
+
+_MISS_TTL_S = 5.0
+_MAX_MISSES = 10_000
+_MAX_CONCURRENT_LOOKUPS = 4
+
+
+@dataclass(frozen=True, slots=True)
+class KeyInfo:
+    """What a request needs to know about its key; no secret in here."""
+
+    id: str
+    tenant_id: str
+    tenant_slug: str
+    name: str
+    models: frozenset[str] | None  # None: every model
+    rpm_limit: int | None
+    expires_at: float | None  # epoch seconds
+
+    def allows(self, alias: str) -> bool:
+        return self.models is None or alias in self.models
+
+    def expired(self, now: float) -> bool:
+        return self.expires_at is not None and now >= self.expires_at
+
+
+def _epoch(value: datetime | None) -> float | None:
+    return value.timestamp() if value is not None else None
+
+
+def key_info(key: ApiKey, tenant_slug: str) -> KeyInfo:
+    return KeyInfo(
+        id=key.id,
+        tenant_id=key.tenant_id,
+        tenant_slug=tenant_slug,
+        name=key.name,
+        models=frozenset(key.models) if key.models is not None else None,
+        rpm_limit=key.rpm_limit,
+        expires_at=_epoch(key.expires_at),
+    )
+
+
+class KeyCache:
+    def __init__(self, sessions: SessionFactory, hmac_secret: bytes, refresh_interval_s: float):
+        self._sessions = sessions
+        self._secret = hmac_secret
+        self._interval = refresh_interval_s
+        self._by_hash: dict[str, KeyInfo] = {}
+        self._misses: OrderedDict[str, float] = OrderedDict()
+        self._lookups = asyncio.Semaphore(_MAX_CONCURRENT_LOOKUPS)
+        self._task: asyncio.Task[None] | None = None
+        self.loaded_at: float | None = None
+
+    @property
+    def size(self) -> int:
+        return len(self._by_hash)
+
+    async def start(self) -> None:
+        await self.refresh()
+        self._task = asyncio.create_task(self._refresh_forever(), name="key-cache-refresh")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def refresh(self) -> None:
+        async with self._sessions() as session:
+            rows = await KeyRepository(session).active_with_tenants()
+        self._by_hash = {key.key_hash: key_info(key, slug) for key, slug in rows}
+        self._misses.clear()
+        self.loaded_at = time.monotonic()
+
+    async def _refresh_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self._interval)
+            try:
+                await self.refresh()
+            except (SQLAlchemyError, OSError) as exc:
+                log.warning("key_cache_refresh_failed", error=type(exc).__name__)
+
+    async def lookup(self, key: str) -> KeyInfo | None:
+        """The active key ``key``, or None. Expiry is the caller's check."""
+        if not is_well_formed(key):
+            return None
+        digest = hash_key(self._secret, key)
+        info = self._by_hash.get(digest)
+        if info is not None:
+            return info
+        return await self._lookup_new(digest)
+
+    async def _lookup_new(self, digest: str) -> KeyInfo | None:
+        now = time.monotonic()
+        until = self._misses.get(digest)
+        if until is not None and until > now:
+            return None
+        async with self._lookups:
+            info = self._by_hash.get(digest)
+            if info is not None:
+                return info
+            try:
+                async with self._sessions() as session:
+                    row = await KeyRepository(session).active_by_hash(digest)
+            except (SQLAlchemyError, OSError) as exc:
+                log.warning("key_lookup_failed", error=type(exc).__name__)
+                return None
+            if row is None:
+                self._misses[digest] = now + _MISS_TTL_S
+                if len(self._misses) > _MAX_MISSES:
+                    self._misses.popitem(last=False)
+                return None
+            info = key_info(row[0], row[1])
+            self._by_hash[digest] = info
+            return info

@@ -1,0 +1,1 @@
+"""Limits: rate limits (and, later, budgets and circuit breakers)."""

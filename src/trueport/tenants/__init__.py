@@ -1,0 +1,1 @@
+"""Tenants: the organisations whose data TruePort keeps apart."""

@@ -1,0 +1,1 @@
+"""Usage: request records, their costs from the pricing catalog, and the batched writer."""

@@ -1,0 +1,28 @@
+"""What the data plane records about each request (the in-memory form, before it is written)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(slots=True)
+class RequestRecordData:
+    id: str
+    created_at: datetime
+    endpoint: str
+    status_code: int = 0
+    tenant_id: str | None = None
+    key_id: str | None = None
+    alias: str | None = None
+    provider: str | None = None
+    upstream_model: str | None = None
+    stream: bool = False
+    error_class: str | None = None
+    attempts: int = 0
+    latency_ms: float = 0.0
+    ttft_ms: float | None = None
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cached_tokens: int = 0
+    targets_tried: list[str] = field(default_factory=list)

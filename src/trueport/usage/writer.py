@@ -1,0 +1,152 @@
+"""The batched writer of request records: the data plane hands records over, never waits on the DB.
+
+Records queue in memory and are inserted in one transaction per batch (group commit) when the batch
+is full or ``flush_interval_ms`` has passed. If the database fails, the batch stays queued and is
+retried with backoff; at most ``max_pending`` records wait in memory (the oldest beyond that are
+dropped and counted, loudly). ``stop()`` writes everything still queued before returning.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections import deque
+from decimal import Decimal
+from typing import Any
+
+import structlog
+from sqlalchemy import insert
+from sqlalchemy.exc import SQLAlchemyError
+
+from trueport.db.engine import SessionFactory
+from trueport.db.models import RequestRecord
+from trueport.usage.pricing import PricingCatalog
+from trueport.usage.records import RequestRecordData
+
+log = structlog.get_logger(__name__)
+
+_MAX_BACKOFF_S = 5.0
+
+
+class RecordWriter:
+    def __init__(
+        self,
+        sessions: SessionFactory,
+        catalog: PricingCatalog,
+        *,
+        batch_size: int,
+        flush_interval_s: float,
+        max_pending: int,
+    ):
+        self._sessions = sessions
+        self._catalog = catalog
+        self._batch_size = batch_size
+        self._interval = flush_interval_s
+        self._max_pending = max_pending
+        self._queue: deque[RequestRecordData] = deque()
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = False
+        self.written = 0
+        self.dropped = 0
+        self.failures = 0
+
+    @property
+    def pending(self) -> int:
+        return len(self._queue)
+
+    def submit(self, record: RequestRecordData) -> None:
+        """Queue one record (never blocks, never raises)."""
+        self._queue.append(record)
+        if len(self._queue) > self._max_pending:
+            self._queue.popleft()
+            self.dropped += 1
+            if self.dropped == 1 or self.dropped % 1000 == 0:
+                log.error("request_records_dropped", dropped=self.dropped, max_pending=self._max_pending)
+        if len(self._queue) >= self._batch_size:
+            self._wake.set()
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="record-writer")
+
+    async def stop(self, timeout_s: float = 30.0) -> None:
+        """Write what is queued (trying for up to ``timeout_s``), then stop."""
+        self._stopping = True
+        self._wake.set()
+        if self._task is None:
+            return
+        try:
+            await asyncio.wait_for(asyncio.shield(self._task), timeout_s)
+        except TimeoutError:
+            log.error("request_records_unwritten_at_shutdown", pending=len(self._queue))
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        self._task = None
+
+    async def flush(self) -> None:
+        """Write everything queued now (tests and shutdown)."""
+        while self._queue:
+            await self._write_batch()
+
+    async def _run(self) -> None:
+        backoff = 0.1
+        while True:
+            if not self._queue:
+                if self._stopping:
+                    return
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self._interval)
+                self._wake.clear()
+            if not self._queue:
+                continue
+            try:
+                await self._write_batch()
+                backoff = 0.1
+            except (SQLAlchemyError, OSError) as exc:
+                self.failures += 1
+                log.warning(
+                    "request_records_write_failed", error=type(exc).__name__, pending=len(self._queue)
+                )
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, _MAX_BACKOFF_S)
+
+    async def _write_batch(self) -> None:
+        batch = [self._queue.popleft() for _ in range(min(self._batch_size, len(self._queue)))]
+        try:
+            rows = [self._row(record) for record in batch]
+            async with self._sessions() as session:
+                await session.execute(insert(RequestRecord), rows)
+                await session.commit()
+        except BaseException:
+            self._queue.extendleft(reversed(batch))  # keep order; retried by the loop
+            raise
+        self.written += len(batch)
+
+    def _row(self, record: RequestRecordData) -> dict[str, Any]:
+        cost: Decimal | None = None
+        if record.upstream_model is not None:
+            cost = self._catalog.cost(
+                record.upstream_model, record.prompt_tokens, record.completion_tokens, record.cached_tokens
+            )
+        return {
+            "id": record.id,
+            "tenant_id": record.tenant_id,
+            "key_id": record.key_id,
+            "created_at": record.created_at,
+            "endpoint": record.endpoint,
+            "alias": record.alias,
+            "provider": record.provider,
+            "upstream_model": record.upstream_model,
+            "stream": record.stream,
+            "status_code": record.status_code,
+            "error_class": record.error_class,
+            "attempts": record.attempts,
+            "latency_ms": round(record.latency_ms, 3),
+            "ttft_ms": round(record.ttft_ms, 3) if record.ttft_ms is not None else None,
+            "prompt_tokens": record.prompt_tokens,
+            "completion_tokens": record.completion_tokens,
+            "cached_tokens": record.cached_tokens,
+            "cost_usd": cost if cost is not None else Decimal(0),
+            "pricing_version": self._catalog.version if cost is not None else None,
+        }
