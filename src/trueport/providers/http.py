@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping
 
 import aiohttp
@@ -18,7 +17,9 @@ def request_timeout(config: ProviderConfig, *, stream: bool) -> aiohttp.ClientTi
     """Connect timeout always; a whole-call limit for plain calls, an idle limit inside streams."""
     if stream:
         return aiohttp.ClientTimeout(
-            total=None, connect=config.connect_timeout_s, sock_connect=config.connect_timeout_s,
+            total=None,
+            connect=config.connect_timeout_s,
+            sock_connect=config.connect_timeout_s,
             sock_read=config.stream_idle_timeout_s,
         )
     return aiohttp.ClientTimeout(
@@ -41,8 +42,10 @@ async def open_response(
         response = await http.post(
             url, data=body, headers=headers, timeout=request_timeout(config, stream=stream)
         )
-    except (TimeoutError, asyncio.TimeoutError) as exc:
-        raise UpstreamTimeout(f"{provider}: timed out connecting or waiting for headers", provider=provider) from exc
+    except TimeoutError as exc:
+        raise UpstreamTimeout(
+            f"{provider}: timed out connecting or waiting for headers", provider=provider
+        ) from exc
     except aiohttp.ClientError as exc:
         raise UpstreamUnavailable(f"{provider}: {type(exc).__name__}", provider=provider) from exc
     if response.status >= 400:
@@ -50,8 +53,9 @@ async def open_response(
             detail = await _error_detail(response)
         finally:
             response.release()
-        raise UpstreamStatus(f"{provider} answered {response.status}: {detail}", provider=provider,
-                             status=response.status)
+        raise UpstreamStatus(
+            f"{provider} answered {response.status}: {detail}", provider=provider, status=response.status
+        )
     return response
 
 
@@ -59,10 +63,12 @@ async def read_json(response: aiohttp.ClientResponse, provider: str) -> tuple[JS
     """Read a whole JSON object body, mapping timeouts and broken bodies to ``UpstreamError``."""
     try:
         raw = await response.read()
-    except (TimeoutError, asyncio.TimeoutError) as exc:
+    except TimeoutError as exc:
         raise UpstreamTimeout(f"{provider}: timed out reading the answer", provider=provider) from exc
     except aiohttp.ClientError as exc:
-        raise UpstreamUnavailable(f"{provider}: answer broken ({type(exc).__name__})", provider=provider) from exc
+        raise UpstreamUnavailable(
+            f"{provider}: answer broken ({type(exc).__name__})", provider=provider
+        ) from exc
     finally:
         response.release()
     try:
@@ -90,7 +96,7 @@ async def post_json(
 async def _error_detail(response: aiohttp.ClientResponse) -> str:
     try:
         raw = await response.content.read(_MAX_ERROR_BODY)
-    except (aiohttp.ClientError, TimeoutError, asyncio.TimeoutError):
+    except (aiohttp.ClientError, TimeoutError):
         return "(no body)"
     try:
         value = loads(raw)

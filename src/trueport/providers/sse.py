@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 
 import aiohttp
@@ -45,7 +44,9 @@ async def iter_sse(response: aiohttp.ClientResponse, provider: str) -> AsyncIter
                 event = value.decode("utf-8", "replace")
         if data:
             yield event, b"\n".join(data)
-    except (TimeoutError, asyncio.TimeoutError) as exc:
+    except TimeoutError as exc:
         raise UpstreamStreamBroken(f"{provider}: stream stalled", provider=provider) from exc
     except aiohttp.ClientError as exc:
-        raise UpstreamStreamBroken(f"{provider}: stream broken ({type(exc).__name__})", provider=provider) from exc
+        raise UpstreamStreamBroken(
+            f"{provider}: stream broken ({type(exc).__name__})", provider=provider
+        ) from exc
