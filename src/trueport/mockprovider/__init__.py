@@ -1,0 +1,24 @@
+"""A deterministic emulator of the providers' wire formats, for demos, tests and benchmarks.
+
+One aiohttp server speaks:
+
+- OpenAI: ``POST /v1/chat/completions`` (JSON and SSE), ``POST /v1/embeddings``, ``GET /v1/models``
+  (credential ``Authorization: Bearer``);
+- Azure OpenAI: ``POST /openai/deployments/{deployment}/chat/completions`` and ``.../embeddings``,
+  ``api-version`` query parameter required (credential ``api-key``);
+- Anthropic: ``POST /v1/messages`` (JSON and SSE; ``anthropic-version`` required; credential
+  ``x-api-key``);
+- Gemini: ``POST /v1beta/models/{model}:generateContent``, ``:streamGenerateContent?alt=sse``,
+  ``:embedContent``, ``:batchEmbedContents`` (credential ``x-goog-api-key`` or ``?key=``);
+- introspection: ``GET /_mock/health``, ``GET``/``DELETE /_mock/requests`` (the last 200 requests),
+  ``POST /_mock/reset`` (requests and fault counters).
+
+Answers are deterministic (see ``answers``); faults are injected through the model name
+(see ``faults``), e.g. ``gpt-4o+status=503`` or ``claude+cut=3``.
+"""
+
+from trueport.mockprovider.app import create_app
+from trueport.mockprovider.server import MockProvider, MockProviderThread, run
+from trueport.mockprovider.state import RecordedRequest
+
+__all__ = ["MockProvider", "MockProviderThread", "RecordedRequest", "create_app", "run"]
