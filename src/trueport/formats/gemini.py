@@ -120,7 +120,7 @@ def chat_request_to_generate_content(request: JSONObject) -> JSONObject:
 
 
 def _refuse_unsupported(request: JSONObject) -> None:
-    if request.get("logprobs") or request.get("top_logprobs") is not None:
+    if request.get("logprobs") or request.get("top_logprobs"):
         raise InvalidRequest("logprobs are not available from Gemini targets", param="logprobs")
     if request.get("logit_bias"):
         raise InvalidRequest("logit_bias is not available from Gemini targets", param="logit_bias")
