@@ -73,7 +73,7 @@ async def test_native_pass_through_keeps_the_provider_answer(gateway: RunningGat
             max_tokens=50,
             messages=[{"role": "user", "content": "hi"}],
             metadata={"user_id": "u-7"},
-            top_k=5,
+            extra_body={"top_k": 5},
         )
     sent = mock.requests[-1]
     assert sent["path"] == "/v1/messages"

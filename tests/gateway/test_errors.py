@@ -31,14 +31,19 @@ def assert_openai_shape(response: httpx.Response, status: int, error_type: str) 
 
 
 async def post(
-    gateway: RunningGateway, path: str, *, key: str | None = None, **kwargs: object
+    gateway: RunningGateway,
+    path: str,
+    *,
+    key: str | None = None,
+    headers: dict[str, str] | None = None,
+    **kwargs: object,
 ) -> httpx.Response:
-    headers = {"Authorization": f"Bearer {key if key is not None else gateway.key}"}
+    sent = {"Authorization": f"Bearer {key if key is not None else gateway.key}", **(headers or {})}
     async with httpx.AsyncClient(base_url=gateway.url, timeout=30) as http:
-        return await http.post(path, headers=headers, **kwargs)  # type: ignore[arg-type]
+        return await http.post(path, headers=sent, **kwargs)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("key", ["", "sk-not-ours", "tp_" + "A" * 38])
+@pytest.mark.parametrize("key", ["tp_short", "sk-not-ours", "tp_" + "A" * 38])
 async def test_wrong_key_is_401(gateway: RunningGateway, key: str) -> None:
     response = await post(gateway, "/v1/chat/completions", key=key, json=HELLO)
     assert_openai_shape(response, 401, "authentication_error")
