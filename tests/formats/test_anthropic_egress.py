@@ -258,14 +258,14 @@ def test_sampling_limits_stop_user_and_stream() -> None:
         "model": MODEL,
         "messages": [{"role": "user", "content": [{"type": "text", "text": "Hi"}]}],
         "max_tokens": 200,
-        "temperature": 1.0,
-        "top_p": 0.9,
+        "temperature": 1.0,  # clamped; top_p left out, as Claude refuses both together
         "stop_sequences": ["END"],
         "metadata": {"user_id": "user-42"},
         "stream": True,
     }
     assert convert(stop=["a", "b"], max_tokens=50)["stop_sequences"] == ["a", "b"]
     assert convert(max_tokens=50)["max_tokens"] == 50
+    assert convert(top_p=0.5)["top_p"] == 0.5
 
 
 @pytest.mark.parametrize(

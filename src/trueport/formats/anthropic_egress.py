@@ -14,6 +14,8 @@ Where the two APIs differ, the choices are:
   rejects empty content.
 - ``max_tokens`` is mandatory for Anthropic: ``max_completion_tokens``, else ``max_tokens``, else
   ``DEFAULT_MAX_TOKENS``. ``temperature`` above 1 (OpenAI allows up to 2) is clamped to Anthropic's 1.
+  ``top_p`` is sent only without ``temperature``: current Claude models reject the two together
+  ("use only one"), and OpenAI clients often send both.
 - A request the target cannot honour is refused with ``InvalidRequest`` rather than answered wrongly:
   ``n`` > 1, ``logprobs``/``top_logprobs``, audio output, ``response_format`` of type ``json_schema``
   (a schema guarantee), legacy ``function`` messages, content parts other than text, image and
@@ -198,7 +200,7 @@ def _copy_sampling(request: JSONObject, body: JSONObject) -> None:
     if isinstance(temperature, int | float) and not isinstance(temperature, bool):
         body["temperature"] = min(float(temperature), 1.0)
     top_p = request.get("top_p")
-    if isinstance(top_p, int | float) and not isinstance(top_p, bool):
+    if isinstance(top_p, int | float) and not isinstance(top_p, bool) and "temperature" not in body:
         body["top_p"] = top_p
     top_k = request.get("top_k")  # not OpenAI's, but sent by clients that know the target is Anthropic
     if isinstance(top_k, int) and not isinstance(top_k, bool):
