@@ -151,6 +151,16 @@ async def test_batch_embed_contents(mock: MockProvider, http: aiohttp.ClientSess
     assert body == {"embeddings": [{"values": embed("a")}, {"values": embed("b", 4)}]}
 
 
+async def test_embed_content(mock: MockProvider, http: aiohttp.ClientSession) -> None:
+    status, body = await post(
+        http,
+        f"{mock.url}/v1beta/models/e:embedContent",
+        {"content": {"parts": [{"text": "hello"}]}, "output_dimensionality": 3},
+    )
+    assert status == 200
+    assert body == {"embedding": {"values": embed("hello", 3)}}
+
+
 async def test_the_key_may_be_a_query_parameter(mock: MockProvider, http: aiohttp.ClientSession) -> None:
     async with http.post(
         f"{mock.url}/v1beta/models/g:generateContent?key=k", json={"contents": [user("x")]}

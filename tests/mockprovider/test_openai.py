@@ -227,3 +227,34 @@ async def test_an_unknown_route_is_a_404_in_openai_shape(openai_client: AsyncOpe
     with pytest.raises(openai.NotFoundError) as caught:
         await openai_client.completions.create(model="m", prompt="x")
     assert caught.value.code == "unknown_url"
+
+
+@pytest.mark.parametrize(
+    ("value", "count", "tokens"),
+    [("x y", 1, 2), (["a", "b"], 2, 2), ([1, 2, 3], 1, 3), ([[1, 2], [3]], 2, 3)],
+)
+async def test_embedding_inputs(
+    mock: MockProvider, http: aiohttp.ClientSession, value: object, count: int, tokens: int
+) -> None:
+    async with http.post(
+        f"{mock.url}/v1/embeddings",
+        headers={"Authorization": "Bearer k"},
+        json={"model": "e", "input": value},
+    ) as response:
+        assert response.status == 200
+        body = await response.json()
+    assert len(body["data"]) == count
+    assert body["usage"]["prompt_tokens"] == tokens
+
+
+@pytest.mark.parametrize("value", [[], [[]], [1, "a"], [["a"]], None, 5])
+async def test_bad_embedding_inputs_are_refused(
+    mock: MockProvider, http: aiohttp.ClientSession, value: object
+) -> None:
+    async with http.post(
+        f"{mock.url}/v1/embeddings",
+        headers={"Authorization": "Bearer k"},
+        json={"model": "e", "input": value},
+    ) as response:
+        assert response.status == 400
+        assert (await response.json())["error"]["param"] == "input"

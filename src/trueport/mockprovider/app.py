@@ -82,7 +82,7 @@ def _check_credential(dialect: Dialect, request: web.Request, state: MockState) 
 
 
 def _error_response(dialect: Dialect, error: MockError, ex: Exchange) -> web.Response:
-    headers = {**ex.headers, **error.headers}
+    headers = {**ex.response_headers(), **error.headers}
     return web.Response(
         body=dumps(dialect.error_body(error)),
         status=error.status,

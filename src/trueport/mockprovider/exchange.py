@@ -62,8 +62,8 @@ class Exchange:
     def next_id(self, prefix: str) -> str:
         return self.state.next_id(prefix)
 
-    @property
-    def headers(self) -> dict[str, str]:
+    def response_headers(self) -> dict[str, str]:
+        """Headers for the answer: a fresh request id under the provider's header name."""
         return {self.dialect.request_id_header: self.next_id("req_")}
 
     async def apply_faults(self, model: str) -> Faults:
@@ -102,29 +102,18 @@ def drop_connection(request: web.Request) -> None:
         request.transport.close()
 
 
-def json_response(
-    ex: Exchange,
-    payload: JSONObject | list[JSONObject],
-    *,
-    status: int = 200,
-    headers: Mapping[str, str] | None = None,
-) -> web.Response:
-    return web.Response(
-        body=dumps(payload),
-        status=status,
-        content_type="application/json",
-        headers={**ex.headers, **(headers or {})},
-    )
+def json_response(ex: Exchange, payload: JSONObject | list[JSONObject]) -> web.Response:
+    return web.Response(body=dumps(payload), content_type="application/json", headers=ex.response_headers())
 
 
 async def send_json(
     ex: Exchange, payload: JSONObject | list[JSONObject], faults: Faults
 ) -> web.StreamResponse:
     """A JSON answer; with a ``cut`` fault, half the body and then a closed connection."""
-    body = dumps(payload)
     if faults.cut is None:
-        return web.Response(body=body, content_type="application/json", headers=ex.headers)
-    response = web.StreamResponse(headers={"Content-Type": "application/json", **ex.headers})
+        return json_response(ex, payload)
+    body = dumps(payload)
+    response = web.StreamResponse(headers={"Content-Type": "application/json", **ex.response_headers()})
     response.content_length = len(body)
     await response.prepare(ex.request)
     await response.write(body[: len(body) // 2])
@@ -146,7 +135,7 @@ async def send_stream(
     closed before any ``tail`` event.
     """
     response = web.StreamResponse(
-        headers={"Content-Type": content_type, "Cache-Control": "no-cache", **ex.headers}
+        headers={"Content-Type": content_type, "Cache-Control": "no-cache", **ex.response_headers()}
     )
     await response.prepare(ex.request)
     if lead:

@@ -227,22 +227,24 @@ async def chat(ex: Exchange) -> web.StreamResponse:
     return await answer_chat(ex, body, _model(body))
 
 
+def _input_text(item: Any) -> str | None:
+    """One embedding input as text: a string, or a token array (its numbers joined by spaces)."""
+    if isinstance(item, str):
+        return item
+    if isinstance(item, list) and item and all(isinstance(token, int) for token in item):
+        return " ".join(map(str, item))
+    return None
+
+
 def _embedding_inputs(body: JSONObject) -> list[str]:
     value = body.get("input")
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, list) and value and all(isinstance(item, int) for item in value):
-        return [" ".join(map(str, value))]
-    if isinstance(value, list) and value:
-        texts = [
-            item if isinstance(item, str) else " ".join(map(str, item)) if isinstance(item, list) else None
-            for item in value
-        ]
-        if all(text is not None for text in texts):
-            return [text for text in texts if text is not None]
-    raise MockError(
-        400, "'input' must be a string, an array of strings or an array of token arrays", param="input"
-    )
+    items = [value] if isinstance(value, str) or _input_text(value) is not None else value
+    texts = [_input_text(item) for item in items] if isinstance(items, list) and items else [None]
+    if any(text is None for text in texts):
+        raise MockError(
+            400, "'input' must be a string, an array of strings or an array of token arrays", param="input"
+        )
+    return [text for text in texts if text is not None]
 
 
 def _dimensions(value: Any) -> int:
