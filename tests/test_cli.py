@@ -25,8 +25,9 @@ def free_port() -> int:
 
 
 def run(*args: str, config: Path, check: bool = True) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*TRUEPORT, *args, "--config", str(config)], capture_output=True, text=True,
-                          timeout=120, check=check)
+    return subprocess.run(
+        [*TRUEPORT, *args, "--config", str(config)], capture_output=True, text=True, timeout=120, check=check
+    )
 
 
 @pytest.fixture
@@ -59,8 +60,11 @@ def server(config: Path, tmp_path: Path) -> Iterator[str]:
     port = free_port()
     log = tmp_path / "serve.log"
     with log.open("w") as output:
-        process = subprocess.Popen([*TRUEPORT, "serve", "--config", str(config), "--port", str(port)],
-                                   stdout=output, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [*TRUEPORT, "serve", "--config", str(config), "--port", str(port)],
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -87,8 +91,25 @@ def test_tenants_and_keys_commands(config: Path) -> None:
     assert "already exists" in duplicate.stderr
     bad = run("tenants", "create", "Not A Slug", config=config, check=False)
     assert bad.returncode != 0
-    key = run("keys", "create", "--tenant", "acme", "--name", "ci", "--models", "gpt-4o-mini", "--rpm", "10",
-              "--expires-in", "30", config=config).stdout.strip().splitlines()[-1]
+    key = (
+        run(
+            "keys",
+            "create",
+            "--tenant",
+            "acme",
+            "--name",
+            "ci",
+            "--models",
+            "gpt-4o-mini",
+            "--rpm",
+            "10",
+            "--expires-in",
+            "30",
+            config=config,
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
     assert key.startswith("tp_")
     listing = run("keys", "list", "--tenant", "acme", config=config).stdout
     assert "ci" in listing
@@ -111,7 +132,9 @@ def test_serve_end_to_end(config: Path, server: str) -> None:
     key_id = run("keys", "list", "--tenant", "acme", config=config).stdout.split("\t")[0]
     run("keys", "revoke", key_id, "--tenant", "acme", config=config)
     deadline = time.monotonic() + 5
-    while httpx.post(f"{server}/v1/chat/completions", json=body, headers=headers, timeout=30).status_code != 401:
+    while (
+        httpx.post(f"{server}/v1/chat/completions", json=body, headers=headers, timeout=30).status_code != 401
+    ):
         assert time.monotonic() < deadline, "revoked key still works after 5 s"
         time.sleep(0.2)
 
@@ -119,7 +142,13 @@ def test_serve_end_to_end(config: Path, server: str) -> None:
 def test_serve_refuses_a_bad_config(tmp_path: Path) -> None:
     path = tmp_path / "bad.yaml"
     path.write_text("models:\n  x: [{provider: missing, model: y}]\n")
-    result = subprocess.run([*TRUEPORT, "serve", "--config", str(path)], capture_output=True, text=True, timeout=60,
-                            env={**os.environ})
+    result = subprocess.run(
+        [*TRUEPORT, "serve", "--config", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={**os.environ},
+    )
     assert result.returncode == 1
     assert "unknown provider" in result.stderr

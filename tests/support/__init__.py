@@ -24,6 +24,6 @@ def free_port() -> int:
 def missing_binary(what: str, install_hint: str) -> NoReturn:
     """Fail under CI (a missing server there is a broken setup), skip elsewhere."""
     message = f"{what} not found; install it with: {install_hint}"
-    if os.environ.get("CI") == "true":  # noqa: TID251 - test infrastructure, not gateway configuration
+    if os.environ.get("CI") == "true":
         pytest.fail(message, pytrace=False)
     pytest.skip(message)
