@@ -90,7 +90,7 @@ Try it with curl:
     -H "Authorization: Bearer {key}" -H "Content-Type: application/json" \\
     -d '{{"model": "gpt-4o-mini", "messages": [{{"role": "user", "content": "Hello, TruePort"}}]}}'
 
-Or with the openai SDK (pip install openai):
+Or with the openai SDK (any Python with `pip install openai`; in a TruePort checkout, `uv run python`):
 
   python3 -c '
 from openai import OpenAI
