@@ -1,0 +1,70 @@
+"""`trueport demo` starts with nothing configured, and the snippets it prints work as printed."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_demo_prints_working_snippets(tmp_path: Path) -> None:
+    port = free_port()
+    log = tmp_path / "demo.log"
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "trueport", "demo", "--port", str(port)],
+            cwd=tmp_path,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while "Press Ctrl+C" not in log.read_text():
+            assert process.poll() is None, log.read_text()
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.2)
+        text = log.read_text()
+        assert (tmp_path / "trueport-demo.db").exists()  # SQLite in the working directory
+        curl = re.search(r"^  (curl .*?)\n\n", text, re.S | re.M)
+        assert curl is not None
+        if shutil.which("curl"):
+            answer = subprocess.run(
+                curl.group(1), shell=True, capture_output=True, text=True, timeout=30, check=True
+            )
+            assert '"content":"Echo: Hello, TruePort"' in answer.stdout
+        snippet = re.search(r"python3 -c '\n(.*?)'\n", text, re.S)
+        assert snippet is not None
+        answer = subprocess.run(
+            [sys.executable, "-c", snippet.group(1)], capture_output=True, text=True, timeout=60, check=True
+        )
+        assert answer.stdout.strip() == "Echo: Hello"
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def test_demo_refuses_a_busy_port(tmp_path: Path) -> None:
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "trueport", "demo", "--port", str(port)],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert result.returncode == 1
+    assert "busy" in result.stderr
