@@ -1,0 +1,1 @@
+"""Guard: violation detection (PII, secrets, prompt injection, bias) and its enforcement."""
