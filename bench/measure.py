@@ -1,0 +1,154 @@
+"""The two measurements, each run as a separate process pinned to the load-generator core.
+
+* :func:`saturation`: wrk (closed loop, C, one thread) with ``wrk_chat.lua``: a warm-up run that is
+  thrown away, then the measured run. Gives requests/s at saturation, its error counts and the
+  server's CPU time per request.
+* :func:`fixed_rate`: ``loadgen.py`` (open loop, latency from the scheduled send time).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+from processes import BenchError, child_env, run_command
+
+BENCH_DIR = Path(__file__).resolve().parent
+WRK_SCRIPT = BENCH_DIR / "wrk_chat.lua"
+LOADGEN = BENCH_DIR / "loadgen.py"
+
+
+@dataclass
+class Target:
+    """Where and how to send chat completions."""
+
+    url: str  # full URL of the chat completions endpoint
+    key: str  # bearer token ("" for none)
+    model: str  # model for the saturation test (no upstream delay)
+    delayed_model: str  # model for the fixed-rate test (upstream adds the delay)
+
+
+@dataclass
+class Saturation:
+    requests_per_s: float
+    requests: int
+    duration_s: float
+    errors: dict[str, int]
+    latency_ms: dict[str, float]
+    server_cpu_ms_per_request: float | None = None
+
+    @property
+    def error_count(self) -> int:
+        return sum(self.errors.values())
+
+
+@dataclass
+class FixedRate:
+    rate: float
+    scheduled: int
+    completed: int
+    ok: int
+    non_2xx: dict[str, int]
+    errors: dict[str, int]
+    unfinished: int
+    latency_ms: dict[str, float]
+    send_lag_ms: dict[str, float]
+    error_samples: list[str] = field(default_factory=list)
+    server_cpu_ms_per_request: float | None = None
+
+    @property
+    def error_count(self) -> int:
+        return sum(self.non_2xx.values()) + sum(self.errors.values()) + self.unfinished
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _wrk_once(target: Target, *, connections: int, seconds: float, cpu: int | None) -> dict[str, Any]:
+    argv = [
+        "wrk",
+        "-t1",
+        f"-c{connections}",
+        f"-d{max(1, round(seconds))}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(WRK_SCRIPT),
+        target.url,
+    ]
+    env = child_env({"BENCH_KEY": target.key, "BENCH_MODEL": target.model})
+    completed = run_command(argv, timeout_s=seconds + 60, cpu=cpu, env=env)
+    for line in completed.stdout.splitlines():
+        if line.startswith("BENCH_JSON "):
+            parsed: dict[str, Any] = orjson.loads(line.removeprefix("BENCH_JSON "))
+            return parsed
+    raise BenchError(f"wrk gave no result (exit {completed.returncode}): {completed.stderr.strip()[-400:]}")
+
+
+def saturation(
+    target: Target,
+    *,
+    connections: int,
+    warmup_s: float,
+    duration_s: float,
+    cpu: int | None,
+    server_cpu_s: Callable[[], float] | None = None,
+) -> Saturation:
+    """wrk's warm-up (thrown away), then the measured run; ``server_cpu_s`` reads the server's CPU time."""
+    if warmup_s > 0:
+        _wrk_once(target, connections=connections, seconds=warmup_s, cpu=cpu)
+    cpu_before = server_cpu_s() if server_cpu_s else 0.0
+    raw = _wrk_once(target, connections=connections, seconds=duration_s, cpu=cpu)
+    seconds = raw["duration_us"] / 1e6
+    errors = {name: count for name, count in raw["errors"].items() if count}
+    result = Saturation(
+        requests_per_s=raw["requests"] / seconds if seconds > 0 else 0.0,
+        requests=raw["requests"],
+        duration_s=seconds,
+        errors=errors,
+        latency_ms={name: value / 1000 for name, value in raw["latency_us"].items()},
+    )
+    if server_cpu_s and raw["requests"]:
+        result.server_cpu_ms_per_request = (server_cpu_s() - cpu_before) * 1000 / raw["requests"]
+    return result
+
+
+def fixed_rate(
+    target: Target, *, rate: float, warmup_s: float, duration_s: float, cpu: int | None
+) -> FixedRate:
+    argv = [
+        sys.executable,
+        str(LOADGEN),
+        "--url",
+        target.url,
+        "--key",
+        target.key,
+        "--model",
+        target.delayed_model,
+        "--rate",
+        str(rate),
+        "--duration",
+        str(duration_s),
+        "--warmup",
+        str(warmup_s),
+    ]
+    completed = run_command(argv, timeout_s=warmup_s + duration_s + 60, cpu=cpu)
+    if completed.returncode != 0:
+        raise BenchError(f"loadgen failed (exit {completed.returncode}): {completed.stderr.strip()[-400:]}")
+    raw: dict[str, Any] = orjson.loads(completed.stdout)
+    return FixedRate(
+        rate=raw["rate"],
+        scheduled=raw["scheduled"],
+        completed=raw["completed"],
+        ok=raw["ok"],
+        non_2xx=raw["non_2xx"],
+        errors=raw["errors"],
+        unfinished=raw["unfinished"],
+        latency_ms=raw["latency_ms"],
+        send_lag_ms=raw["send_lag_ms"],
+        error_samples=raw["error_samples"],
+    )

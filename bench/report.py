@@ -1,0 +1,275 @@
+"""Results: raw trials per system, their summary, the Markdown table and the JSON file.
+
+With ``--repeat N`` every system is measured N times, round-robin; the table shows medians, and the
+overhead of a round is taken against the direct-to-upstream measurement of the same round.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from measure import FixedRate, Saturation
+
+DIRECT = "direct"
+HIGH_LOAD = 0.5  # load average (per machine) above which the report warns that others were busy
+MAX_SEND_LAG_MS = 10.0  # p99 lateness of the open-loop sender above which its schedule is suspect
+
+
+@dataclass
+class Trial:
+    startup_s: float | None = None
+    fixed_rate: FixedRate | None = None
+    saturation: Saturation | None = None
+    rss_mib: float | None = None
+    failure: str | None = None
+
+
+@dataclass
+class Row:
+    name: str
+    label: str
+    version: str
+    trials: list[Trial] = field(default_factory=list)
+
+
+@dataclass
+class Summary:
+    """The medians shown in the table (None: not measured)."""
+
+    name: str
+    label: str
+    version: str
+    saturation_rps: float | None = None
+    p50_ms: float | None = None
+    p99_ms: float | None = None
+    overhead_p50_ms: float | None = None
+    overhead_p99_ms: float | None = None
+    cpu_ms_per_request: float | None = None
+    rss_mib: float | None = None
+    startup_s: float | None = None
+    saturation_errors: int = 0
+    rate_errors: int = 0
+    overloaded: bool = False  # could not keep up with the fixed rate: its latencies are queueing
+    failures: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.failures)
+
+    @property
+    def errors(self) -> int:
+        return self.saturation_errors + self.rate_errors
+
+
+def _median(values: list[float | None]) -> float | None:
+    present = [value for value in values if value is not None]
+    return statistics.median(present) if present else None
+
+
+def _percentile(result: FixedRate | None, name: str) -> float | None:
+    if result is None:
+        return None
+    return result.latency_ms.get(name)
+
+
+def _overloaded(trial: Trial, rate: float) -> bool:
+    if trial.saturation and trial.saturation.requests_per_s < rate:
+        return True
+    return bool(trial.fixed_rate and trial.fixed_rate.errors.get("TimeoutError"))
+
+
+def summarize(rows: list[Row], rate: float) -> list[Summary]:
+    direct = next((row for row in rows if row.name == DIRECT), None)
+    summaries = []
+    for row in rows:
+        summary = Summary(name=row.name, label=row.label, version=row.version)
+        overheads: dict[str, list[float | None]] = {"p50": [], "p99": []}
+        for index, trial in enumerate(row.trials):
+            if trial.failure:
+                summary.failures.append(trial.failure)
+            if row.name != DIRECT and _overloaded(trial, rate):
+                summary.overloaded = True
+            base = direct.trials[index].fixed_rate if direct and index < len(direct.trials) else None
+            for name, values in overheads.items():
+                mine, theirs = _percentile(trial.fixed_rate, name), _percentile(base, name)
+                values.append(mine - theirs if mine is not None and theirs is not None else None)
+            if trial.saturation:
+                summary.saturation_errors += trial.saturation.error_count
+                if trial.saturation.error_count:
+                    summary.warnings.append(f"saturation errors {trial.saturation.errors}")
+            if trial.fixed_rate:
+                result = trial.fixed_rate
+                summary.rate_errors += result.error_count
+                if result.error_count:
+                    summary.warnings.append(
+                        f"fixed-rate errors: non-2xx {result.non_2xx}, client {result.errors}, "
+                        f"unfinished {result.unfinished}; e.g. {result.error_samples[:2]}"
+                    )
+                lag = result.send_lag_ms.get("p99")
+                if lag is not None and lag > MAX_SEND_LAG_MS:
+                    summary.warnings.append(f"load generator ran late (send lag p99 {lag:.1f} ms)")
+        trials = row.trials
+        summary.saturation_rps = _median(
+            [t.saturation.requests_per_s if t.saturation else None for t in trials]
+        )
+        summary.p50_ms = _median([_percentile(t.fixed_rate, "p50") for t in trials])
+        summary.p99_ms = _median([_percentile(t.fixed_rate, "p99") for t in trials])
+        if row.name != DIRECT:
+            summary.overhead_p50_ms = _median(overheads["p50"])
+            summary.overhead_p99_ms = _median(overheads["p99"])
+        summary.cpu_ms_per_request = _median(
+            [t.saturation.server_cpu_ms_per_request if t.saturation else None for t in trials]
+        )
+        if summary.overloaded:
+            capacity = f"saturates at {_rps(summary.saturation_rps)} req/s" if summary.saturation_rps else ""
+            summary.warnings.insert(
+                0,
+                f"overloaded by the fixed rate of {rate:g} req/s ({capacity}): its fixed-rate latencies and "
+                f"errors measure queueing, not overhead; compare overheads with a lower --rate",
+            )
+        summary.rss_mib = _median([t.rss_mib for t in trials])
+        summary.startup_s = _median([t.startup_s for t in trials])
+        summaries.append(summary)
+    return summaries
+
+
+def machine_info() -> dict[str, Any]:
+    cpu_model = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu_model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory_gib = None
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                memory_gib = round(int(line.split()[1]) / 2**20, 1)
+    except OSError:
+        pass
+    return {
+        "cpu_model": cpu_model,
+        "cores": os.cpu_count(),
+        "memory_gib": memory_gib,
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+    }
+
+
+def _num(value: float | None, digits: int = 2, *, signed: bool = False) -> str:
+    if value is None:
+        return "—"
+    return f"{value:+.{digits}f}" if signed else f"{value:.{digits}f}"
+
+
+def _rps(value: float | None) -> str:
+    return "—" if value is None else f"{value:,.0f}"
+
+
+def _ratio(numerator: float | None, denominator: float | None, *, floor: float = 0.0) -> str:
+    if numerator is None or denominator is None or denominator <= floor:
+        return "n/a"
+    return f"{numerator / denominator:.2f}x"
+
+
+def _overhead(summary: Summary, value: float | None) -> str:
+    return "overloaded" if summary.overloaded else _num(value, signed=True)
+
+
+def _ratio_rows(by_name: dict[str, Summary]) -> list[str]:
+    trueport = by_name.get("trueport")
+    if trueport is None or trueport.failed:
+        return []
+    lines = [
+        "| ratio (same run) | saturation req/s | overhead p50 | overhead p99 | CPU ms/req |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for other_name, title in (("bare", "TruePort / bare"), ("litellm", "TruePort / LiteLLM")):
+        other = by_name.get(other_name)
+        if other is None or other.failed:
+            continue
+        comparable = not (trueport.overloaded or other.overloaded)
+        p50 = _ratio(trueport.overhead_p50_ms, other.overhead_p50_ms, floor=0.05) if comparable else "n/a"
+        p99 = _ratio(trueport.overhead_p99_ms, other.overhead_p99_ms, floor=0.05) if comparable else "n/a"
+        lines.append(
+            f"| {title} | {_ratio(trueport.saturation_rps, other.saturation_rps)} | {p50} | {p99} "
+            f"| {_ratio(trueport.cpu_ms_per_request, other.cpu_ms_per_request)} |"
+        )
+    return lines if len(lines) > 2 else []
+
+
+def render_markdown(meta: dict[str, Any], summaries: list[Summary]) -> str:
+    settings = meta["settings"]
+    machine = meta["machine"]
+    by_name = {summary.name: summary for summary in summaries}
+    lines = [
+        "# TruePort benchmark",
+        "",
+        f"- date: {meta['date']}",
+        f"- machine: {machine['cpu_model']}, {machine['cores']} cores, {machine['memory_gib']} GiB, "
+        f"Linux {machine['kernel']}, Python {machine['python']}; load average at start "
+        f"{meta['load_before']:.2f}, at end {meta['load_after']:.2f}",
+        f"- placement: {meta['placement']}; network: {meta['network']}",
+        f"- versions: {'; '.join(f'{s.label}: {s.version}' for s in summaries)}; {meta['wrk_version']}",
+        f"- saturation: wrk, 1 thread, {settings['connections']} connections, "
+        f"{settings['warmup_s']:g} s warm-up + {settings['duration_s']:g} s, no upstream delay",
+        f"- fixed rate: open loop (bench/loadgen.py), {settings['rate']:g} req/s for "
+        f"{settings['rate_duration_s']:g} s after {settings['rate_warmup_s']:g} s warm-up, upstream delay "
+        f"{settings['delay_ms']} ms; overhead = percentile through the system minus the same percentile direct"
+        f" to the upstream, same round",
+        f"- rounds: {settings['repeat']} (medians shown)",
+        f"- command: `{meta['command']}`",
+        "",
+        "| system | saturation req/s | p50 ms | p99 ms | overhead p50 ms | overhead p99 ms "
+        "| server CPU ms/req | RSS MiB | errors (sat / rate) | start-up s |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|---:|",
+    ]
+    for summary in summaries:
+        label = "upstream (direct)" if summary.name == DIRECT else summary.label
+        if summary.failed and summary.saturation_rps is None and summary.p50_ms is None:
+            lines.append(f"| {label} | **FAILED** (see below) | | | | | | | | |")
+            continue
+        errors = f"{summary.saturation_errors} / {summary.rate_errors}"
+        if summary.errors:
+            errors = f"**⚠ {errors}**"
+        lines.append(
+            f"| {label}{' **(FAILED)**' if summary.failed else ''} | {_rps(summary.saturation_rps)} "
+            f"| {_num(summary.p50_ms)} | {_num(summary.p99_ms)} "
+            f"| {_overhead(summary, summary.overhead_p50_ms)} | {_overhead(summary, summary.overhead_p99_ms)} "
+            f"| {_num(summary.cpu_ms_per_request, 3)} | {_num(summary.rss_mib, 0)} | {errors} "
+            f"| {_num(summary.startup_s, 1)} |"
+        )
+    ratios = _ratio_rows(by_name)
+    if ratios:
+        lines += ["", *ratios]
+        lines += [
+            "",
+            "Throughput ratio above 1 means TruePort serves more; overhead and CPU ratios below 1 mean "
+            "TruePort adds less. Server CPU ms/req: the server's CPU time during the measured saturation "
+            "run divided by the requests it served; RSS at the end of its turn.",
+        ]
+    notes = [f"- {message}" for message in meta.get("notes", [])]
+    for summary in summaries:
+        notes += [f"- **{summary.label} FAILED**: {failure}" for failure in summary.failures]
+        notes += [f"- ⚠ {summary.label}: {warning}" for warning in summary.warnings]
+    if any(summary.errors for summary in summaries):
+        notes.insert(0, "- **⚠ THIS RUN HAD ERRORS (non-2xx or client errors): its numbers are suspect.**")
+    if notes:
+        lines += ["", "## Warnings", "", *notes]
+    return "\n".join(lines) + "\n"
+
+
+def as_json(meta: dict[str, Any], rows: list[Row], summaries: list[Summary]) -> dict[str, Any]:
+    return {
+        "meta": meta,
+        "summary": [asdict(summary) for summary in summaries],
+        "rows": [asdict(row) for row in rows],
+    }

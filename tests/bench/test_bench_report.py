@@ -1,0 +1,125 @@
+"""Summaries and the Markdown table: overheads against the same round, failures and errors shown loudly."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from loadgen import percentile, summarize_ms
+from measure import FixedRate, Saturation
+from report import DIRECT, Row, Trial, render_markdown, summarize
+
+
+def fixed(p50: float, p99: float, *, non_2xx: dict[str, int] | None = None) -> FixedRate:
+    return FixedRate(
+        rate=200,
+        scheduled=100,
+        completed=100,
+        ok=100 - sum((non_2xx or {}).values()),
+        non_2xx=non_2xx or {},
+        errors={},
+        unfinished=0,
+        latency_ms={"p50": p50, "p99": p99},
+        send_lag_ms={"p99": 0.5},
+        server_cpu_ms_per_request=0.5,
+    )
+
+
+def sat(rps: float, errors: dict[str, int] | None = None, cpu_ms: float = 0.5) -> Saturation:
+    return Saturation(
+        requests_per_s=rps,
+        requests=int(rps * 10),
+        duration_s=10,
+        errors=errors or {},
+        latency_ms={},
+        server_cpu_ms_per_request=cpu_ms,
+    )
+
+
+def meta() -> dict[str, Any]:
+    return {
+        "date": "2026-01-01 00:00:00 UTC",
+        "machine": {"cpu_model": "cpu", "cores": 2, "memory_gib": 1, "kernel": "k", "python": "3.11"},
+        "placement": "p",
+        "network": "n",
+        "wrk_version": "wrk",
+        "command": "c",
+        "load_before": 0.1,
+        "load_after": 0.1,
+        "settings": {
+            "connections": 64,
+            "warmup_s": 3,
+            "duration_s": 10,
+            "rate": 200,
+            "rate_warmup_s": 2,
+            "rate_duration_s": 15,
+            "delay_ms": 50,
+            "repeat": 2,
+        },
+        "notes": [],
+    }
+
+
+def test_percentiles_are_nearest_rank() -> None:
+    values = [float(v) for v in range(1, 101)]
+    assert percentile(values, 0.5) == 50
+    assert percentile(values, 0.99) == 99
+    assert summarize_ms([0.001, 0.002])["max"] == 2.0
+
+
+def test_overhead_is_paired_with_the_direct_run_of_the_same_round() -> None:
+    rows = [
+        Row(DIRECT, "upstream", "v", [Trial(fixed_rate=fixed(50, 55)), Trial(fixed_rate=fixed(60, 65))]),
+        Row(
+            "bare",
+            "bare",
+            "v",
+            [
+                Trial(fixed_rate=fixed(51, 57), saturation=sat(1000)),
+                Trial(fixed_rate=fixed(61, 67), saturation=sat(3000)),
+            ],
+        ),
+    ]
+    bare = summarize(rows, 200)[1]
+    assert bare.overhead_p50_ms == 1.0
+    assert bare.overhead_p99_ms == 2.0
+    assert bare.saturation_rps == 2000  # median of the rounds
+
+
+def test_failures_and_errors_are_loud_and_ratios_use_the_same_run() -> None:
+    rows = [
+        Row(DIRECT, "upstream", "v", [Trial(fixed_rate=fixed(50, 55))]),
+        Row("bare", "bare pass-through", "v", [Trial(fixed_rate=fixed(51, 56), saturation=sat(4000))]),
+        Row(
+            "trueport",
+            "TruePort",
+            "v",
+            [Trial(fixed_rate=fixed(52, 58, non_2xx={"429": 3}), saturation=sat(2000, {"status": 5}))],
+        ),
+        Row("litellm", "LiteLLM proxy", "v", [Trial(failure="LiteLLM unavailable: no venv")]),
+    ]
+    summaries = summarize(rows, 200)
+    trueport = summaries[2]
+    assert trueport.errors == 8
+    markdown = render_markdown(meta(), summaries)
+    assert "THIS RUN HAD ERRORS" in markdown
+    assert "**⚠ 5 / 3**" in markdown
+    assert "| LiteLLM proxy | **FAILED**" in markdown
+    assert "LiteLLM proxy FAILED**: LiteLLM unavailable: no venv" in markdown
+    assert "| TruePort / bare | 0.50x | 2.00x | 3.00x | 1.00x |" in markdown
+    assert "TruePort / LiteLLM" not in markdown
+
+
+def test_a_system_slower_than_the_fixed_rate_is_marked_overloaded() -> None:
+    timeouts = fixed(9000, 10000)
+    timeouts.errors = {"TimeoutError": 500}
+    rows = [
+        Row(DIRECT, "upstream", "v", [Trial(fixed_rate=fixed(50, 55))]),
+        Row("trueport", "TruePort", "v", [Trial(fixed_rate=fixed(52, 58), saturation=sat(2000, cpu_ms=0.4))]),
+        Row("litellm", "LiteLLM proxy", "v", [Trial(fixed_rate=timeouts, saturation=sat(100, cpu_ms=8))]),
+    ]
+    summaries = summarize(rows, 200)
+    assert [summary.overloaded for summary in summaries] == [False, False, True]
+    markdown = render_markdown(meta(), summaries)
+    assert "| overloaded | overloaded |" in markdown
+    assert "| TruePort / LiteLLM | 20.00x | n/a | n/a | 0.05x |" in markdown
+    assert "LiteLLM proxy: overloaded by the fixed rate of 200 req/s (saturates at 100 req/s)" in markdown
