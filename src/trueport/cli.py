@@ -112,12 +112,18 @@ def tenants() -> None:
 @tenants.command("create")
 @click.argument("slug")
 @click.option("--name", default=None, help="Display name (defaults to the slug).")
+@click.option(
+    "--rpm", type=click.IntRange(min=1), default=None, help="Requests per minute, all keys together."
+)
+@click.option("--tpm", type=click.IntRange(min=1), default=None, help="Tokens per minute, all keys together.")
 @config_option
 @_run
-async def tenants_create(slug: str, name: str | None, config_path: str | None) -> None:
+async def tenants_create(
+    slug: str, name: str | None, rpm: int | None, tpm: int | None, config_path: str | None
+) -> None:
     """Create the tenant SLUG."""
     async with database(_settings(config_path)) as sessions, sessions() as session:
-        tenant = await create_tenant(session, slug, name)
+        tenant = await create_tenant(session, slug, name, rpm_limit=rpm, tpm_limit=tpm)
         await session.commit()
     click.echo(f"created tenant {tenant.slug} ({tenant.id})")
 
@@ -142,6 +148,7 @@ def keys() -> None:
 @click.option("--name", default="", help="A label people can recognise.")
 @click.option("--models", default=None, help="Comma-separated model aliases this key may use (default: all).")
 @click.option("--rpm", type=click.IntRange(min=1), default=None, help="Requests per minute.")
+@click.option("--tpm", type=click.IntRange(min=1), default=None, help="Tokens per minute.")
 @click.option(
     "--expires-in",
     "expires_in",
@@ -156,6 +163,7 @@ async def keys_create(
     name: str,
     models: str | None,
     rpm: int | None,
+    tpm: int | None,
     expires_in: float | None,
     config_path: str | None,
 ) -> None:
@@ -172,6 +180,7 @@ async def keys_create(
                 name=name,
                 models=models.split(",") if models is not None else None,
                 rpm_limit=rpm,
+                tpm_limit=tpm,
                 expires_in=timedelta(days=expires_in) if expires_in is not None else None,
             )
             await session.commit()

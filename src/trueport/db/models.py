@@ -57,7 +57,10 @@ class Tenant(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     slug: Mapped[str] = mapped_column(String(63), unique=True)
     name: Mapped[str] = mapped_column(String(200))
+    rpm_limit: Mapped[int | None] = mapped_column(Integer, default=None)  # requests per minute, all keys
+    tpm_limit: Mapped[int | None] = mapped_column(Integer, default=None)  # tokens per minute, all keys
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
 
@@ -73,6 +76,7 @@ class ApiKey(Base):
     prefix: Mapped[str] = mapped_column(String(16))
     models: Mapped[list[str] | None] = mapped_column(JSON, default=None)  # None: every model
     rpm_limit: Mapped[int | None] = mapped_column(Integer, default=None)
+    tpm_limit: Mapped[int | None] = mapped_column(Integer, default=None)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -19,7 +19,7 @@ import structlog
 from sqlalchemy.exc import SQLAlchemyError
 
 from trueport.db.engine import SessionFactory
-from trueport.db.models import ApiKey
+from trueport.db.models import ApiKey, Tenant
 from trueport.keys.crypto import hash_key, is_well_formed
 from trueport.keys.repository import KeyRepository
 
@@ -40,6 +40,9 @@ class KeyInfo:
     name: str
     models: frozenset[str] | None  # None: every model
     rpm_limit: int | None
+    tpm_limit: int | None
+    tenant_rpm_limit: int | None
+    tenant_tpm_limit: int | None
     expires_at: float | None  # epoch seconds
 
     def allows(self, alias: str) -> bool:
@@ -53,14 +56,17 @@ def _epoch(value: datetime | None) -> float | None:
     return value.timestamp() if value is not None else None
 
 
-def key_info(key: ApiKey, tenant_slug: str) -> KeyInfo:
+def key_info(key: ApiKey, tenant: Tenant) -> KeyInfo:
     return KeyInfo(
         id=key.id,
         tenant_id=key.tenant_id,
-        tenant_slug=tenant_slug,
+        tenant_slug=tenant.slug,
         name=key.name,
         models=frozenset(key.models) if key.models is not None else None,
         rpm_limit=key.rpm_limit,
+        tpm_limit=key.tpm_limit,
+        tenant_rpm_limit=tenant.rpm_limit,
+        tenant_tpm_limit=tenant.tpm_limit,
         expires_at=_epoch(key.expires_at),
     )
 
@@ -94,7 +100,7 @@ class KeyCache:
     async def refresh(self) -> None:
         async with self._sessions() as session:
             rows = await KeyRepository(session).active_with_tenants()
-        self._by_hash = {key.key_hash: key_info(key, slug) for key, slug in rows}
+        self._by_hash = {key.key_hash: key_info(key, tenant) for key, tenant in rows}
         self._misses.clear()
         self.loaded_at = time.monotonic()
 

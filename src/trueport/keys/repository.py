@@ -29,18 +29,18 @@ class KeyRepository:
         )
         return result.scalar_one_or_none()
 
-    async def active_with_tenants(self) -> Sequence[Row[ApiKey, str]]:
-        """Every unrevoked key of an enabled tenant, with the tenant slug (for the gateway's cache)."""
+    async def active_with_tenants(self) -> Sequence[Row[ApiKey, Tenant]]:
+        """Every unrevoked key of an enabled tenant, with its tenant (for the gateway's cache)."""
         result = await self._session.execute(
-            select(ApiKey, Tenant.slug)
+            select(ApiKey, Tenant)
             .join(Tenant, Tenant.id == ApiKey.tenant_id)
             .where(ApiKey.revoked_at.is_(None), Tenant.disabled_at.is_(None))
         )
         return result.all()
 
-    async def active_by_hash(self, key_hash: str) -> Row[ApiKey, str] | None:
+    async def active_by_hash(self, key_hash: str) -> Row[ApiKey, Tenant] | None:
         result = await self._session.execute(
-            select(ApiKey, Tenant.slug)
+            select(ApiKey, Tenant)
             .join(Tenant, Tenant.id == ApiKey.tenant_id)
             .where(ApiKey.key_hash == key_hash, ApiKey.revoked_at.is_(None), Tenant.disabled_at.is_(None))
         )

@@ -30,10 +30,13 @@ async def create_key(
     name: str = "",
     models: list[str] | None = None,
     rpm_limit: int | None = None,
+    tpm_limit: int | None = None,
     expires_in: timedelta | None = None,
 ) -> CreatedKey:
     if rpm_limit is not None and rpm_limit <= 0:
         raise KeyError_("rpm must be a positive number")
+    if tpm_limit is not None and tpm_limit <= 0:
+        raise KeyError_("tpm must be a positive number")
     if expires_in is not None and expires_in <= timedelta(0):
         raise KeyError_("expiry must be in the future")
     if models is not None:
@@ -49,6 +52,7 @@ async def create_key(
         prefix=display_prefix(secret),
         models=models,
         rpm_limit=rpm_limit,
+        tpm_limit=tpm_limit,
         expires_at=now + expires_in if expires_in is not None else None,
         created_at=now,
         updated_at=now,

@@ -24,12 +24,22 @@ def check_slug(slug: str) -> str:
     return slug
 
 
-async def create_tenant(session: AsyncSession, slug: str, name: str | None = None) -> Tenant:
+async def create_tenant(
+    session: AsyncSession,
+    slug: str,
+    name: str | None = None,
+    *,
+    rpm_limit: int | None = None,
+    tpm_limit: int | None = None,
+) -> Tenant:
     repository = TenantRepository(session)
     check_slug(slug)
+    for label, limit in (("rpm", rpm_limit), ("tpm", tpm_limit)):
+        if limit is not None and limit <= 0:
+            raise TenantError(f"{label} must be a positive number")
     if await repository.get_by_slug(slug) is not None:
         raise TenantError(f"tenant {slug!r} already exists")
-    tenant = Tenant(slug=slug, name=name or slug)
+    tenant = Tenant(slug=slug, name=name or slug, rpm_limit=rpm_limit, tpm_limit=tpm_limit)
     repository.add(tenant)
     await session.flush()
     return tenant
