@@ -45,6 +45,7 @@ class RecordWriter:
         self._max_pending = max_pending
         self._queue: deque[RequestRecordData] = deque()
         self._wake = asyncio.Event()
+        self._writing = asyncio.Lock()  # one batch in flight; flush() waits for it
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
         self.written = 0
@@ -85,7 +86,9 @@ class RecordWriter:
         self._task = None
 
     async def flush(self) -> None:
-        """Write everything queued now (tests and shutdown)."""
+        """Write everything queued now, and wait for a batch already in flight (tests and shutdown)."""
+        async with self._writing:
+            pass
         while self._queue:
             await self._write_batch()
 
@@ -112,6 +115,12 @@ class RecordWriter:
                 backoff = min(backoff * 2, _MAX_BACKOFF_S)
 
     async def _write_batch(self) -> None:
+        async with self._writing:
+            await self._write_locked()
+
+    async def _write_locked(self) -> None:
+        if not self._queue:
+            return
         batch = [self._queue.popleft() for _ in range(min(self._batch_size, len(self._queue)))]
         try:
             rows = [self._row(record) for record in batch]
