@@ -123,6 +123,11 @@ def summarize(rows: list[Row], rate: float) -> list[Summary]:
         if row.name != DIRECT:
             summary.overhead_p50_ms = _median(overheads["p50"])
             summary.overhead_p99_ms = _median(overheads["p99"])
+            if summary.overhead_p50_ms is not None and summary.overhead_p50_ms < -0.5:
+                summary.warnings.append(
+                    "negative overhead: the direct baseline was measured in worse conditions (busy machine)"
+                    "; this row's overheads are not trustworthy, run again"
+                )
         summary.cpu_ms_per_request = _median(
             [t.saturation.server_cpu_ms_per_request if t.saturation else None for t in trials]
         )

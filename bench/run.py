@@ -36,6 +36,8 @@ BENCH_DIR = Path(__file__).resolve().parent
 RESULTS_DIR = BENCH_DIR / "results"
 SERVER_CPU, LOAD_CPU = 0, 1
 ORDER = ("bare", "trueport", "litellm")
+FIXED_RATE_RETRIES = 2  # extra fixed-rate attempts when the load generator itself ran late
+RETRY_SEND_LAG_MS = 25.0
 
 
 @dataclass(frozen=True)
@@ -180,13 +182,25 @@ def measure_target(
         )
         log(f"  saturation: {trial.saturation.requests_per_s:,.0f} req/s")
         time.sleep(1.0)
-    before = server_cpu_s()
-    trial.fixed_rate = fixed_rate(
-        target, rate=args.rate, warmup_s=args.rate_warmup_s, duration_s=args.rate_duration_s, cpu=cpu
-    )
+    sent = round((args.rate_warmup_s + args.rate_duration_s) * args.rate)
+    for attempt in range(1 + FIXED_RATE_RETRIES):
+        before = server_cpu_s()
+        result = fixed_rate(
+            target, rate=args.rate, warmup_s=args.rate_warmup_s, duration_s=args.rate_duration_s, cpu=cpu
+        )
+        result.server_cpu_ms_per_request = (server_cpu_s() - before) * 1000 / sent if pgid else None
+        lag = result.send_lag_ms.get("p99", 0.0)
+        best = trial.fixed_rate
+        if best is None or lag < best.send_lag_ms.get("p99", 0.0):
+            trial.fixed_rate = result
+        # A late generator means the shared machine starved it (not the server: it waits asynchronously);
+        # measure again, a bounded number of times. An overloaded server is not helped by retrying.
+        if lag <= RETRY_SEND_LAG_MS or result.errors or attempt == FIXED_RATE_RETRIES:
+            break
+        log(f"  load generator ran late (send lag p99 {lag:.0f} ms): machine busy, measuring again")
+        time.sleep(2.0)
+    assert trial.fixed_rate is not None
     if pgid:
-        sent = round((args.rate_warmup_s + args.rate_duration_s) * args.rate)
-        trial.fixed_rate.server_cpu_ms_per_request = (server_cpu_s() - before) * 1000 / sent
         trial.rss_mib = group_usage(pgid).rss_bytes / 2**20
     latency = trial.fixed_rate.latency_ms
     log(f"  fixed rate: p50 {latency.get('p50', 0):.2f} ms, p99 {latency.get('p99', 0):.2f} ms")

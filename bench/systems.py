@@ -241,7 +241,13 @@ class LiteLLM:
                     for name in (MODEL, ctx.delayed_model)
                 ],
                 "general_settings": {"master_key": master_key},
-                "litellm_settings": {"telemetry": False},
+                # As LiteLLM's "Production Best Practices" page recommends (json logs, no verbose).
+                "litellm_settings": {
+                    "telemetry": False,
+                    "set_verbose": False,
+                    "json_logs": True,
+                    "request_timeout": 600,
+                },
             },
         )
         env = child_env(
@@ -249,6 +255,7 @@ class LiteLLM:
                 "LITELLM_TELEMETRY": "False",  # no usage reporting
                 "LITELLM_LOCAL_MODEL_COST_MAP": "True",  # do not fetch the model price list at start-up
                 "DISABLE_SCHEMA_UPDATE": "True",
+                "LITELLM_LOG": "ERROR",  # production log level
             }
         )
         env.pop("DATABASE_URL", None)  # no database: LiteLLM's own "no DB" mode
