@@ -37,7 +37,7 @@ def test_contract_config_loads_as_written(tmp_path: Path, monkeypatch: pytest.Mo
     settings = load_settings(write(tmp_path, CONTRACT_YAML))
     assert settings.providers["oa"].api_key.get_secret_value() == "sk-openai"
     assert settings.providers["az"].api_version == "2024-10-21"
-    assert [t.provider for t in settings.models["smart"]] == ["an", "oa"]
+    assert [t.provider for t in settings.models["smart"].targets] == ["an", "oa"]
     assert settings.redis == "redis://127.0.0.1:6379/0"
     assert missing_env_vars(settings) == ()
     assert "sk-openai" not in repr(settings)  # secrets never printed

@@ -59,6 +59,30 @@ class TargetConfig(_Strict):
     model: str
 
 
+class FallbackConfig(_Strict):
+    """What a model alias answers when every target failed: a fixed message, or one more target."""
+
+    message: str | None = None
+    provider: str | None = None
+    model: str | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> FallbackConfig:
+        if (self.message is None) == (self.provider is None):
+            raise ValueError("a fallback is either a message or a provider and model")
+        if (self.provider is None) != (self.model is None):
+            raise ValueError("a fallback target needs both provider and model")
+        return self
+
+
+class RouteConfig(_Strict):
+    """A model alias: its targets in order, and optionally a fallback and a response cache."""
+
+    targets: list[TargetConfig]
+    fallback: FallbackConfig | None = None
+    cache_ttl_s: float | None = Field(default=None, gt=0, description="Opt-in exact-match response cache.")
+
+
 class LimitsConfig(_Strict):
     max_body_bytes: int = Field(default=4 * 1024 * 1024, gt=0)
 
@@ -87,7 +111,9 @@ class Settings(BaseSettings):
         "once and kept in the database.",
     )
     providers: dict[str, ProviderConfig] = Field(default_factory=dict)
-    models: dict[str, list[TargetConfig]] = Field(default_factory=dict)
+    models: dict[str, RouteConfig] = Field(
+        default_factory=dict, description="alias -> [targets] or {targets, fallback, cache_ttl_s}"
+    )
     limits: LimitsConfig = LimitsConfig()
     records: RecordsConfig = RecordsConfig()
     key_refresh_interval_s: float = Field(default=2.0, gt=0)
@@ -105,12 +131,21 @@ class Settings(BaseSettings):
         # The environment wins over the YAML file, which arrives as init arguments.
         return env_settings, init_settings
 
+    @field_validator("models", mode="before")
+    @classmethod
+    def _routes(cls, value: object) -> object:
+        # The short form `alias: [targets]` is the common case; both forms are accepted.
+        if isinstance(value, dict):
+            return {alias: {"targets": route} if isinstance(route, list) else route for alias, route in value.items()}
+        return value
+
     @model_validator(mode="after")
     def _check(self) -> Settings:
-        for alias, targets in self.models.items():
-            if not targets:
+        for alias, route in self.models.items():
+            if not route.targets:
                 raise ValueError(f"model {alias!r} has no targets")
-            for target in targets:
+            fallback = [route.fallback] if route.fallback is not None and route.fallback.provider else []
+            for target in [*route.targets, *fallback]:
                 if target.provider not in self.providers:
                     raise ValueError(f"model {alias!r} refers to unknown provider {target.provider!r}")
         if self.secret_key is not None and len(self.secret_key.get_secret_value().encode()) < 32:

@@ -27,8 +27,8 @@ class Router:
     def from_settings(cls, settings: Settings, adapters: dict[str, ProviderAdapter]) -> Router:
         return cls(
             {
-                alias: tuple(Target(t.provider, t.model, adapters[t.provider]) for t in targets)
-                for alias, targets in settings.models.items()
+                alias: tuple(Target(t.provider, t.model, adapters[t.provider]) for t in route.targets)
+                for alias, route in settings.models.items()
             }
         )
 
