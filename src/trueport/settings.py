@@ -144,10 +144,12 @@ class Settings(BaseSettings):
         for alias, route in self.models.items():
             if not route.targets:
                 raise ValueError(f"model {alias!r} has no targets")
-            fallback = [route.fallback] if route.fallback is not None and route.fallback.provider else []
-            for target in [*route.targets, *fallback]:
-                if target.provider not in self.providers:
-                    raise ValueError(f"model {alias!r} refers to unknown provider {target.provider!r}")
+            providers = [target.provider for target in route.targets]
+            if route.fallback is not None and route.fallback.provider is not None:
+                providers.append(route.fallback.provider)
+            for provider in providers:
+                if provider not in self.providers:
+                    raise ValueError(f"model {alias!r} refers to unknown provider {provider!r}")
         if self.secret_key is not None and len(self.secret_key.get_secret_value().encode()) < 32:
             raise ValueError("secret_key must be at least 32 bytes")
         if self.environment == "production" and self.secret_key is None:
