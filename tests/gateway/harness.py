@@ -65,6 +65,18 @@ def gateway_settings(database_url: str, mock_url: str, **overrides: Any) -> Sett
             "hang": [{"provider": "oa", "model": "m+hang"}],
             "cut": [{"provider": "oa", "model": "gpt-4o+cut=2"}],
             "bad-request": [{"provider": "oa", "model": "m+status=400"}, {"provider": "an", "model": "m"}],
+            "with-fallback-message": {
+                "targets": [{"provider": "oa", "model": "m+status=503"}],
+                "fallback": {"message": "The assistant is unavailable; please try again later."},
+            },
+            "with-fallback-target": {
+                "targets": [{"provider": "dead", "model": "gpt-4o"}],
+                "fallback": {"provider": "ge", "model": "gemini-2.0-flash"},
+            },
+            "broken-fallback": {
+                "targets": [{"provider": "oa", "model": "m+status=429"}],
+                "fallback": {"provider": "dead", "model": "m"},
+            },
         },
         "key_refresh_interval_s": 0.5,
         "records": {"flush_interval_ms": 50},

@@ -5,7 +5,6 @@ from __future__ import annotations
 from trueport.errors import UpstreamStreamBroken
 from trueport.gateway.asgi import SSE_HEADERS
 from trueport.gateway.call import Call
-from trueport.gateway.failover import call_with_failover
 from trueport.gateway.gateway import Gateway
 from trueport.gateway.router import Target
 from trueport.gateway.streaming import DisconnectWatch, OpenedStream, open_stream
@@ -23,19 +22,21 @@ async def handle_chat(gateway: Gateway, call: Call, request: JSONObject) -> None
     targets = gateway.authorize(call, alias)
     call.record.stream = stream
     if stream:
-        await _stream(call, request, targets)
+        await _stream(gateway, call, request, alias, targets)
         return
 
     async def attempt(target: Target) -> ChatCompletion:
         return await target.adapter.chat(request, target.model)
 
-    target, completion = await call_with_failover(targets, attempt, call.record)
+    target, completion = await gateway.forward(call, alias, targets, attempt)
     call.note_target(target.provider, target.model)
     call.note_usage(completion.usage)
     await call.respond_json(200, completion.raw if completion.raw is not None else dumps(completion.body))
 
 
-async def _stream(call: Call, request: JSONObject, targets: tuple[Target, ...]) -> None:
+async def _stream(
+    gateway: Gateway, call: Call, request: JSONObject, alias: str, targets: tuple[Target, ...]
+) -> None:
     options = request.get("stream_options") or {}
     client_wants_usage = bool(options.get("include_usage"))
     # Always ask for usage upstream: the record needs it whether or not the client does.
@@ -44,7 +45,7 @@ async def _stream(call: Call, request: JSONObject, targets: tuple[Target, ...]) 
     async def attempt(target: Target) -> OpenedStream[JSONObject]:
         return await open_stream(target.adapter.chat_stream(upstream_request, target.model))
 
-    target, opened = await call_with_failover(targets, attempt, call.record)
+    target, opened = await gateway.forward(call, alias, targets, attempt)
     call.note_target(target.provider, target.model)
     await call.start_stream(SSE_HEADERS)
     watch = DisconnectWatch(call.receive)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from trueport.gateway.call import Call
-from trueport.gateway.failover import call_with_failover
 from trueport.gateway.gateway import Gateway
 from trueport.gateway.router import Target
 from trueport.gateway.validation import check_embeddings_request, require_model
@@ -19,7 +18,7 @@ async def handle_embeddings(gateway: Gateway, call: Call, request: JSONObject) -
     async def attempt(target: Target) -> Embeddings:
         return await target.adapter.embeddings(request, target.model)
 
-    target, result = await call_with_failover(targets, attempt, call.record)
+    target, result = await gateway.forward(call, alias, targets, attempt)
     call.note_target(target.provider, target.model)
     call.note_usage(result.usage)
     await call.respond_json(200, result.raw if result.raw is not None else dumps(result.body))

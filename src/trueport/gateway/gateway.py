@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
-from trueport.errors import ModelNotFound, PermissionDenied, RateLimited
+from trueport.errors import ModelNotFound, PermissionDenied, RateLimited, UpstreamFailed
 from trueport.gateway.call import Call
+from trueport.gateway.failover import call_with_failover
 from trueport.gateway.router import Router, Target
 from trueport.keys.cache import KeyCache
 from trueport.limits.ratelimit import RateLimiter
 from trueport.settings import Settings
 from trueport.usage.writer import RecordWriter
+
+T = TypeVar("T")
+
+FALLBACK_HEADER = (b"x-trueport-fallback", b"true")
 
 
 @dataclass(slots=True)
@@ -44,3 +51,21 @@ class Gateway:
                     headers={"retry-after": str(max(1, round(decision.reset_s)))},
                 )
         return targets
+
+    async def forward(
+        self, call: Call, alias: str, targets: tuple[Target, ...], attempt: Callable[[Target], Awaitable[T]]
+    ) -> tuple[Target, T]:
+        """Try the alias's targets in order; if all fail and the alias has a fallback, answer with it."""
+        try:
+            return await call_with_failover(targets, attempt, call.record)
+        except UpstreamFailed as failure:
+            fallback = self.router.fallback(alias)
+            if fallback is None:
+                raise
+            try:
+                answer = await call_with_failover((fallback,), attempt, call.record)
+            except UpstreamFailed:
+                raise failure from None
+            call.headers.append(FALLBACK_HEADER)
+            call.record.fallback = True
+            return answer

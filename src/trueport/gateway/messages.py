@@ -14,7 +14,6 @@ from trueport.formats.anthropic import (
 )
 from trueport.gateway.asgi import SSE_HEADERS
 from trueport.gateway.call import Call
-from trueport.gateway.failover import call_with_failover
 from trueport.gateway.gateway import Gateway
 from trueport.gateway.router import Target
 from trueport.gateway.streaming import DisconnectWatch, OpenedStream, open_stream
@@ -37,7 +36,7 @@ async def handle_messages(gateway: Gateway, call: Call, request: JSONObject) -> 
     targets = gateway.authorize(call, alias)
     call.record.stream = stream
     if stream:
-        await _stream(call, request, canonical, alias, targets)
+        await _stream(gateway, call, request, canonical, alias, targets)
         return
 
     async def attempt(target: Target) -> tuple[bytes, Usage]:
@@ -47,7 +46,7 @@ async def handle_messages(gateway: Gateway, call: Call, request: JSONObject) -> 
         completion = await target.adapter.chat(dict(canonical, stream=False), target.model)
         return dumps(chat_completion_to_message(completion.body, alias)), completion.usage
 
-    target, (body, usage) = await call_with_failover(targets, attempt, call.record)
+    target, (body, usage) = await gateway.forward(call, alias, targets, attempt)
     call.note_target(target.provider, target.model)
     call.note_usage(usage)
     await call.respond_json(200, body)
@@ -83,7 +82,12 @@ class _TranslatedEvents:
 
 
 async def _stream(
-    call: Call, request: JSONObject, canonical: JSONObject, alias: str, targets: tuple[Target, ...]
+    gateway: Gateway,
+    call: Call,
+    request: JSONObject,
+    canonical: JSONObject,
+    alias: str,
+    targets: tuple[Target, ...],
 ) -> None:
     upstream_canonical = dict(canonical, stream=True, stream_options={"include_usage": True})
 
@@ -94,7 +98,7 @@ async def _stream(
             return await open_stream(target.adapter.messages_stream(request, target.model))
         return await open_stream(target.adapter.chat_stream(upstream_canonical, target.model))
 
-    target, opened = await call_with_failover(targets, attempt, call.record)
+    target, opened = await gateway.forward(call, alias, targets, attempt)
     call.note_target(target.provider, target.model)
     await call.start_stream(SSE_HEADERS)
     watch = DisconnectWatch(call.receive)

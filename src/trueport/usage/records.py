@@ -25,4 +25,5 @@ class RequestRecordData:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cached_tokens: int = 0
+    fallback: bool = False  # answered by the alias's fallback after every target failed
     targets_tried: list[str] = field(default_factory=list)
