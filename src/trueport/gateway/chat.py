@@ -8,18 +8,18 @@ from trueport.gateway.call import Call
 from trueport.gateway.gateway import Gateway
 from trueport.gateway.router import Target
 from trueport.gateway.streaming import DisconnectWatch, OpenedStream, open_stream
-from trueport.gateway.validation import check_chat_request, require_model, require_stream_flag
+from trueport.gateway.validation import check_chat_request, require_stream_flag
 from trueport.jsonutil import JSONObject, dumps
 from trueport.providers.base import ChatCompletion
 
 _DONE = b"data: [DONE]\n\n"
 
 
-async def handle_chat(gateway: Gateway, call: Call, request: JSONObject) -> None:
-    alias = require_model(request)
+async def handle_chat(
+    gateway: Gateway, call: Call, request: JSONObject, alias: str, targets: tuple[Target, ...]
+) -> None:
     stream = require_stream_flag(request)
     check_chat_request(request)
-    targets = gateway.authorize(call, alias)
     call.record.stream = stream
     if stream:
         await _stream(gateway, call, request, alias, targets)

@@ -22,12 +22,14 @@ from trueport.gateway.error_shapes import Dialect, render_error
 from trueport.gateway.gateway import Gateway
 from trueport.gateway.messages import handle_messages
 from trueport.gateway.models import handle_get_model, handle_list_models
+from trueport.gateway.router import Target
+from trueport.gateway.validation import require_model
 from trueport.jsonutil import JSONDecodeError, JSONObject, loads
 from trueport.usage.records import RequestRecordData
 
 log = structlog.get_logger(__name__)
 
-PostHandler = Callable[[Gateway, Call, JSONObject], Awaitable[None]]
+PostHandler = Callable[[Gateway, Call, JSONObject, str, tuple[Target, ...]], Awaitable[None]]
 
 _POST_ROUTES: dict[str, tuple[PostHandler, Dialect]] = {
     "/v1/chat/completions": (handle_chat, Dialect.OPENAI),
@@ -93,7 +95,9 @@ async def _route(
         raise InvalidRequest("the request body is not valid JSON") from exc
     if not isinstance(request, dict):
         raise InvalidRequest("the request body must be a JSON object")
-    await post[0](gateway, call, request)
+    alias = require_model(request)
+    targets = gateway.authorize(call, alias)
+    await post[0](gateway, call, request, alias, targets)
 
 
 async def _refuse(call: Call, error: GatewayError) -> None:

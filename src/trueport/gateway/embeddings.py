@@ -5,15 +5,15 @@ from __future__ import annotations
 from trueport.gateway.call import Call
 from trueport.gateway.gateway import Gateway
 from trueport.gateway.router import Target
-from trueport.gateway.validation import check_embeddings_request, require_model
+from trueport.gateway.validation import check_embeddings_request
 from trueport.jsonutil import JSONObject, dumps
 from trueport.providers.base import Embeddings
 
 
-async def handle_embeddings(gateway: Gateway, call: Call, request: JSONObject) -> None:
-    alias = require_model(request)
+async def handle_embeddings(
+    gateway: Gateway, call: Call, request: JSONObject, alias: str, targets: tuple[Target, ...]
+) -> None:
     check_embeddings_request(request)
-    targets = gateway.authorize(call, alias)
 
     async def attempt(target: Target) -> Embeddings:
         return await target.adapter.embeddings(request, target.model)

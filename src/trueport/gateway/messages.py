@@ -17,7 +17,7 @@ from trueport.gateway.call import Call
 from trueport.gateway.gateway import Gateway
 from trueport.gateway.router import Target
 from trueport.gateway.streaming import DisconnectWatch, OpenedStream, open_stream
-from trueport.gateway.validation import require_model, require_stream_flag
+from trueport.gateway.validation import require_stream_flag
 from trueport.jsonutil import JSONObject, dumps
 from trueport.providers.anthropic import AnthropicAdapter
 from trueport.providers.base import Usage
@@ -29,11 +29,11 @@ def _sse(name: str, data: bytes) -> bytes:
     return b"event: " + name.encode() + b"\ndata: " + data + b"\n\n"
 
 
-async def handle_messages(gateway: Gateway, call: Call, request: JSONObject) -> None:
-    alias = require_model(request)
+async def handle_messages(
+    gateway: Gateway, call: Call, request: JSONObject, alias: str, targets: tuple[Target, ...]
+) -> None:
     stream = require_stream_flag(request)
     canonical = messages_request_to_chat(request)  # validates, and is what non-Anthropic targets get
-    targets = gateway.authorize(call, alias)
     call.record.stream = stream
     if stream:
         await _stream(gateway, call, request, canonical, alias, targets)
