@@ -9,6 +9,7 @@
         ├── ModelNotFound           404  no such model alias
         ├── RouteNotFound           404  no such endpoint
         ├── MethodNotAllowed        405
+        ├── Conflict                409  an Idempotency-Key reused with a different body
         ├── PayloadTooLarge         413  body over limits.max_body_bytes
         ├── RateLimited             429  the key's own limit (carries Retry-After)
         ├── UnsupportedOperation    400  e.g. embeddings on a provider that has none
@@ -82,6 +83,12 @@ class MethodNotAllowed(GatewayError):
     status = 405
     type = "invalid_request_error"
     code = "method_not_allowed"
+
+
+class Conflict(GatewayError):
+    status = 409
+    type = "invalid_request_error"
+    code = "idempotency_key_reused"
 
 
 class PayloadTooLarge(GatewayError):

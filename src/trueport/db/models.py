@@ -102,6 +102,7 @@ class RequestRecord(Base):
     error_class: Mapped[str | None] = mapped_column(String(100))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     fallback: Mapped[bool] = mapped_column(Boolean, default=False)
+    served_from: Mapped[str | None] = mapped_column(String(16))  # "cache" | "idempotency"
     latency_ms: Mapped[float] = mapped_column(Numeric(12, 3, asdecimal=False))
     ttft_ms: Mapped[float | None] = mapped_column(Numeric(12, 3, asdecimal=False))
     prompt_tokens: Mapped[int] = mapped_column(BigInteger, default=0)

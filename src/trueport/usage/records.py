@@ -26,4 +26,5 @@ class RequestRecordData:
     completion_tokens: int = 0
     cached_tokens: int = 0
     fallback: bool = False  # answered by the alias's fallback after every target failed
+    served_from: str | None = None  # "cache" or "idempotency": replayed, not forwarded (no tokens, no cost)
     targets_tried: list[str] = field(default_factory=list)

@@ -152,6 +152,7 @@ class RecordWriter:
             "error_class": record.error_class,
             "attempts": record.attempts,
             "fallback": record.fallback,
+            "served_from": record.served_from,
             "latency_ms": round(record.latency_ms, 3),
             "ttft_ms": round(record.ttft_ms, 3) if record.ttft_ms is not None else None,
             "prompt_tokens": record.prompt_tokens,

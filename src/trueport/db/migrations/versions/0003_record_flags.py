@@ -1,4 +1,4 @@
-"""request_records.fallback: the answer came from the alias's fallback
+"""request_records.fallback and served_from: fallback answers, cache and idempotent replays
 
 Revision ID: 0003
 Revises: 0002
@@ -19,6 +19,7 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("request_records") as batch:
         batch.add_column(sa.Column("fallback", sa.Boolean(), nullable=False, server_default=sa.false()))
+        batch.add_column(sa.Column("served_from", sa.String(length=16), nullable=True))
 
 
 def downgrade() -> None:
