@@ -1,0 +1,236 @@
+"""Prompt-injection and jailbreak detection with the project's own linear model.
+
+Pipeline for one text::
+
+    normalize (NFKC, invisibles, homoglyphs, one level of base64/hex/URL decoding)
+      -> hashed features (character 2-5-grams and word 1-2-grams, counted in numpy)
+      -> model "injection" (ONNX: TF-IDF weighting, L2 norm per block, logistic regression)
+
+The tokeniser and the hashing are here, in plain numpy, and the ONNX model starts from hashed ids
+and term frequencies: the weighting and the classifier are in the model, so a Triton server runs
+the same graph. ``training/injection/train.py`` imports this module, so training and serving hash
+identically. The model's bias is shifted at export so that a score of 0.5 is the operating point
+chosen on calibration data (``default_threshold``).
+
+Prompts are scored as a whole. Documents and tool output (``Source.DOCUMENT``/``TOOL_OUTPUT``) are
+also cut into sentence windows, so that one injected instruction inside a long benign document
+stands out; the finding then carries the span of the highest-scoring window.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+
+from trueport.guard.base import Finding, ScanContext, Source
+from trueport.guard.models import InferenceBackend, ModelRepository, Tensor
+from trueport.guard.normalize import NormalizedText, normalize
+
+MODEL_NAME = "injection"
+CHAR_BUCKETS = 1 << 20
+WORD_BUCKETS = 1 << 18
+CHAR_NGRAMS = (2, 3, 4, 5)
+MAX_SCAN_CHARS = 100_000  # only the first 100,000 characters of a text are scanned
+WINDOW_BATCH = 64  # windows per model call
+
+_U64 = np.uint64
+_FNV_PRIME = _U64(0x100000001B3)
+_MIX = _U64(0x9E3779B97F4A7C15)
+_SHIFT_29 = _U64(29)
+_SHIFT_32 = _U64(32)
+_WORD = re.compile(r"\w+")
+_BIGRAM_SALT = 0x5BD1E995
+
+IntArray = np.ndarray[tuple[int], np.dtype[np.int64]]
+FloatArray = np.ndarray[tuple[int], np.dtype[np.float32]]
+
+
+@dataclass(frozen=True, slots=True)
+class Features:
+    """Hashed n-grams of one text: unique bucket ids and their sublinear term frequencies."""
+
+    char_ids: IntArray
+    char_tf: FloatArray
+    word_ids: IntArray
+    word_tf: FloatArray
+
+
+def featurize(text: str) -> Features:
+    """Hash the n-grams of an already normalised text."""
+    lower = text.lower()
+    char_ids, char_tf = _counts(_char_hashes(" " + lower + " "), CHAR_BUCKETS)
+    word_ids, word_tf = _counts(_word_hashes(lower), WORD_BUCKETS)
+    return Features(char_ids, char_tf, word_ids, word_tf)
+
+
+def batch_inputs(features: Sequence[Features]) -> dict[str, Tensor]:
+    """The model's four inputs for a batch, padded with id 0 / frequency 0 (which adds nothing)."""
+    return {
+        "char_ids": _pad([f.char_ids for f in features], np.int64),
+        "char_tf": _pad([f.char_tf for f in features], np.float32),
+        "word_ids": _pad([f.word_ids for f in features], np.int64),
+        "word_tf": _pad([f.word_tf for f in features], np.float32),
+    }
+
+
+def _char_hashes(text: str) -> np.ndarray[tuple[int], np.dtype[np.uint64]]:
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    parts = []
+    for n in CHAR_NGRAMS:
+        m = len(codes) - n + 1
+        if m <= 0:
+            continue
+        h = np.full(m, _U64(0xCBF29CE484222325) ^ _U64(n), dtype=np.uint64)
+        for k in range(n):
+            h = (h ^ codes[k : k + m]) * _FNV_PRIME
+        parts.append(h)
+    if not parts:
+        return np.zeros(0, dtype=np.uint64)
+    return np.concatenate(parts)
+
+
+def _word_hashes(text: str) -> np.ndarray[tuple[int], np.dtype[np.uint64]]:
+    words = _WORD.findall(text)
+    if not words:
+        return np.zeros(0, dtype=np.uint64)
+    uni = np.fromiter((zlib.crc32(w.encode()) for w in words), dtype=np.uint64, count=len(words))
+    bi = (uni[:-1] * _U64(_BIGRAM_SALT)) ^ (uni[1:] + _U64(0x7F4A7C15)) ^ _U64(1 << 40)
+    return np.concatenate([uni, bi])
+
+
+def _counts(hashes: np.ndarray[tuple[int], np.dtype[np.uint64]], buckets: int) -> tuple[IntArray, FloatArray]:
+    if hashes.size == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+    h = hashes ^ (hashes >> _SHIFT_29)
+    h = h * _MIX
+    h = h ^ (h >> _SHIFT_32)
+    ids, counts = np.unique((h % _U64(buckets)).astype(np.int64), return_counts=True)
+    return ids, (1.0 + np.log(counts)).astype(np.float32)
+
+
+def _pad(rows: Sequence[np.ndarray[tuple[int], np.dtype[np.generic]]], dtype: type[np.generic]) -> Tensor:
+    width = max((len(r) for r in rows), default=0) or 1
+    out = np.zeros((len(rows), width), dtype=dtype)
+    for i, row in enumerate(rows):
+        out[i, : len(row)] = row
+    return out
+
+
+# --- windows ---------------------------------------------------------------------------------
+
+_BOUNDARY = re.compile(r"(?<=[.!?;\u3002\uff01\uff1f])\s+|\s*\n\s*|(?<=[.!?])(?=[A-Z])")
+WINDOW_CHARS = 300  # sentences are merged into windows up to about this long
+MAX_WINDOW_CHARS = 600  # a longer sentence is cut at whitespace
+
+
+def windows(text: str) -> list[tuple[int, int]]:
+    """Spans of sentence windows: runs of sentences up to ``WINDOW_CHARS``, and adjacent pairs.
+
+    Overlapping pairs catch an instruction that straddles two windows. A text that fits in one
+    window gives no windows (the whole-text score covers it).
+    """
+    chunks = _chunks(text)
+    if len(chunks) <= 1:
+        return []
+    spans = list(chunks)
+    for (start, _), (_, end) in itertools.pairwise(chunks):
+        if end - start <= 2 * MAX_WINDOW_CHARS:
+            spans.append((start, end))
+    return spans
+
+
+def _chunks(text: str) -> list[tuple[int, int]]:
+    sentences: list[tuple[int, int]] = []
+    position = 0
+    for match in _BOUNDARY.finditer(text):
+        if match.start() > position:
+            sentences.extend(_split_long(text, position, match.start()))
+        position = match.end()
+    if position < len(text):
+        sentences.extend(_split_long(text, position, len(text)))
+    chunks: list[tuple[int, int]] = []
+    for start, end in sentences:
+        if chunks and end - chunks[-1][0] <= WINDOW_CHARS:
+            chunks[-1] = (chunks[-1][0], end)
+        else:
+            chunks.append((start, end))
+    return [(s, e) for s, e in chunks if any(c.isalnum() for c in text[s:e])]
+
+
+def _split_long(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    pieces = []
+    while end - start > MAX_WINDOW_CHARS:
+        cut = text.rfind(" ", start + WINDOW_CHARS // 2, start + WINDOW_CHARS)
+        cut = cut if cut > start else start + WINDOW_CHARS
+        pieces.append((start, cut))
+        start = cut + 1 if text[cut : cut + 1] == " " else cut
+    pieces.append((start, end))
+    return pieces
+
+
+# --- detector --------------------------------------------------------------------------------
+
+
+class InjectionDetector:
+    """Prompt injection and jailbreak attempts, direct or embedded in documents and tool output.
+
+    ``backend`` runs the model (default: the shipped repository on local ONNX Runtime; a
+    ``FallbackBackend(TritonBackend(...), repository)`` serves it remotely). ``report_threshold``:
+    scores below it produce no finding at all (policies compare the rest with their thresholds).
+    ``window_sources``: sources that are also scanned window by window.
+    """
+
+    name: ClassVar[str] = "injection"
+    default_threshold: ClassVar[float] = 0.5
+
+    def __init__(
+        self,
+        backend: InferenceBackend | None = None,
+        *,
+        model_name: str = MODEL_NAME,
+        report_threshold: float = 0.25,
+        window_sources: frozenset[Source] = frozenset({Source.DOCUMENT, Source.TOOL_OUTPUT}),
+    ) -> None:
+        self._backend = backend if backend is not None else ModelRepository()
+        self._model = model_name
+        self._report_threshold = report_threshold
+        self._window_sources = window_sources
+
+    def scan(self, text: str, context: ScanContext) -> list[Finding]:
+        if not text.strip():
+            return []
+        score, span = self.score(text, windowed=context.source in self._window_sources)
+        if score < self._report_threshold:
+            return []
+        start, end = span if span is not None else (None, None)
+        return [Finding(self.name, "prompt_injection", start, end, score)]
+
+    def score(self, text: str, *, windowed: bool = False) -> tuple[float, tuple[int, int] | None]:
+        """The highest score over the whole text and (if ``windowed``) its windows, with its span."""
+        text = text[:MAX_SCAN_CHARS]
+        spans: list[tuple[int, int] | None] = [None]
+        if windowed:
+            spans.extend(windows(text))
+        texts = [text if span is None else text[span[0] : span[1]] for span in spans]
+        scores = np.concatenate(
+            [self.score_texts(texts[i : i + WINDOW_BATCH]) for i in range(0, len(texts), WINDOW_BATCH)]
+        )
+        best = int(np.argmax(scores))
+        return float(scores[best]), spans[best]
+
+    def score_texts(self, texts: Sequence[str]) -> np.ndarray[tuple[int], np.dtype[np.float32]]:
+        """Scores of raw texts (normalised here), one model call for the batch."""
+        normalized = [prepare(t) for t in texts]
+        outputs = self._backend.infer(self._model, batch_inputs([featurize(n.text) for n in normalized]))
+        return np.asarray(outputs["score"], dtype=np.float32).reshape(len(texts))
+
+
+def prepare(text: str) -> NormalizedText:
+    """The normalisation the detector applies (and training must apply)."""
+    return normalize(text, leet=True)

@@ -1,0 +1,253 @@
+# ruff: noqa: S311  (seeded random for reproducible data sets, not for secrets)
+"""Training, calibration and evaluation sets for the injection model.
+
+Everything is derived deterministically (fixed seeds, splits by stable hashes) from:
+
+- ``<datasets>/injection/train.jsonl``: training rows;
+- ``<datasets>/injection/dev.jsonl``: split in two by a hash of the text, ``calib`` (threshold and
+  regularisation choice) and ``report`` (held out, only for evaluate.py);
+- ``bipia-train-contexts.jsonl`` + ``bipia-train-attacks.json``: documents with an attack instruction
+  inserted at a random sentence boundary (label 1) and the same documents alone (label 0). 80 % of
+  the contexts and 4 of 5 instructions per attack category train; the rest is held out;
+- ``gptfuzz-templates.csv``: jailbreak templates filled with requests from ``data/harmful_requests.txt``;
+  60 templates train, 17 are held out;
+- this directory's ``data/*.txt``: the project's own benign prompts, hard negatives, multilingual
+  prompts, documents and attacks. ``data/heldout_*`` files are never used for training.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import random
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import orjson
+
+from trueport.guard.injection import windows
+
+HERE = Path(__file__).resolve().parent
+OWN = HERE / "data"
+DEFAULT_DATASETS = HERE.parents[2] / "shared" / "datasets" / "injection"
+SEED = 20240601
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    text: str
+    label: int
+    group: str  # where it came from, for weighting and per-group reports
+    weight: float = 1.0
+
+
+def read_lines(name: str) -> list[str]:
+    lines = (OWN / name).read_text(encoding="utf-8").splitlines()
+    return [line for line in lines if line.strip() and not line.startswith("#")]
+
+
+def read_documents(name: str) -> list[str]:
+    text = (OWN / name).read_text(encoding="utf-8")
+    return [doc.strip("\n") for doc in re.split(r"\n=====\n", text) if doc.strip()]
+
+
+def read_jsonl(path: Path) -> list[dict[str, object]]:
+    return [orjson.loads(line) for line in path.read_bytes().splitlines() if line.strip()]
+
+
+def stable_fraction(text: str) -> float:
+    digest = hashlib.sha256(text.encode("utf-8")).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64
+
+
+def dev_split(datasets: Path) -> tuple[list[Example], list[Example]]:
+    """dev.jsonl halves: (calib, report)."""
+    calib: list[Example] = []
+    report: list[Example] = []
+    for row in read_jsonl(datasets / "dev.jsonl"):
+        text = str(row["text"])
+        example = Example(text, int(str(row["label"])), f"dev:{row['source']}")
+        (calib if stable_fraction(text) < 0.5 else report).append(example)
+    return calib, report
+
+
+# --- BIPIA-style indirect injections ----------------------------------------------------------
+
+
+def bipia_contexts(datasets: Path) -> tuple[list[str], list[str]]:
+    """Benign BIPIA contexts split (train, held out), 80/20 with a fixed seed."""
+    contexts = []
+    for row in read_jsonl(datasets / "bipia-train-contexts.jsonl"):
+        context = row["context"]
+        text = "\n".join(str(c) for c in context) if isinstance(context, list) else str(context)
+        if text.strip():
+            contexts.append(text.strip())
+    rng = random.Random(SEED)
+    rng.shuffle(contexts)
+    cut = int(0.8 * len(contexts))
+    return contexts[:cut], contexts[cut:]
+
+
+def bipia_attacks(datasets: Path) -> tuple[list[str], list[str]]:
+    """Attack instructions split (train, held out): the last of each category is held out."""
+    attacks = orjson.loads((datasets / "bipia-train-attacks.json").read_bytes())
+    train: list[str] = []
+    held: list[str] = []
+    for categories in attacks.values():
+        for items in categories.values():
+            train.extend(items[:-1])
+            held.append(items[-1])
+    return train, held
+
+
+def boundaries(document: str) -> list[int]:
+    """Offsets where an instruction can be inserted: start, end, and after sentences and lines."""
+    points = {0, len(document)}
+    points.update(m.end() for m in re.finditer(r"[.!?]\s+|\n", document))
+    return sorted(points)
+
+
+def inject(document: str, instruction: str, rng: random.Random) -> tuple[str, tuple[int, int]]:
+    """The document with ``instruction`` inserted at a random boundary, and the instruction's span."""
+    at = rng.choice(boundaries(document))
+    before, after = document[:at], document[at:]
+    sep_before = "" if not before or before.endswith(("\n", " ")) else " "
+    sep_after = "" if not after or after.startswith(("\n", " ")) else " "
+    if rng.random() < 0.5:
+        sep_before, sep_after = (("\n" if before else ""), ("\n" if after else ""))
+    text = before + sep_before + instruction + sep_after + after
+    start = len(before) + len(sep_before)
+    return text, (start, start + len(instruction))
+
+
+def window_examples(
+    text: str, span: tuple[int, int] | None, group: str, rng: random.Random
+) -> Iterator[Example]:
+    """Windows of a document as the detector cuts them; those overlapping ``span`` are label 1."""
+    spans = windows(text)
+    rng.shuffle(spans)
+    positives = negatives = 0
+    for start, end in spans:
+        inside = span is not None and start < span[1] and span[0] < end
+        covered = span is not None and start <= span[0] and span[1] <= end
+        if inside and not covered:
+            continue  # a window with part of the instruction: ambiguous, leave it out
+        if covered and positives < 2:
+            positives += 1
+            yield Example(text[start:end], 1, group + ":window")
+        elif not inside and negatives < 3:
+            negatives += 1
+            yield Example(text[start:end], 0, group + ":window")
+
+
+def indirect_examples(
+    documents: list[str], instructions: list[str], group: str, rng: random.Random, *, per_doc: int = 1
+) -> Iterator[Example]:
+    for document in documents:
+        yield Example(document, 0, group + ":clean")
+        yield from window_examples(document, None, group, rng)
+        for _ in range(per_doc):
+            attacked, span = inject(document, rng.choice(instructions), rng)
+            yield Example(attacked, 1, group + ":attacked")
+            yield from window_examples(attacked, span, group, rng)
+
+
+# --- jailbreak templates ---------------------------------------------------------------------
+
+
+def gptfuzz_templates(datasets: Path) -> tuple[list[str], list[str]]:
+    with (datasets / "gptfuzz-templates.csv").open(encoding="utf-8", newline="") as f:
+        templates = [row["text"] for row in csv.DictReader(f)]
+    rng = random.Random(SEED + 1)
+    rng.shuffle(templates)
+    return templates[:60], templates[60:]
+
+
+def fill_templates(templates: list[str], rng: random.Random, per_template: int = 3) -> list[str]:
+    requests = read_lines("harmful_requests.txt")
+    return [
+        t.replace("[INSERT PROMPT HERE]", request)
+        for t in templates
+        for request in rng.sample(requests, per_template)
+    ]
+
+
+# --- the sets --------------------------------------------------------------------------------
+
+_WRAPPERS = (
+    "Summarize this:\n\n{doc}",
+    "Can you translate the following into plain English?\n{doc}",
+    "{doc}\n\nWhat are the key points?",
+    "Here is a document from our wiki:\n\n{doc}\n\nPlease list any action items.",
+    "Please proofread:\n{doc}",
+)
+
+
+def training_set(datasets: Path) -> list[Example]:
+    rng = random.Random(SEED)
+    examples: list[Example] = []
+    for row in read_jsonl(datasets / "train.jsonl"):
+        source = str(row["source"])
+        # hackaprompt rows are competition attempts, many of them plain questions labelled 1.
+        weight = 0.4 if source == "neuralchemy/hackaprompt" else 1.0
+        examples.append(Example(str(row["text"]), int(str(row["label"])), f"train:{source}", weight))
+
+    examples += [Example(t, 0, "own:benign_prompts", 2.0) for t in read_lines("benign_prompts.txt")]
+    examples += [Example(t, 0, "own:benign_hard", 3.0) for t in read_lines("benign_hard.txt")]
+    examples += [Example(t, 0, "own:benign_multilingual", 3.0) for t in read_lines("benign_multilingual.txt")]
+    examples += [Example(t, 1, "own:attacks", 2.0) for t in read_lines("attacks.txt")]
+    own_indirect = read_lines("indirect_attacks.txt")
+    examples += [Example(t, 1, "own:indirect", 2.0) for t in own_indirect]
+
+    train_templates, _ = gptfuzz_templates(datasets)
+    examples += [Example(t, 1, "gptfuzz") for t in fill_templates(train_templates, rng)]
+
+    contexts, _ = bipia_contexts(datasets)
+    tables = [c for c in contexts if c.lstrip().startswith("|")]
+    others = [c for c in contexts if not c.lstrip().startswith("|")]
+    contexts = others + rng.sample(tables, min(250, len(tables)))
+    bipia_train, _ = bipia_attacks(datasets)
+    examples += [Example(t, 1, "bipia:instruction") for t in bipia_train]
+    examples += list(indirect_examples(contexts, bipia_train + own_indirect, "bipia", rng))
+
+    documents = read_documents("benign_documents.txt")
+    examples += list(indirect_examples(documents * 3, bipia_train + own_indirect, "own_docs", rng))
+    wrapped = [rng.choice(_WRAPPERS).format(doc=d) for d in documents + rng.sample(contexts, 60)]
+    examples += [Example(t, 0, "own:wrapped_docs", 2.0) for t in wrapped]
+    return examples
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    text: str
+    label: int
+    span: tuple[int, int] | None  # where the instruction was inserted
+    group: str
+
+
+def heldout_documents(datasets: Path) -> list[Document]:
+    """Documents never seen in training: held-out BIPIA contexts and our held-out documents, each
+    alone and with a held-out instruction inserted."""
+    rng = random.Random(SEED + 2)
+    _, contexts = bipia_contexts(datasets)
+    tables = [c for c in contexts if c.lstrip().startswith("|")]
+    others = [c for c in contexts if not c.lstrip().startswith("|")]
+    contexts = others + rng.sample(tables, min(60, len(tables)))
+    _, held_bipia = bipia_attacks(datasets)
+    instructions = held_bipia + read_lines("heldout_indirect.txt")
+    own_docs = read_documents("heldout_documents.txt")
+    docs: list[Document] = []
+    for group, documents, attacks in (("bipia", contexts, 1), ("own", own_docs, 4)):
+        for document in documents:
+            docs.append(Document(document, 0, None, group))
+            for _ in range(attacks):
+                attacked, span = inject(document, rng.choice(instructions), rng)
+                docs.append(Document(attacked, 1, span, group))
+    return docs
+
+
+def heldout_jailbreaks(datasets: Path) -> list[str]:
+    _, templates = gptfuzz_templates(datasets)
+    return fill_templates(templates, random.Random(SEED + 3), per_template=2)

@@ -1,0 +1,252 @@
+"""Train the injection model and export it to ``models/injection/1/model.onnx``.
+
+    uv run python -m training.injection.train [--datasets ../shared/datasets/injection]
+
+Features are the detector's own (``trueport.guard.injection.featurize`` after ``prepare``): hashed
+character 2-5-grams and word 1-2-grams, TF-IDF weighted with sublinear term frequency, each block
+L2-normalised. The classifier is an L2-regularised logistic regression (liblinear, class-balanced).
+Regularisation and the operating point are chosen on the ``calib`` half of dev.jsonl: the threshold
+maximises balanced accuracy subject to a false-positive rate of at most 4 % on the benign rows of
+calib and on our own benign prompts; the export then shifts the bias so that the model's score is
+0.5 at that threshold. Deterministic: fixed seeds, liblinear's seed fixed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import time
+from pathlib import Path
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+import orjson
+import scipy.sparse as sp
+from onnx import TensorProto, helper
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import balanced_accuracy_score
+from sklearn.preprocessing import normalize as l2_normalize
+from training.injection.corpus import DEFAULT_DATASETS, Example, dev_split, read_lines, training_set
+
+from trueport.guard.injection import CHAR_BUCKETS, WORD_BUCKETS, Features, batch_inputs, featurize, prepare
+
+REPO = Path(__file__).resolve().parents[2]
+MODEL_DIR = REPO / "models" / "injection"
+MAX_FP_RATE = 0.04
+
+
+def features_of(texts: list[str]) -> list[Features]:
+    return [featurize(prepare(t).text) for t in texts]
+
+
+def block_matrix(features: list[Features], which: str, buckets: int) -> sp.csr_matrix:
+    ids = [getattr(f, f"{which}_ids") for f in features]
+    tfs = [getattr(f, f"{which}_tf") for f in features]
+    indptr = np.concatenate([[0], np.cumsum([len(i) for i in ids])])
+    indices = np.concatenate(ids) if ids else np.zeros(0, dtype=np.int64)
+    data = np.concatenate(tfs) if tfs else np.zeros(0, dtype=np.float32)
+    return sp.csr_matrix((data.astype(np.float64), indices, indptr), shape=(len(features), buckets))
+
+
+def idf_of(matrix: sp.csr_matrix, weights: np.ndarray) -> np.ndarray:
+    """Smoothed IDF as scikit-learn computes it, over the (weighted) training rows."""
+    present = matrix.copy()
+    present.data[:] = 1.0
+    df = np.asarray(present.multiply(weights[:, None]).sum(axis=0)).ravel()
+    n = float(weights.sum())
+    return (np.log((1.0 + n) / (1.0 + df)) + 1.0).astype(np.float64)
+
+
+class Vectoriser:
+    def __init__(self, char_idf: np.ndarray, word_idf: np.ndarray) -> None:
+        self.char_idf = char_idf
+        self.word_idf = word_idf
+
+    def transform(self, features: list[Features]) -> sp.csr_matrix:
+        blocks = []
+        for which, buckets, idf in (
+            ("char", CHAR_BUCKETS, self.char_idf),
+            ("word", WORD_BUCKETS, self.word_idf),
+        ):
+            matrix = block_matrix(features, which, buckets) @ sp.diags(idf)
+            blocks.append(l2_normalize(matrix, norm="l2", copy=False))
+        return sp.hstack(blocks, format="csr")
+
+
+def choose_threshold(
+    scores: np.ndarray, labels: np.ndarray, benign_scores: np.ndarray
+) -> tuple[float, float]:
+    """The threshold with the best balanced accuracy on calib whose false-positive rates on calib's
+    benign rows and on our own benign prompts stay within MAX_FP_RATE."""
+    best = (0.5, -1.0)
+    for t in np.unique(np.round(np.concatenate([scores, benign_scores]), 4)):
+        predicted = scores >= t
+        fp_calib = float(np.mean(predicted[labels == 0]))
+        fp_own = float(np.mean(benign_scores >= t))
+        if fp_calib > MAX_FP_RATE or fp_own > MAX_FP_RATE:
+            continue
+        accuracy = balanced_accuracy_score(labels, predicted)
+        if accuracy > best[1]:
+            best = (float(t), float(accuracy))
+    return best
+
+
+def export_onnx(path: Path, vectoriser: Vectoriser, coef: np.ndarray, bias: float) -> None:
+    """The model graph: ids/tf of both blocks in, calibrated probability out.
+
+    per block: x = tf * idf[ids]; s = sum(x * w[ids]) / max(||x||, eps); score = sigmoid(s_c + s_w + b)
+    """
+    w_char = coef[:CHAR_BUCKETS].astype(np.float32)
+    w_word = coef[CHAR_BUCKETS:].astype(np.float32)
+    initializers = [
+        helper.make_tensor(
+            "char_idf", TensorProto.FLOAT, [CHAR_BUCKETS], vectoriser.char_idf.astype(np.float32)
+        ),
+        helper.make_tensor("char_w", TensorProto.FLOAT, [CHAR_BUCKETS], w_char),
+        helper.make_tensor(
+            "word_idf", TensorProto.FLOAT, [WORD_BUCKETS], vectoriser.word_idf.astype(np.float32)
+        ),
+        helper.make_tensor("word_w", TensorProto.FLOAT, [WORD_BUCKETS], w_word),
+        helper.make_tensor("axis1", TensorProto.INT64, [1], [1]),
+        helper.make_tensor("eps", TensorProto.FLOAT, [], [1e-12]),
+        helper.make_tensor("bias", TensorProto.FLOAT, [], [bias]),
+    ]
+    nodes = []
+    for block in ("char", "word"):
+        nodes += [
+            helper.make_node("Gather", [f"{block}_idf", f"{block}_ids"], [f"{block}_idf_g"]),
+            helper.make_node("Mul", [f"{block}_tf", f"{block}_idf_g"], [f"{block}_x"]),
+            helper.make_node("Mul", [f"{block}_x", f"{block}_x"], [f"{block}_x2"]),
+            helper.make_node("ReduceSum", [f"{block}_x2", "axis1"], [f"{block}_ss"], keepdims=1),
+            helper.make_node("Max", [f"{block}_ss", "eps"], [f"{block}_ss_safe"]),
+            helper.make_node("Sqrt", [f"{block}_ss_safe"], [f"{block}_norm"]),
+            helper.make_node("Gather", [f"{block}_w", f"{block}_ids"], [f"{block}_w_g"]),
+            helper.make_node("Mul", [f"{block}_x", f"{block}_w_g"], [f"{block}_xw"]),
+            helper.make_node("ReduceSum", [f"{block}_xw", "axis1"], [f"{block}_dot"], keepdims=1),
+            helper.make_node("Div", [f"{block}_dot", f"{block}_norm"], [f"{block}_s"]),
+        ]
+    nodes += [
+        helper.make_node("Add", ["char_s", "word_s"], ["s"]),
+        helper.make_node("Add", ["s", "bias"], ["logit"]),
+        helper.make_node("Sigmoid", ["logit"], ["score"]),
+    ]
+    inputs = [
+        helper.make_tensor_value_info(name, dtype, ["batch", f"{name.split('_')[0]}_n"])
+        for name, dtype in (
+            ("char_ids", TensorProto.INT64),
+            ("char_tf", TensorProto.FLOAT),
+            ("word_ids", TensorProto.INT64),
+            ("word_tf", TensorProto.FLOAT),
+        )
+    ]
+    outputs = [helper.make_tensor_value_info("score", TensorProto.FLOAT, ["batch", 1])]
+    graph = helper.make_graph(nodes, "injection", inputs, outputs, initializers)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], producer_name="trueport")
+    model.ir_version = 8
+    model.doc_string = "TruePort prompt-injection classifier: hashed n-gram TF-IDF + logistic regression"
+    helper.set_model_props(
+        model,
+        {"features": f"char 2-5 x {CHAR_BUCKETS}, word 1-2 x {WORD_BUCKETS}, normalize(leet=True)"},
+    )
+    onnx.checker.check_model(model)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    onnx.save(model, str(path))
+
+
+CONFIG = """name: "injection"
+platform: "onnxruntime_onnx"
+max_batch_size: 64
+input [
+  { name: "char_ids" data_type: TYPE_INT64 dims: [ -1 ] },
+  { name: "char_tf" data_type: TYPE_FP32 dims: [ -1 ] },
+  { name: "word_ids" data_type: TYPE_INT64 dims: [ -1 ] },
+  { name: "word_tf" data_type: TYPE_FP32 dims: [ -1 ] }
+]
+output [
+  { name: "score" data_type: TYPE_FP32 dims: [ 1 ] }
+]
+instance_group [ { count: 1 kind: KIND_CPU } ]
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--datasets", type=Path, default=DEFAULT_DATASETS)
+    parser.add_argument("--out", type=Path, default=MODEL_DIR)
+    parser.add_argument("--c", type=float, nargs="*", default=[4.0, 8.0, 16.0], help="regularisation grid")
+    args = parser.parse_args()
+    started = time.perf_counter()
+
+    examples: list[Example] = training_set(args.datasets)
+    calib, _ = dev_split(args.datasets)
+    own_benign = (
+        read_lines("benign_prompts.txt")
+        + read_lines("benign_hard.txt")
+        + read_lines("benign_multilingual.txt")
+    )
+    print(f"training examples: {len(examples)} ({sum(e.label for e in examples)} positive)")
+
+    train_features = features_of([e.text for e in examples])
+    weights = np.array([e.weight for e in examples])
+    labels = np.array([e.label for e in examples])
+    vectoriser = Vectoriser(
+        idf_of(block_matrix(train_features, "char", CHAR_BUCKETS), weights),
+        idf_of(block_matrix(train_features, "word", WORD_BUCKETS), weights),
+    )
+    x_train = vectoriser.transform(train_features)
+    x_calib = vectoriser.transform(features_of([e.text for e in calib]))
+    y_calib = np.array([e.label for e in calib])
+    x_own = vectoriser.transform(features_of(own_benign))
+    featurised = time.perf_counter()
+    print(f"features: {x_train.shape}, {featurised - started:.1f} s")
+
+    # Class balance by weight: positives and negatives carry the same total weight.
+    balance = np.where(labels == 1, weights[labels == 0].sum() / weights[labels == 1].sum(), 1.0)
+    best: tuple[float, LogisticRegression, float, float] | None = None
+    for c in args.c:
+        clf = LogisticRegression(C=c, solver="liblinear", max_iter=2000, random_state=0)
+        clf.fit(x_train, labels, sample_weight=weights * balance)
+        scores = clf.predict_proba(x_calib)[:, 1]
+        own_scores = clf.predict_proba(x_own)[:, 1]
+        threshold, accuracy = choose_threshold(scores, y_calib, own_scores)
+        print(f"C={c}: calib balanced accuracy {accuracy:.4f} at threshold {threshold:.4f}")
+        if best is None or accuracy > best[0]:
+            best = (accuracy, clf, threshold, c)
+    assert best is not None
+    accuracy, clf, threshold, c = best
+    trained = time.perf_counter()
+
+    shift = math.log(threshold / (1.0 - threshold))
+    bias = float(clf.intercept_[0]) - shift
+    model_path = args.out / "1" / "model.onnx"
+    export_onnx(model_path, vectoriser, clf.coef_.ravel(), bias)
+    (args.out / "config.pbtxt").write_text(CONFIG, encoding="utf-8")
+
+    # The exported graph must agree with scikit-learn (after the shift) on calib.
+    session = ort.InferenceSession(str(model_path), providers=["CPUExecutionProvider"])
+    sample = [e.text for e in calib[:200]]
+    onnx_scores = session.run(["score"], batch_inputs(features_of(sample)))[0].ravel()
+    logits = clf.decision_function(vectoriser.transform(features_of(sample))) - shift
+    expected = 1.0 / (1.0 + np.exp(-logits))
+    gap = float(np.max(np.abs(onnx_scores - expected)))
+    assert gap < 1e-4, f"ONNX and scikit-learn disagree by {gap}"
+
+    report = {
+        "C": c,
+        "threshold_probability": threshold,
+        "calib_balanced_accuracy": accuracy,
+        "training_examples": len(examples),
+        "positives": int(labels.sum()),
+        "seconds_features": round(featurised - started, 1),
+        "seconds_training": round(trained - featurised, 1),
+        "seconds_total": round(time.perf_counter() - started, 1),
+        "model_bytes": model_path.stat().st_size,
+        "onnx_max_abs_diff": gap,
+    }
+    (args.out / "training.json").write_bytes(orjson.dumps(report, option=orjson.OPT_INDENT_2))
+    print(orjson.dumps(report, option=orjson.OPT_INDENT_2).decode())
+
+
+if __name__ == "__main__":
+    main()
