@@ -75,11 +75,14 @@ async def one_request(
     outcomes: Outcomes | None,
 ) -> None:
     sent = time.perf_counter()
+    error: str | None = None
+    detail = ""
     try:
         async with session.post(url, data=body, headers=headers) as response:
-            await response.read()
+            content = await response.read()
             status = response.status
-        error = None
+        if status >= 300:
+            detail = f"HTTP {status}: {content[:200].decode(errors='replace')}"
     except (aiohttp.ClientError, TimeoutError, OSError) as exc:
         status = 0
         error = type(exc).__name__
@@ -93,8 +96,8 @@ async def one_request(
         outcomes.statuses[status] += 1
     else:
         outcomes.errors[error] += 1
-        if len(outcomes.error_samples) < 5:
-            outcomes.error_samples.append(detail)
+    if detail and len(outcomes.error_samples) < 5:
+        outcomes.error_samples.append(detail)
 
 
 async def run(args: argparse.Namespace) -> dict[str, object]:

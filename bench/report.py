@@ -27,6 +27,8 @@ class Trial:
     saturation: Saturation | None = None
     rss_mib: float | None = None
     failure: str | None = None
+    # Fixed-rate attempts thrown away because the load generator itself was starved (busy machine).
+    discarded: list[FixedRate] = field(default_factory=list)
 
 
 @dataclass
@@ -90,30 +92,45 @@ def summarize(rows: list[Row], rate: float) -> list[Summary]:
     for row in rows:
         summary = Summary(name=row.name, label=row.label, version=row.version)
         overheads: dict[str, list[float | None]] = {"p50": [], "p99": []}
+        overloaded_rounds = []
         for index, trial in enumerate(row.trials):
+            where = f"round {index + 1}: " if len(row.trials) > 1 else ""
             if trial.failure:
-                summary.failures.append(trial.failure)
-            if row.name != DIRECT and _overloaded(trial, rate):
-                summary.overloaded = True
+                summary.failures.append(where + trial.failure)
             base = direct.trials[index].fixed_rate if direct and index < len(direct.trials) else None
-            for name, values in overheads.items():
-                mine, theirs = _percentile(trial.fixed_rate, name), _percentile(base, name)
-                values.append(mine - theirs if mine is not None and theirs is not None else None)
+            if row.name != DIRECT and _overloaded(trial, rate):
+                overloaded_rounds.append(index + 1)
+            else:  # an overloaded round measures queueing, not overhead
+                for name, values in overheads.items():
+                    mine, theirs = _percentile(trial.fixed_rate, name), _percentile(base, name)
+                    values.append(mine - theirs if mine is not None and theirs is not None else None)
             if trial.saturation:
                 summary.saturation_errors += trial.saturation.error_count
                 if trial.saturation.error_count:
-                    summary.warnings.append(f"saturation errors {trial.saturation.errors}")
+                    summary.warnings.append(f"{where}saturation errors {trial.saturation.errors}")
             if trial.fixed_rate:
                 result = trial.fixed_rate
                 summary.rate_errors += result.error_count
                 if result.error_count:
                     summary.warnings.append(
-                        f"fixed-rate errors: non-2xx {result.non_2xx}, client {result.errors}, "
+                        f"{where}fixed-rate errors: non-2xx {result.non_2xx}, client {result.errors}, "
                         f"unfinished {result.unfinished}; e.g. {result.error_samples[:2]}"
                     )
                 lag = result.send_lag_ms.get("p99")
                 if lag is not None and lag > MAX_SEND_LAG_MS:
-                    summary.warnings.append(f"load generator ran late (send lag p99 {lag:.1f} ms)")
+                    summary.warnings.append(f"{where}load generator ran late (send lag p99 {lag:.1f} ms)")
+            for attempt in trial.discarded:
+                summary.warnings.append(
+                    f"{where}a fixed-rate attempt was measured again: the load generator was starved "
+                    f"(send lag p99 {attempt.send_lag_ms.get('p99', 0):.0f} ms); it had "
+                    f"{attempt.error_count} errors {attempt.error_samples[:1]}"
+                )
+        summary.overloaded = len(overloaded_rounds) * 2 > len(row.trials)
+        if overloaded_rounds and not summary.overloaded:
+            summary.warnings.append(
+                f"round(s) {overloaded_rounds} could not keep up with {rate:g} req/s (busy machine?) and "
+                f"are left out of the overheads"
+            )
         trials = row.trials
         summary.saturation_rps = _median(
             [t.saturation.requests_per_s if t.saturation else None for t in trials]

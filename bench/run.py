@@ -12,6 +12,7 @@ Exits non-zero when TruePort's row fails or has errors. See bench/README.md.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import shlex
 import shutil
@@ -27,7 +28,7 @@ from typing import Any
 
 import orjson
 from installs import ensure_litellm, ensure_wrk
-from measure import Target, fixed_rate, saturation
+from measure import FixedRate, Target, fixed_rate, saturation
 from processes import BenchError, ServiceSet, free_port, group_usage, run_command
 from report import DIRECT, HIGH_LOAD, Row, Trial, as_json, machine_info, render_markdown, summarize
 from systems import SYSTEMS, Context, System, direct_target, smoke_check, start_upstream
@@ -183,22 +184,26 @@ def measure_target(
         log(f"  saturation: {trial.saturation.requests_per_s:,.0f} req/s")
         time.sleep(1.0)
     sent = round((args.rate_warmup_s + args.rate_duration_s) * args.rate)
+    # Below the fixed rate at saturation, the server is overloaded by it: retrying would not help.
+    overloaded = trial.saturation is not None and trial.saturation.requests_per_s < args.rate
+    attempts: list[FixedRate] = []
     for attempt in range(1 + FIXED_RATE_RETRIES):
         before = server_cpu_s()
         result = fixed_rate(
             target, rate=args.rate, warmup_s=args.rate_warmup_s, duration_s=args.rate_duration_s, cpu=cpu
         )
         result.server_cpu_ms_per_request = (server_cpu_s() - before) * 1000 / sent if pgid else None
+        attempts.append(result)
+        # A late generator means the shared machine starved it (it waits for the server asynchronously,
+        # so a slow server does not make it late): measure again, a bounded number of times.
         lag = result.send_lag_ms.get("p99", 0.0)
-        best = trial.fixed_rate
-        if best is None or lag < best.send_lag_ms.get("p99", 0.0):
-            trial.fixed_rate = result
-        # A late generator means the shared machine starved it (not the server: it waits asynchronously);
-        # measure again, a bounded number of times. An overloaded server is not helped by retrying.
-        if lag <= RETRY_SEND_LAG_MS or result.errors or attempt == FIXED_RATE_RETRIES:
+        if lag <= RETRY_SEND_LAG_MS or overloaded or attempt == FIXED_RATE_RETRIES:
             break
         log(f"  load generator ran late (send lag p99 {lag:.0f} ms): machine busy, measuring again")
         time.sleep(2.0)
+    best = min(attempts, key=lambda attempt: attempt.send_lag_ms.get("p99", 0.0))
+    trial.fixed_rate = best
+    trial.discarded = [attempt for attempt in attempts if attempt is not best]
     assert trial.fixed_rate is not None
     if pgid:
         trial.rss_mib = group_usage(pgid).rss_bytes / 2**20
@@ -255,7 +260,8 @@ def measure_all(args: argparse.Namespace, prepared: Prepared, network: str, comm
             direct.trials.append(trial)
             for system, row in zip(systems, rows[1:], strict=True):
                 log(f"round {round_number}/{args.repeat}: {system.label}")
-                row.trials.append(run_trial(system, ctx, args, wrk_ok))
+                round_ctx = dataclasses.replace(ctx, workdir=workdir / f"round-{round_number}")
+                row.trials.append(run_trial(system, round_ctx, args, wrk_ok))
     finally:
         services.stop_all()
 

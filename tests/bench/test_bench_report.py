@@ -123,3 +123,20 @@ def test_a_system_slower_than_the_fixed_rate_is_marked_overloaded() -> None:
     assert "| overloaded | overloaded |" in markdown
     assert "| TruePort / LiteLLM | 20.00x | n/a | n/a | 0.05x |" in markdown
     assert "LiteLLM proxy: overloaded by the fixed rate of 200 req/s (saturates at 100 req/s)" in markdown
+
+
+def test_one_starved_round_is_left_out_of_the_overheads_not_the_whole_row() -> None:
+    direct = [Trial(fixed_rate=fixed(50, 55)) for _ in range(3)]
+    starved = Trial(fixed_rate=fixed(900, 5000), saturation=sat(150))
+    starved.discarded = [fixed(800, 4000)]
+    trueport = [
+        Trial(fixed_rate=fixed(51, 57), saturation=sat(2000)),
+        starved,
+        Trial(fixed_rate=fixed(53, 59), saturation=sat(2100)),
+    ]
+    rows = [Row(DIRECT, "upstream", "v", direct), Row("trueport", "TruePort", "v", trueport)]
+    summary = summarize(rows, 200)[1]
+    assert not summary.overloaded
+    assert summary.overhead_p50_ms == 2.0  # median of rounds 1 and 3 only
+    assert any("round(s) [2] could not keep up" in warning for warning in summary.warnings)
+    assert any("round 2: a fixed-rate attempt was measured again" in warning for warning in summary.warnings)
