@@ -174,6 +174,54 @@ def fill_templates(templates: list[str], rng: random.Random, per_template: int =
     ]
 
 
+# --- long benign text composed from our own sentences -----------------------------------------
+
+
+def prose_documents(rng: random.Random, n: int) -> list[str]:
+    """Long documents shuffled together from ``data/prose_sentences.txt`` (4 to 24 sentences)."""
+    sentences = read_lines("prose_sentences.txt")
+    docs = []
+    for _ in range(n):
+        picked = rng.sample(sentences, rng.randint(4, 24))
+        paragraphs, i = [], 0
+        while i < len(picked):
+            size = rng.randint(1, 4)
+            paragraphs.append(" ".join(picked[i : i + size]))
+            i += size
+        docs.append(rng.choice(["\n\n", "\n", " "]).join(paragraphs))
+    return docs
+
+
+def roleplay_prompts(rng: random.Random, n: int) -> list[str]:
+    """Long, harmless role-play and creative-writing requests from ``data/roleplay_slots.txt``."""
+    slots: dict[str, list[str]] = {}
+    current = ""
+    for line in read_lines("roleplay_slots.txt"):
+        if line.startswith("[") and line.endswith("]"):
+            current = line[1:-1]
+            slots[current] = []
+        else:
+            slots[current].append(line)
+    sentences = read_lines("prose_sentences.txt")
+    prompts = []
+    for _ in range(n):
+        opening = rng.choice(slots["opening"]).format(
+            persona=rng.choice(slots["persona"]), world=rng.choice(slots["world"])
+        )
+        parts = [opening]
+        if rng.random() < 0.5:
+            parts += rng.sample(sentences, rng.randint(1, 3))  # some background
+        parts.append(rng.choice(slots["task"]))
+        parts += rng.sample(slots["constraint"], rng.randint(0, 2))
+        prompts.append(" ".join(parts))
+    return prompts
+
+
+def collages(texts: list[str], rng: random.Random, n: int) -> list[str]:
+    """Several benign prompts in one message, as in a list of questions or a pasted chat log."""
+    return [rng.choice(["\n", "\n\n", " "]).join(rng.sample(texts, rng.randint(3, 10))) for _ in range(n)]
+
+
 # --- the sets --------------------------------------------------------------------------------
 
 _WRAPPERS = (
@@ -214,7 +262,14 @@ def training_set(datasets: Path) -> list[Example]:
 
     documents = read_documents("benign_documents.txt")
     examples += list(indirect_examples(documents * 3, bipia_train + own_indirect, "own_docs", rng))
-    wrapped = [rng.choice(_WRAPPERS).format(doc=d) for d in documents + rng.sample(contexts, 60)]
+    prose = prose_documents(rng, 600)
+    examples += list(indirect_examples(prose[:200], bipia_train + own_indirect, "prose", rng))
+    examples += [Example(t, 0, "own:prose") for t in prose[200:]]
+    examples += [Example(t, 0, "own:roleplay") for t in roleplay_prompts(rng, 500)]
+    benign_short = [e.text for e in examples if e.label == 0 and len(e.text) < 300]
+    examples += [Example(t, 0, "own:collage") for t in collages(benign_short, rng, 400)]
+
+    wrapped = [rng.choice(_WRAPPERS).format(doc=d) for d in documents + prose[:60] + rng.sample(contexts, 60)]
     examples += [Example(t, 0, "own:wrapped_docs", 2.0) for t in wrapped]
     return examples
 
