@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 
 import aiohttp
@@ -15,16 +16,15 @@ _MAX_ERROR_BODY = 4096
 
 def request_timeout(config: ProviderConfig, *, stream: bool) -> aiohttp.ClientTimeout:
     """Connect timeout always; a whole-call limit for plain calls, an idle limit inside streams."""
+    return _timeout(config.connect_timeout_s, config.timeout_s, config.stream_idle_timeout_s, stream)
+
+
+@functools.lru_cache(maxsize=256)
+def _timeout(connect_s: float, total_s: float, idle_s: float, stream: bool) -> aiohttp.ClientTimeout:
+    # Built once per distinct setting: constructing ClientTimeout per request is measurable on the hot path.
     if stream:
-        return aiohttp.ClientTimeout(
-            total=None,
-            connect=config.connect_timeout_s,
-            sock_connect=config.connect_timeout_s,
-            sock_read=config.stream_idle_timeout_s,
-        )
-    return aiohttp.ClientTimeout(
-        total=config.timeout_s, connect=config.connect_timeout_s, sock_connect=config.connect_timeout_s
-    )
+        return aiohttp.ClientTimeout(total=None, connect=connect_s, sock_connect=connect_s, sock_read=idle_s)
+    return aiohttp.ClientTimeout(total=total_s, connect=connect_s, sock_connect=connect_s)
 
 
 async def open_response(

@@ -26,6 +26,7 @@ from trueport.usage.records import RequestRecordData
 log = structlog.get_logger(__name__)
 
 _MAX_BACKOFF_S = 5.0
+_INSERT = insert(RequestRecord.__table__)  # type: ignore[arg-type]
 
 
 class RecordWriter:
@@ -125,7 +126,8 @@ class RecordWriter:
         try:
             rows = [self._row(record) for record in batch]
             async with self._sessions() as session:
-                await session.execute(insert(RequestRecord), rows)
+                # Core executemany on the table: several times cheaper than the ORM's bulk insert.
+                await session.execute(_INSERT, rows)
                 await session.commit()
         except BaseException:
             self._queue.extendleft(reversed(batch))  # keep order; retried by the loop
