@@ -76,6 +76,9 @@ class Release:
     cut: Cut | None = None
 
 
+_NOTHING = Release()  # shared: the common answer, and frozen
+
+
 @dataclass(slots=True)
 class _Channel:
     path: TextPath
@@ -132,7 +135,7 @@ class StreamGuard:
         channel.text += delta
         end = channel.end
         if end - channel.released <= self.window or end - channel.scanned < self.every:
-            return Release()
+            return _NOTHING
         return self._scan((choice, tool_call), channel, final=False)
 
     def finish(self, *, choice: int = 0, tool_call: int | None = None) -> Release:
@@ -142,7 +145,7 @@ class StreamGuard:
         key = (choice, tool_call)
         channel = self._channels.get(key)
         if channel is None or channel.released == channel.end:
-            return Release()
+            return _NOTHING
         return self._scan(key, channel, final=True)
 
     def pending(self, choice: int | None = None) -> list[ChannelKey]:
@@ -208,7 +211,7 @@ class StreamGuard:
                     release_to = span.start  # it may still be growing: hold all of it
         if release_to <= start:
             self.stats.scan_ns += time.perf_counter_ns() - started
-            return Release()
+            return _NOTHING
         segment = channel.text[start:release_to]
         shifted = [Span(s.start - start, s.end - start, s.type, s.detector, s.score) for s in spans + whole]
         out = self._redactions.redact(segment, shifted, reversible=False) if shifted else segment
