@@ -23,6 +23,7 @@ from trueport.gateway.asgi import JSON_HEADERS, SECURITY_HEADERS, Message, Recei
 from trueport.gateway.dispatch import handle_data_plane, is_data_plane
 from trueport.gateway.error_shapes import openai_error
 from trueport.gateway.gateway import Gateway
+from trueport.gateway.guarding import GuardService
 from trueport.gateway.router import Router
 from trueport.jsonutil import dumps
 from trueport.keys.cache import KeyCache
@@ -139,6 +140,11 @@ class TruePortApp:
         )
         await records.start()
         router = Router.from_settings(settings, build_adapters(settings, http))
+        guard = (
+            await asyncio.to_thread(GuardService.from_config, settings.guard)
+            if settings.guard.enabled
+            else None
+        )
         gateway = Gateway(
             settings=settings, router=router, keys=keys, limiter=LocalFixedWindow(), records=records
         )

@@ -13,6 +13,8 @@
         ├── PayloadTooLarge         413  body over limits.max_body_bytes
         ├── RateLimited             429  the key's own limit (carries Retry-After)
         ├── UnsupportedOperation    400  e.g. embeddings on a provider that has none
+        ├── PolicyViolation         400  the guard blocked the request (names detector and type, never the content)
+        ├── GuardUnavailable        503  a detector failed and its policy fails closed
         ├── UpstreamRejected        the provider refused the request itself (its 400/404/413/422)
         └── UpstreamFailed          every target failed: 429 if all were rate-limited, 503 if all
                                     were unreachable or overloaded, 502 otherwise
@@ -107,6 +109,23 @@ class UnsupportedOperation(GatewayError):
     status = 400
     type = "invalid_request_error"
     code = "unsupported_operation"
+
+
+class PolicyViolation(GatewayError):
+    status = 400
+    type = "invalid_request_error"
+    code = "policy_violation"
+
+    def __init__(self, message: str, *, detector: str, violation_type: str):
+        super().__init__(message)
+        self.detector = detector
+        self.violation_type = violation_type
+
+
+class GuardUnavailable(GatewayError):
+    status = 503
+    type = "guard_error"
+    code = "guard_unavailable"
 
 
 class UpstreamRejected(GatewayError):

@@ -84,7 +84,73 @@ class RouteConfig(_Strict):
 
 
 class LimitsConfig(_Strict):
+    """Request size, and requests and tokens per minute per key and per tenant (``limits:``).
+
+    ``mode``: ``fixed`` counts per UTC minute (exact; a burst across a minute's edge may reach twice
+    the limit in a moment); ``gcra`` paces evenly (at most ``gcra_burst_s`` seconds' worth of a
+    request limit at once). While Redis is unreachable each replica enforces ``local_share`` of every
+    limit on its own: set it to 1/N for N replicas. See ``trueport.limits.ratelimit``.
+    """
+
     max_body_bytes: int = Field(default=4 * 1024 * 1024, gt=0)
+    mode: Literal["fixed", "gcra"] = "fixed"
+    gcra_burst_s: float = Field(
+        default=6.0, gt=0, le=60, description="gcra: seconds' worth of the request limit allowed at once."
+    )
+    local_share: float = Field(
+        default=1.0, gt=0, le=1, description="Share of each limit one replica enforces while Redis is down."
+    )
+    default_max_tokens: int = Field(
+        default=4096, gt=0, description="Completion tokens reserved for a request that sets no max_tokens."
+    )
+
+
+class ResilienceConfig(_Strict):
+    """Per-request deadline, retries and circuit breakers per provider target (``resilience:``).
+
+    Retries repeat an attempt on the same target (before the first byte only) within ``deadline_s``,
+    then failover moves on. Breakers skip a target that fails too often, answers too slowly or keeps
+    failing; see ``trueport.limits.breaker``.
+    """
+
+    deadline_s: float = Field(
+        default=120.0, gt=0, description="Longest wait for an answer to start, all attempts included."
+    )
+    attempt_timeout_s: float | None = Field(
+        default=None, gt=0, description="Cap on one attempt; unset: the provider's own timeouts."
+    )
+    retry_max_attempts: int = Field(default=2, ge=1, description="Attempts per target (1: never retry).")
+    retry_backoff_s: float = Field(default=0.05, ge=0, description="First backoff cap; doubles per retry.")
+    retry_backoff_max_s: float = Field(default=2.0, ge=0)
+    retry_budget_ratio: float = Field(default=0.2, ge=0, le=1, description="Retries per request, at most.")
+    retry_budget_min_per_s: float = Field(default=1.0, ge=0, description="Retries always allowed per second.")
+    retry_budget_window_s: float = Field(default=10.0, gt=0)
+    breaker_enabled: bool = True
+    breaker_window_s: float = Field(default=30.0, gt=0, description="Window of failure and slow rates.")
+    breaker_min_calls: int = Field(default=20, ge=1, description="Calls in the window before rates count.")
+    breaker_failure_rate: float = Field(default=0.5, gt=0, le=1)
+    breaker_consecutive_failures: int = Field(default=5, ge=0, description="0: off.")
+    breaker_slow_call_ms: int | None = Field(default=60_000, gt=0, description="Unset: no slow-call rule.")
+    breaker_slow_call_rate: float = Field(default=0.8, gt=0, le=1)
+    breaker_open_s: float = Field(default=5.0, gt=0, description="First open interval; grows per re-opening.")
+    breaker_open_max_s: float = Field(default=300.0, gt=0)
+    breaker_open_jitter: float = Field(default=0.2, ge=0, lt=1, description="Random share taken off.")
+    breaker_half_open_probes: int = Field(default=3, ge=1, description="Probes across all replicas.")
+    breaker_probe_ttl_s: float = Field(default=120.0, gt=0, description="Life of a probe token.")
+    breaker_store_timeout_ms: int = Field(default=100, gt=0, description="Each Redis call's limit.")
+    breaker_store_recheck_s: float = Field(default=1.0, gt=0, description="Redis retry while degraded.")
+
+
+class GuardConfig(_Strict):
+    """Violation detection on the proxy path (see docs/guard.md)."""
+
+    enabled: bool = True
+    detectors: list[str] = Field(default_factory=lambda: ["pii", "secrets", "injection", "bias"])
+    policy_file: str | None = Field(default=None, description="A policy as JSON; the built-in default otherwise.")
+    models_dir: str | None = Field(default=None, description="The model repository; the packaged one otherwise.")
+    window_chars: int = Field(default=256, gt=0, description="Stream hold-back window.")
+    scan_every_chars: int = Field(default=64, gt=0)
+    context_chars: int = Field(default=128, ge=0)
 
 
 class RecordsConfig(_Strict):
@@ -105,6 +171,9 @@ class Settings(BaseSettings):
     environment: Literal["development", "production"] = "development"
     database: str = "sqlite:///./trueport.db"
     redis: str | None = None
+    redis_timeout_ms: int = Field(
+        default=100, gt=0, description="Limit on each Redis call; past it the call is served locally."
+    )
     secret_key: SecretStr | None = Field(
         default=None,
         description="HMAC key for virtual keys (>= 32 bytes). If unset in development, one is generated "
@@ -116,6 +185,8 @@ class Settings(BaseSettings):
     )
     limits: LimitsConfig = LimitsConfig()
     records: RecordsConfig = RecordsConfig()
+    guard: GuardConfig = GuardConfig()
+    resilience: ResilienceConfig = ResilienceConfig()
     key_refresh_interval_s: float = Field(default=2.0, gt=0)
     log_level: Literal["debug", "info", "warning", "error"] = "info"
 

@@ -110,3 +110,29 @@ class RequestRecord(Base):
     cached_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
     cost_usd: Mapped[Decimal] = mapped_column(Numeric(20, 10), default=Decimal(0))
     pricing_version: Mapped[str | None] = mapped_column(String(32))
+
+
+class GuardViolation(Base):
+    """One guard finding on one request: what, where, which action, under which policy; never the text."""
+
+    __tablename__ = "guard_violations"
+    __table_args__ = (Index("ix_guard_violations_tenant_created", "tenant_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    request_id: Mapped[str] = mapped_column(String(36), index=True)
+    tenant_id: Mapped[str | None] = mapped_column(String(36))
+    key_id: Mapped[str | None] = mapped_column(String(36))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    direction: Mapped[str] = mapped_column(String(8))
+    source: Mapped[str] = mapped_column(String(32))
+    location: Mapped[str] = mapped_column(String(200))
+    detector: Mapped[str] = mapped_column(String(32))
+    type: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(8))
+    shadow: Mapped[bool] = mapped_column(Boolean, default=False)
+    score: Mapped[float] = mapped_column(Numeric(6, 4, asdecimal=False))
+    start: Mapped[int | None] = mapped_column(Integer)
+    end: Mapped[int | None] = mapped_column(Integer)
+    policy_version: Mapped[int] = mapped_column(Integer)

@@ -1,4 +1,9 @@
-"""``POST /v1/chat/completions``: OpenAI's chat API, to any provider type, plain or streamed."""
+"""``POST /v1/chat/completions``: OpenAI's chat API, to any provider type, plain or streamed.
+
+With the guard on, the request is screened (blocked or redacted) before it is forwarded, the answer
+is screened and its placeholders restored, and a stream passes through the hold-back window so no
+forbidden text reaches the client before its verdict.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ from trueport.errors import UpstreamStreamBroken
 from trueport.gateway.asgi import SSE_HEADERS
 from trueport.gateway.call import Call
 from trueport.gateway.gateway import Gateway
+from trueport.gateway.guarding import CallGuard, ChunkPipeline
 from trueport.gateway.router import Target
 from trueport.gateway.streaming import DisconnectWatch, OpenedStream, open_stream
 from trueport.gateway.validation import check_chat_request, require_stream_flag
@@ -21,21 +27,47 @@ async def handle_chat(
     stream = require_stream_flag(request)
     check_chat_request(request)
     call.record.stream = stream
-    if stream:
-        await _stream(gateway, call, request, alias, targets)
-        return
+    guard = gateway.guard.for_call() if gateway.guard is not None else None
+    try:
+        upstream_request = guard.screen_request(request) if guard is not None else request
+        if stream:
+            await _stream(gateway, call, upstream_request, alias, targets, guard)
+        else:
+            await _plain(gateway, call, upstream_request, alias, targets, guard)
+    finally:
+        if guard is not None:
+            guard.finish_stream()
+            call.record.violations = guard.violations
 
+
+async def _plain(
+    gateway: Gateway,
+    call: Call,
+    request: JSONObject,
+    alias: str,
+    targets: tuple[Target, ...],
+    guard: CallGuard | None,
+) -> None:
     async def attempt(target: Target) -> ChatCompletion:
         return await target.adapter.chat(request, target.model)
 
     target, completion = await gateway.forward(call, alias, targets, attempt)
     call.note_target(target.provider, target.model)
     call.note_usage(completion.usage)
-    await call.respond_json(200, completion.raw if completion.raw is not None else dumps(completion.body))
+    screened = guard.screen_completion(completion.body) if guard is not None else None
+    if screened is not None:
+        await call.respond_json(200, dumps(screened))
+    else:
+        await call.respond_json(200, completion.raw if completion.raw is not None else dumps(completion.body))
 
 
 async def _stream(
-    gateway: Gateway, call: Call, request: JSONObject, alias: str, targets: tuple[Target, ...]
+    gateway: Gateway,
+    call: Call,
+    request: JSONObject,
+    alias: str,
+    targets: tuple[Target, ...],
+    guard: CallGuard | None,
 ) -> None:
     options = request.get("stream_options") or {}
     client_wants_usage = bool(options.get("include_usage"))
@@ -47,6 +79,7 @@ async def _stream(
 
     target, opened = await gateway.forward(call, alias, targets, attempt)
     call.note_target(target.provider, target.model)
+    pipeline = guard.chunk_pipeline() if guard is not None else None
     await call.start_stream(SSE_HEADERS)
     watch = DisconnectWatch(call.receive)
     try:
@@ -56,9 +89,15 @@ async def _stream(
                 call.record.status_code = 499
                 call.record.error_class = "ClientDisconnected"
                 return
-            if client_wants_usage or _strip_usage(chunk):
-                await call.stream_bytes(b"data: " + dumps(chunk) + b"\n\n")
+            if not await _send(call, [chunk], pipeline, client_wants_usage):
+                return
             chunk = await anext(opened.chunks, None)
+        if pipeline is not None:
+            tail, cut = pipeline.finish()
+            if cut:
+                await _cut(call)
+                return
+            await _send(call, tail, None, client_wants_usage)
         await call.stream_bytes(_DONE, more=False)
     except UpstreamStreamBroken as exc:
         # Past the first byte there is no failover: end with an error event the SDKs raise on.
@@ -69,6 +108,36 @@ async def _stream(
         call.note_usage(opened.stream.usage)
         await watch.close()
         await opened.stream.aclose()
+
+
+async def _send(
+    call: Call, chunks: list[JSONObject], pipeline: ChunkPipeline | None, client_wants_usage: bool
+) -> bool:
+    """Send chunks (through the guard pipeline if any); False if the stream was cut."""
+    for chunk in chunks:
+        released = [chunk]
+        if pipeline is not None:
+            released, cut = pipeline.feed(chunk)
+            if cut:
+                await _cut(call)
+                return False
+        for item in released:
+            if client_wants_usage or _strip_usage(item):
+                await call.stream_bytes(b"data: " + dumps(item) + b"\n\n")
+    return True
+
+
+async def _cut(call: Call) -> None:
+    """The answer broke the output policy: end the stream before the offending text was sent."""
+    call.record.error_class = "PolicyViolation"
+    error = {
+        "error": {
+            "message": "the answer was stopped by the output policy",
+            "type": "invalid_request_error",
+            "code": "policy_violation",
+        }
+    }
+    await call.stream_bytes(b"data: " + dumps(error) + b"\n\n", more=False)
 
 
 def _strip_usage(chunk: JSONObject) -> bool:

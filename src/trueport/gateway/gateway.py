@@ -9,6 +9,7 @@ from typing import TypeVar
 from trueport.errors import ModelNotFound, PermissionDenied, RateLimited, UpstreamFailed
 from trueport.gateway.call import Call
 from trueport.gateway.failover import call_with_failover
+from trueport.gateway.guarding import GuardService
 from trueport.gateway.router import Router, Target
 from trueport.keys.cache import KeyCache
 from trueport.limits.ratelimit import RateLimiter
@@ -27,6 +28,7 @@ class Gateway:
     keys: KeyCache
     limiter: RateLimiter
     records: RecordWriter
+    guard: GuardService | None = None
 
     def authorize(self, call: Call, alias: str) -> tuple[Target, ...]:
         """The targets for ``alias`` if this call's key may use it now: 404, 403 or 429 otherwise."""

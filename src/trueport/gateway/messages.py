@@ -15,6 +15,7 @@ from trueport.formats.anthropic import (
 from trueport.gateway.asgi import SSE_HEADERS
 from trueport.gateway.call import Call
 from trueport.gateway.gateway import Gateway
+from trueport.gateway.guarding import CallGuard, ChunkPipeline
 from trueport.gateway.router import Target
 from trueport.gateway.streaming import DisconnectWatch, OpenedStream, open_stream
 from trueport.gateway.validation import require_stream_flag
@@ -35,16 +36,44 @@ async def handle_messages(
     stream = require_stream_flag(request)
     canonical = messages_request_to_chat(request)  # validates, and is what non-Anthropic targets get
     call.record.stream = stream
-    if stream:
-        await _stream(gateway, call, request, canonical, alias, targets)
-        return
+    guard = gateway.guard.for_call() if gateway.guard is not None else None
+    try:
+        if guard is not None:
+            # The guard reads and rewrites the canonical form, so guarded calls never pass through natively.
+            canonical = guard.screen_request(canonical)
+        if stream:
+            await _stream(gateway, call, request, canonical, alias, targets, guard)
+        else:
+            await _plain(gateway, call, request, canonical, alias, targets, guard)
+    finally:
+        if guard is not None:
+            guard.finish_stream()
+            call.record.violations = guard.violations
 
+
+def _native(target: Target, guard: CallGuard | None) -> AnthropicAdapter | None:
+    return target.adapter if guard is None and isinstance(target.adapter, AnthropicAdapter) else None
+
+
+async def _plain(
+    gateway: Gateway,
+    call: Call,
+    request: JSONObject,
+    canonical: JSONObject,
+    alias: str,
+    targets: tuple[Target, ...],
+    guard: CallGuard | None,
+) -> None:
     async def attempt(target: Target) -> tuple[bytes, Usage]:
-        if isinstance(target.adapter, AnthropicAdapter):
-            native = await target.adapter.messages(request, target.model)
-            return native.raw, native.usage
+        native = _native(target, guard)
+        if native is not None:
+            message = await native.messages(request, target.model)
+            return message.raw, message.usage
         completion = await target.adapter.chat(dict(canonical, stream=False), target.model)
-        return dumps(chat_completion_to_message(completion.body, alias)), completion.usage
+        body = completion.body
+        if guard is not None:
+            body = guard.screen_completion(body) or body
+        return dumps(chat_completion_to_message(body, alias)), completion.usage
 
     target, (body, usage) = await gateway.forward(call, alias, targets, attempt)
     call.note_target(target.provider, target.model)
@@ -52,13 +81,37 @@ async def handle_messages(
     await call.respond_json(200, body)
 
 
-class _TranslatedEvents:
-    """A canonical chunk stream seen as Anthropic events (for non-Anthropic targets)."""
+class _OutputCut(Exception):
+    """The output policy stopped the answer."""
 
-    def __init__(self, chunks: OpenedStream[JSONObject], alias: str):
+
+class _TranslatedEvents:
+    """A canonical chunk stream seen as Anthropic events (for non-Anthropic or guarded targets)."""
+
+    def __init__(self, chunks: OpenedStream[JSONObject], alias: str, pipeline: ChunkPipeline | None):
         self._opened = chunks
         self._translator = ChatChunksToMessagesEvents(alias)
+        self._pipeline = pipeline
         self._done = False
+
+    def _translate(self, chunk: JSONObject) -> list[Event]:
+        released = [chunk]
+        if self._pipeline is not None:
+            released, cut = self._pipeline.feed(chunk)
+            if cut:
+                raise _OutputCut
+        return [(name, dumps(data)) for item in released for name, data in self._translator.feed(item)]
+
+    def _finish(self) -> list[Event]:
+        events: list[Event] = []
+        if self._pipeline is not None:
+            tail, cut = self._pipeline.finish()
+            if cut:
+                raise _OutputCut
+            for item in tail:
+                events.extend((name, dumps(data)) for name, data in self._translator.feed(item))
+        events.extend((name, dumps(data)) for name, data in self._translator.finish(self.usage))
+        return events
 
     @property
     def usage(self) -> Usage:
@@ -71,11 +124,11 @@ class _TranslatedEvents:
         chunk = await anext(self._opened.chunks, None)
         if chunk is None:
             self._done = True
-            return [(name, dumps(data)) for name, data in self._translator.finish(self.usage)]
-        return [(name, dumps(data)) for name, data in self._translator.feed(chunk)]
+            return self._finish()
+        return self._translate(chunk)
 
     def first(self) -> list[Event]:
-        return [(name, dumps(data)) for name, data in self._translator.feed(self._opened.first)]
+        return self._translate(self._opened.first)
 
     async def aclose(self) -> None:
         await self._opened.stream.aclose()
@@ -88,25 +141,39 @@ async def _stream(
     canonical: JSONObject,
     alias: str,
     targets: tuple[Target, ...],
+    guard: CallGuard | None,
 ) -> None:
     upstream_canonical = dict(canonical, stream=True, stream_options={"include_usage": True})
 
     async def attempt(
         target: Target,
     ) -> OpenedStream[JSONObject] | OpenedStream[tuple[str, bytes, JSONObject]]:
-        if isinstance(target.adapter, AnthropicAdapter):
-            return await open_stream(target.adapter.messages_stream(request, target.model))
+        native = _native(target, guard)
+        if native is not None:
+            return await open_stream(native.messages_stream(request, target.model))
         return await open_stream(target.adapter.chat_stream(upstream_canonical, target.model))
 
     target, opened = await gateway.forward(call, alias, targets, attempt)
     call.note_target(target.provider, target.model)
+    pipeline = guard.chunk_pipeline() if guard is not None else None
     await call.start_stream(SSE_HEADERS)
     watch = DisconnectWatch(call.receive)
     try:
-        if isinstance(target.adapter, AnthropicAdapter):
+        if _native(target, guard) is not None:
             await _pump_native(call, watch, opened)  # type: ignore[arg-type]
         else:
-            await _pump_translated(call, watch, _TranslatedEvents(opened, alias))  # type: ignore[arg-type]
+            events = _TranslatedEvents(opened, alias, pipeline)  # type: ignore[arg-type]
+            await _pump_translated(call, watch, events)
+    except _OutputCut:
+        call.record.error_class = "PolicyViolation"
+        error = {
+            "type": "error",
+            "error": {
+                "type": "invalid_request_error",
+                "message": "the answer was stopped by the output policy",
+            },
+        }
+        await call.stream_bytes(_sse("error", dumps(error)), more=False)
     except UpstreamStreamBroken as exc:
         call.record.error_class = exc.error_class
         error = {"type": "error", "error": {"type": "api_error", "message": exc.message}}

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from trueport.jsonutil import JSONObject
+
 
 @dataclass(slots=True)
 class RequestRecordData:
@@ -28,3 +30,4 @@ class RequestRecordData:
     fallback: bool = False  # answered by the alias's fallback after every target failed
     served_from: str | None = None  # "cache" or "idempotency": replayed, not forwarded (no tokens, no cost)
     targets_tried: list[str] = field(default_factory=list)
+    violations: list[JSONObject] = field(default_factory=list)  # guard findings (ViolationRecord.as_dict)

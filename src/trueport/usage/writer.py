@@ -19,7 +19,8 @@ from sqlalchemy import insert
 from sqlalchemy.exc import SQLAlchemyError
 
 from trueport.db.engine import SessionFactory
-from trueport.db.models import RequestRecord
+from trueport.db.models import GuardViolation, RequestRecord
+from trueport.jsonutil import JSONObject
 from trueport.usage.pricing import PricingCatalog
 from trueport.usage.records import RequestRecordData
 
@@ -27,6 +28,7 @@ log = structlog.get_logger(__name__)
 
 _MAX_BACKOFF_S = 5.0
 _INSERT = insert(RequestRecord.__table__)  # type: ignore[arg-type]
+_INSERT_VIOLATIONS = insert(GuardViolation.__table__)  # type: ignore[arg-type]
 
 
 class RecordWriter:
@@ -128,6 +130,9 @@ class RecordWriter:
             async with self._sessions() as session:
                 # Core executemany on the table: several times cheaper than the ORM's bulk insert.
                 await session.execute(_INSERT, rows)
+                violations = [_violation_row(record, v) for record in batch for v in record.violations]
+                if violations:
+                    await session.execute(_INSERT_VIOLATIONS, violations)
                 await session.commit()
         except BaseException:
             self._queue.extendleft(reversed(batch))  # keep order; retried by the loop
@@ -163,3 +168,23 @@ class RecordWriter:
             "cost_usd": cost if cost is not None else Decimal(0),
             "pricing_version": self._catalog.version if cost is not None else None,
         }
+
+
+def _violation_row(record: RequestRecordData, violation: JSONObject) -> dict[str, Any]:
+    return {
+        "request_id": record.id,
+        "tenant_id": record.tenant_id,
+        "key_id": record.key_id,
+        "created_at": record.created_at,
+        "direction": violation["direction"],
+        "source": violation["source"],
+        "location": str(violation["location"])[:200],
+        "detector": violation["detector"],
+        "type": violation["type"],
+        "action": violation["action"],
+        "shadow": violation["shadow"],
+        "score": violation["score"],
+        "start": violation["start"],
+        "end": violation["end"],
+        "policy_version": violation["policy_version"],
+    }
