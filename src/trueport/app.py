@@ -53,6 +53,7 @@ class TruePortApp:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.resources: Resources | None = None
+        self._closing = contextlib.AsyncExitStack()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -109,11 +110,13 @@ class TruePortApp:
             await send({"type": "lifespan.shutdown.complete"})
 
     async def startup(self) -> None:
+        """Open everything the data plane needs; on any failure, close what was opened and re-raise."""
         settings = self.settings
         for name in missing_env_vars(settings):
             log.warning("config_env_var_unset", variable=name)
-        engine = create_engine(settings.database_url)
-        try:
+        async with contextlib.AsyncExitStack() as stack:
+            engine = create_engine(settings.database_url)
+            stack.push_async_callback(engine.dispose)
             revision = await current_revision(engine)
             if revision != head_revision():
                 raise ConfigError(
@@ -124,45 +127,50 @@ class TruePortApp:
                 sessions, await key_hmac_secret(settings, sessions), settings.key_refresh_interval_s
             )
             await keys.start()
-        except BaseException:
-            await engine.dispose()
-            raise
-        http = aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(limit=0, ttl_dns_cache=300, keepalive_timeout=30),
-            json_serialize=lambda value: dumps(value).decode(),
-        )
-        records = RecordWriter(
-            sessions,
-            PricingCatalog.load(),
-            batch_size=settings.records.batch_size,
-            flush_interval_s=settings.records.flush_interval_ms / 1000,
-            max_pending=settings.records.max_pending,
-        )
-        await records.start()
-        router = Router.from_settings(settings, build_adapters(settings, http))
-        guard = (
-            await asyncio.to_thread(GuardService.from_config, settings.guard)
-            if settings.guard.enabled
-            else None
-        )
-        gateway = Gateway(
-            settings=settings, router=router, keys=keys, limiter=LocalFixedWindow(), records=records
-        )
+            stack.push_async_callback(keys.stop)
+            http = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=0, ttl_dns_cache=300, keepalive_timeout=30),
+                json_serialize=lambda value: dumps(value).decode(),
+            )
+            stack.push_async_callback(http.close)
+            records = RecordWriter(
+                sessions,
+                PricingCatalog.load(),
+                batch_size=settings.records.batch_size,
+                flush_interval_s=settings.records.flush_interval_ms / 1000,
+                max_pending=settings.records.max_pending,
+            )
+            await records.start()
+            stack.push_async_callback(records.stop)
+            router = Router.from_settings(settings, build_adapters(settings, http))
+            guard = None
+            if settings.guard.enabled:
+                guard = await asyncio.to_thread(GuardService.from_config, settings.guard)
+            gateway = Gateway(
+                settings=settings,
+                router=router,
+                keys=keys,
+                limiter=LocalFixedWindow(),
+                records=records,
+                guard=guard,
+            )
+            self._closing = stack.pop_all()
         self.resources = Resources(engine=engine, http=http, gateway=gateway)
         log.info(
-            "gateway_started", models=len(settings.models), providers=len(settings.providers), keys=keys.size
+            "gateway_started",
+            models=len(settings.models),
+            providers=len(settings.providers),
+            keys=keys.size,
+            guard=guard is not None,
         )
 
     async def shutdown(self) -> None:
+        """Stop taking work, write what is queued (records), close connections: reverse start order."""
         resources, self.resources = self.resources, None
         if resources is None:
             return
+        await self._closing.aclose()
         gateway = resources.gateway
-        await gateway.keys.stop()
-        await gateway.records.stop()
-        await resources.http.close()
-        with contextlib.suppress(SQLAlchemyError, OSError):
-            await resources.engine.dispose()
         log.info(
             "gateway_stopped",
             records_written=gateway.records.written,
