@@ -217,9 +217,9 @@ def roleplay_prompts(rng: random.Random, n: int) -> list[str]:
     return prompts
 
 
-def collages(texts: list[str], rng: random.Random, n: int) -> list[str]:
+def collages(texts: list[str], rng: random.Random, n: int, most: int = 10) -> list[str]:
     """Several benign prompts in one message, as in a list of questions or a pasted chat log."""
-    return [rng.choice(["\n", "\n\n", " "]).join(rng.sample(texts, rng.randint(3, 10))) for _ in range(n)]
+    return [rng.choice(["\n", "\n\n", " "]).join(rng.sample(texts, rng.randint(3, most))) for _ in range(n)]
 
 
 # --- the sets --------------------------------------------------------------------------------
@@ -245,6 +245,7 @@ def training_set(datasets: Path) -> list[Example]:
     examples += [Example(t, 0, "own:benign_prompts", 2.0) for t in read_lines("benign_prompts.txt")]
     examples += [Example(t, 0, "own:benign_hard", 3.0) for t in read_lines("benign_hard.txt")]
     examples += [Example(t, 0, "own:benign_multilingual", 3.0) for t in read_lines("benign_multilingual.txt")]
+    examples += [Example(t, 0, "own:benign_long", 3.0) for t in read_lines("benign_long_prompts.txt")]
     examples += [Example(t, 1, "own:attacks", 2.0) for t in read_lines("attacks.txt")]
     own_indirect = read_lines("indirect_attacks.txt")
     examples += [Example(t, 1, "own:indirect", 2.0) for t in own_indirect]
@@ -260,14 +261,16 @@ def training_set(datasets: Path) -> list[Example]:
     examples += [Example(t, 1, "bipia:instruction") for t in bipia_train]
     examples += list(indirect_examples(contexts, bipia_train + own_indirect, "bipia", rng))
 
-    documents = read_documents("benign_documents.txt")
+    documents = read_documents("benign_documents.txt") + read_documents("code_answers.txt")
     examples += list(indirect_examples(documents * 3, bipia_train + own_indirect, "own_docs", rng))
     prose = prose_documents(rng, 600)
     examples += list(indirect_examples(prose[:200], bipia_train + own_indirect, "prose", rng))
     examples += [Example(t, 0, "own:prose") for t in prose[200:]]
     examples += [Example(t, 0, "own:roleplay") for t in roleplay_prompts(rng, 500)]
+    # Long texts made of many short benign ones: generic n-grams must not become evidence just
+    # because attacks in the data tend to be long.
     benign_short = [e.text for e in examples if e.label == 0 and len(e.text) < 300]
-    examples += [Example(t, 0, "own:collage") for t in collages(benign_short, rng, 400)]
+    examples += [Example(t, 0, "own:collage") for t in collages(benign_short, rng, 1200, most=30)]
 
     wrapped = [rng.choice(_WRAPPERS).format(doc=d) for d in documents + prose[:60] + rng.sample(contexts, 60)]
     examples += [Example(t, 0, "own:wrapped_docs", 2.0) for t in wrapped]

@@ -6,7 +6,7 @@ Features are the detector's own (``trueport.guard.injection.featurize`` after ``
 character 2-5-grams and word 1-2-grams, TF-IDF weighted with sublinear term frequency, each block
 L2-normalised. The classifier is an L2-regularised logistic regression (liblinear, class-balanced).
 Regularisation and the operating point are chosen on the ``calib`` half of dev.jsonl: the threshold
-maximises balanced accuracy subject to a false-positive rate of at most 4 % on the benign rows of
+maximises balanced accuracy averaged over the data sources (s-labs, neuralchemy, PIGuard) subject to a false-positive rate of at most 4 % on the benign rows of
 calib and on our own benign prompts; the export then shifts the bias so that the model's score is
 0.5 at that threshold. Deterministic: fixed seeds, liblinear's seed fixed.
 """
@@ -34,8 +34,8 @@ from trueport.guard.injection import CHAR_BUCKETS, WORD_BUCKETS, Features, batch
 REPO = Path(__file__).resolve().parents[2]
 MODEL_DIR = REPO / "models" / "injection"
 MAX_FP_RATE = 0.04
-# L2 per block. (L1 was tried to make long texts less suspicious: it did worse on every held-out set;
-# see eval/README-injection.md.)
+# L2 per block. (L1, and a dense "n-gram mass" feature, were tried to make long texts less
+# suspicious: both did worse on the held-out sets; see eval/README-injection.md.)
 NORM = "l2"
 
 
@@ -77,21 +77,36 @@ class Vectoriser:
         return sp.hstack(blocks, format="csr")
 
 
+def source_family(group: str) -> str:
+    """ "dev:neuralchemy/hackaprompt" -> "neuralchemy"."""
+    return group.removeprefix("dev:").split("/")[0]
+
+
+def macro_balanced_accuracy(labels: np.ndarray, predicted: np.ndarray, families: np.ndarray) -> float:
+    """Balanced accuracy averaged over source families, so the largest source does not decide alone."""
+    values = [
+        balanced_accuracy_score(labels[families == f], predicted[families == f])
+        for f in np.unique(families)
+        if len(np.unique(labels[families == f])) == 2
+    ]
+    return float(np.mean(values))
+
+
 def choose_threshold(
-    scores: np.ndarray, labels: np.ndarray, benign_scores: np.ndarray
+    scores: np.ndarray, labels: np.ndarray, families: np.ndarray, benign_scores: np.ndarray
 ) -> tuple[float, float]:
-    """The threshold with the best balanced accuracy on calib whose false-positive rates on calib's
-    benign rows and on our own benign prompts stay within MAX_FP_RATE."""
+    """The threshold with the best source-averaged balanced accuracy on calib whose false-positive
+    rates on calib's benign rows and on our own benign prompts stay within MAX_FP_RATE."""
     best = (0.5, -1.0)
-    for t in np.unique(np.round(np.concatenate([scores, benign_scores]), 4)):
+    for t in np.unique(np.round(np.concatenate([scores, benign_scores]), 3)):
         predicted = scores >= t
         fp_calib = float(np.mean(predicted[labels == 0]))
         fp_own = float(np.mean(benign_scores >= t))
         if fp_calib > MAX_FP_RATE or fp_own > MAX_FP_RATE:
             continue
-        accuracy = balanced_accuracy_score(labels, predicted)
+        accuracy = macro_balanced_accuracy(labels, predicted, families)
         if accuracy > best[1]:
-            best = (float(t), float(accuracy))
+            best = (float(t), accuracy)
     return best
 
 
@@ -200,6 +215,7 @@ def main() -> None:
     x_train = vectoriser.transform(train_features)
     x_calib = vectoriser.transform(features_of([e.text for e in calib]))
     y_calib = np.array([e.label for e in calib])
+    families = np.array([source_family(e.group) for e in calib])
     x_own = vectoriser.transform(features_of(own_benign))
     featurised = time.perf_counter()
     print(f"features: {x_train.shape}, {featurised - started:.1f} s")
@@ -212,8 +228,11 @@ def main() -> None:
         clf.fit(x_train, labels, sample_weight=weights * balance)
         scores = clf.predict_proba(x_calib)[:, 1]
         own_scores = clf.predict_proba(x_own)[:, 1]
-        threshold, accuracy = choose_threshold(scores, y_calib, own_scores)
-        print(f"C={c}: calib balanced accuracy {accuracy:.4f} at threshold {threshold:.4f}")
+        threshold, accuracy = choose_threshold(scores, y_calib, families, own_scores)
+        plain = balanced_accuracy_score(y_calib, scores >= threshold)
+        print(
+            f"C={c}: calib balanced accuracy {plain:.4f} (source-averaged {accuracy:.4f}) at {threshold:.4f}"
+        )
         if best is None or accuracy > best[0]:
             best = (accuracy, clf, threshold, c)
     assert best is not None
@@ -238,7 +257,7 @@ def main() -> None:
     report = {
         "C": c,
         "threshold_probability": threshold,
-        "calib_balanced_accuracy": accuracy,
+        "calib_balanced_accuracy_source_averaged": accuracy,
         "training_examples": len(examples),
         "positives": int(labels.sum()),
         "seconds_features": round(featurised - started, 1),
