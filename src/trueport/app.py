@@ -32,6 +32,7 @@ from trueport.limits.ratelimit import LocalFixedWindow
 from trueport.logging import configure_logging
 from trueport.providers.registry import build_adapters
 from trueport.settings import Settings, load_settings_from_env, missing_env_vars
+from trueport.state import open_state
 from trueport.usage.pricing import PricingCatalog
 from trueport.usage.writer import RecordWriter
 
@@ -142,6 +143,8 @@ class TruePortApp:
             )
             await records.start()
             stack.push_async_callback(records.stop)
+            state = await open_state(settings)
+            stack.push_async_callback(state.close)
             router = Router.from_settings(settings, build_adapters(settings, http))
             guard = None
             if settings.guard.enabled:
@@ -152,6 +155,7 @@ class TruePortApp:
                 keys=keys,
                 limiter=LocalFixedWindow(),
                 records=records,
+                state=state,
                 guard=guard,
             )
             self._closing = stack.pop_all()

@@ -146,8 +146,12 @@ class GuardConfig(_Strict):
 
     enabled: bool = True
     detectors: list[str] = Field(default_factory=lambda: ["pii", "secrets", "injection", "bias"])
-    policy_file: str | None = Field(default=None, description="A policy as JSON; the built-in default otherwise.")
-    models_dir: str | None = Field(default=None, description="The model repository; the packaged one otherwise.")
+    policy_file: str | None = Field(
+        default=None, description="A policy as JSON; the built-in default otherwise."
+    )
+    models_dir: str | None = Field(
+        default=None, description="The model repository; the packaged one otherwise."
+    )
     window_chars: int = Field(default=256, gt=0, description="Stream hold-back window.")
     scan_every_chars: int = Field(default=64, gt=0)
     context_chars: int = Field(default=128, ge=0)
@@ -188,6 +192,11 @@ class Settings(BaseSettings):
     guard: GuardConfig = GuardConfig()
     resilience: ResilienceConfig = ResilienceConfig()
     key_refresh_interval_s: float = Field(default=2.0, gt=0)
+    idempotency_wait_s: float = Field(
+        default=120.0,
+        gt=0,
+        description="How long a duplicate waits for the first request with its Idempotency-Key.",
+    )
     log_level: Literal["debug", "info", "warning", "error"] = "info"
 
     @classmethod
@@ -207,7 +216,10 @@ class Settings(BaseSettings):
     def _routes(cls, value: object) -> object:
         # The short form `alias: [targets]` is the common case; both forms are accepted.
         if isinstance(value, dict):
-            return {alias: {"targets": route} if isinstance(route, list) else route for alias, route in value.items()}
+            return {
+                alias: {"targets": route} if isinstance(route, list) else route
+                for alias, route in value.items()
+            }
         return value
 
     @model_validator(mode="after")

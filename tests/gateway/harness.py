@@ -73,6 +73,8 @@ def gateway_settings(database_url: str, mock_url: str, **overrides: Any) -> Sett
                 "targets": [{"provider": "dead", "model": "gpt-4o"}],
                 "fallback": {"provider": "ge", "model": "gemini-2.0-flash"},
             },
+            "cached": {"targets": [{"provider": "oa", "model": "gpt-4o-mini"}], "cache_ttl_s": 60},
+            "slow": [{"provider": "oa", "model": "gpt-4o-mini+delay=400"}],
             "broken-fallback": {
                 "targets": [{"provider": "oa", "model": "m+status=429"}],
                 "fallback": {"provider": "dead", "model": "m"},

@@ -5,7 +5,6 @@ from __future__ import annotations
 import anthropic
 import httpx
 import openai
-
 from tests.gateway.harness import RunningGateway
 
 HELLO = [{"role": "user", "content": "hi"}]

@@ -14,13 +14,24 @@ from datetime import UTC, datetime
 import structlog
 
 from trueport.errors import GatewayError, InvalidRequest, MethodNotAllowed, RouteNotFound
-from trueport.gateway.asgi import JSON_HEADERS, SECURITY_HEADERS, Receive, Scope, Send, read_body, send_body
+from trueport.gateway.asgi import (
+    JSON_HEADERS,
+    SECURITY_HEADERS,
+    Receive,
+    Scope,
+    Send,
+    header,
+    read_body,
+    send_body,
+)
 from trueport.gateway.auth import authenticate
+from trueport.gateway.cache import cache_key, run_cached
 from trueport.gateway.call import Call
 from trueport.gateway.chat import handle_chat
 from trueport.gateway.embeddings import handle_embeddings
 from trueport.gateway.error_shapes import Dialect, render_error
 from trueport.gateway.gateway import Gateway
+from trueport.gateway.idempotency import body_fingerprint, run_idempotent
 from trueport.gateway.messages import handle_messages
 from trueport.gateway.models import handle_get_model, handle_list_models
 from trueport.gateway.router import Target
@@ -98,7 +109,31 @@ async def _route(
         raise InvalidRequest("the request body must be a JSON object")
     alias = require_model(request)
     targets = gateway.authorize(call, alias)
-    await post[0](gateway, call, request, alias, targets)
+    handler = post[0]
+
+    async def run() -> None:
+        await handler(gateway, call, request, alias, targets)
+
+    answer = run
+    cache_ttl_s = gateway.settings.models[alias].cache_ttl_s
+    if cache_ttl_s is not None:
+        key = cache_key(call.key_info.tenant_id, path, request)
+
+        async def answer() -> None:
+            await run_cached(gateway.state.kv, call, key, cache_ttl_s, run)
+
+    idempotency_key = header(call.scope, b"idempotency-key")
+    if idempotency_key is None:
+        await answer()
+        return
+    await run_idempotent(
+        gateway.state.kv,
+        call,
+        idempotency_key.decode("latin-1"),
+        body_fingerprint(path, body),
+        answer,
+        wait_s=gateway.settings.idempotency_wait_s,
+    )
 
 
 async def _refuse(call: Call, error: GatewayError) -> None:

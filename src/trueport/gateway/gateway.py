@@ -14,6 +14,7 @@ from trueport.gateway.router import Router, Target
 from trueport.keys.cache import KeyCache
 from trueport.limits.ratelimit import RateLimiter
 from trueport.settings import Settings
+from trueport.state import State
 from trueport.usage.writer import RecordWriter
 
 T = TypeVar("T")
@@ -28,6 +29,7 @@ class Gateway:
     keys: KeyCache
     limiter: RateLimiter
     records: RecordWriter
+    state: State
     guard: GuardService | None = None
 
     def authorize(self, call: Call, alias: str) -> tuple[Target, ...]:

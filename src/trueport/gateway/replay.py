@@ -24,6 +24,9 @@ _PER_CALL = {
     b"x-ratelimit-limit-tokens",
     b"x-ratelimit-remaining-tokens",
     b"x-ratelimit-reset-tokens",
+    b"x-trueport-cache",
+    b"x-trueport-idempotent-replay",
+    b"retry-after",
 }
 
 
