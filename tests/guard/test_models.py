@@ -109,5 +109,8 @@ def test_the_shipped_repository_has_the_injection_model() -> None:
     config = repository.config("injection")
     assert config.platform == "onnxruntime_onnx"
     assert [i.name for i in config.inputs] == ["char_ids", "char_tf", "word_ids", "word_tf"]
-    assert [(o.name, o.datatype, o.dims) for o in config.outputs] == [("score", "FP32", (1,))]
+    assert [(o.name, o.datatype, o.dims) for o in config.outputs] == [
+        ("score", "FP32", (1,)),
+        ("window_score", "FP32", (1,)),
+    ]
     assert repository.models["injection"].path.stat().st_size < 20_000_000

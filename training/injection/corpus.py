@@ -77,7 +77,8 @@ def dev_split(datasets: Path) -> tuple[list[Example], list[Example]]:
 
 
 def bipia_contexts(datasets: Path) -> tuple[list[str], list[str]]:
-    """Benign BIPIA contexts split (train, held out), 80/20 with a fixed seed."""
+    """Benign BIPIA contexts split (train + document calibration, held out), 80/20 with a fixed
+    seed. ``document_split`` cuts the first part again."""
     contexts = []
     for row in read_jsonl(datasets / "bipia-train-contexts.jsonl"):
         context = row["context"]
@@ -152,6 +153,13 @@ def indirect_examples(
             attacked, span = inject(document, rng.choice(instructions), rng)
             yield Example(attacked, 1, group + ":attacked")
             yield from window_examples(attacked, span, group, rng)
+
+
+def document_split(datasets: Path) -> tuple[list[str], list[str]]:
+    """The non-held-out BIPIA contexts split again: (training, window calibration), 85/15."""
+    contexts, _ = bipia_contexts(datasets)
+    cut = int(0.85 * len(contexts))
+    return contexts[:cut], contexts[cut:]
 
 
 # --- jailbreak templates ---------------------------------------------------------------------
@@ -253,7 +261,7 @@ def training_set(datasets: Path) -> list[Example]:
     train_templates, _ = gptfuzz_templates(datasets)
     examples += [Example(t, 1, "gptfuzz") for t in fill_templates(train_templates, rng)]
 
-    contexts, _ = bipia_contexts(datasets)
+    contexts, _ = document_split(datasets)
     tables = [c for c in contexts if c.lstrip().startswith("|")]
     others = [c for c in contexts if not c.lstrip().startswith("|")]
     contexts = others + rng.sample(tables, min(250, len(tables)))
@@ -303,6 +311,21 @@ def heldout_documents(datasets: Path) -> list[Document]:
             for _ in range(attacks):
                 attacked, span = inject(document, rng.choice(instructions), rng)
                 docs.append(Document(attacked, 1, span, group))
+    return docs
+
+
+def calibration_documents(datasets: Path) -> list[Document]:
+    """Documents for calibrating window scores (never trained on): the calibration BIPIA contexts,
+    each alone and with a training instruction inserted."""
+    rng = random.Random(SEED + 4)
+    _, contexts = document_split(datasets)
+    instructions, _ = bipia_attacks(datasets)
+    instructions = instructions + read_lines("indirect_attacks.txt")
+    docs: list[Document] = []
+    for document in contexts:
+        docs.append(Document(document, 0, None, "calib"))
+        attacked, span = inject(document, rng.choice(instructions), rng)
+        docs.append(Document(attacked, 1, span, "calib"))
     return docs
 
 

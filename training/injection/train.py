@@ -6,7 +6,8 @@ Features are the detector's own (``trueport.guard.injection.featurize`` after ``
 character 2-5-grams and word 1-2-grams, TF-IDF weighted with sublinear term frequency, each block
 L2-normalised. The classifier is an L2-regularised logistic regression (liblinear, class-balanced).
 Regularisation and the operating point are chosen on the ``calib`` half of dev.jsonl: the threshold
-maximises balanced accuracy averaged over the data sources (s-labs, neuralchemy, PIGuard) subject to a false-positive rate of at most 4 % on the benign rows of
+maximises the mean of balanced accuracy and balanced accuracy averaged over the data sources
+(s-labs, neuralchemy, PIGuard) subject to a false-positive rate of at most 4 % on the benign rows of
 calib and on our own benign prompts; the export then shifts the bias so that the model's score is
 0.5 at that threshold. Deterministic: fixed seeds, liblinear's seed fixed.
 """
@@ -27,13 +28,30 @@ from onnx import TensorProto, helper
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import balanced_accuracy_score
 from sklearn.preprocessing import normalize as l2_normalize
-from training.injection.corpus import DEFAULT_DATASETS, Example, dev_split, read_lines, training_set
+from training.injection.corpus import (
+    DEFAULT_DATASETS,
+    Document,
+    Example,
+    calibration_documents,
+    dev_split,
+    read_lines,
+    training_set,
+)
 
-from trueport.guard.injection import CHAR_BUCKETS, WORD_BUCKETS, Features, batch_inputs, featurize, prepare
+from trueport.guard.injection import (
+    CHAR_BUCKETS,
+    WORD_BUCKETS,
+    Features,
+    batch_inputs,
+    featurize,
+    prepare,
+    windows,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 MODEL_DIR = REPO / "models" / "injection"
 MAX_FP_RATE = 0.04
+MAX_DOCUMENT_FP_RATE = 0.05
 # L2 per block. (L1, and a dense "n-gram mass" feature, were tried to make long texts less
 # suspicious: both did worse on the held-out sets; see eval/README-injection.md.)
 NORM = "l2"
@@ -95,7 +113,7 @@ def macro_balanced_accuracy(labels: np.ndarray, predicted: np.ndarray, families:
 def choose_threshold(
     scores: np.ndarray, labels: np.ndarray, families: np.ndarray, benign_scores: np.ndarray
 ) -> tuple[float, float]:
-    """The threshold with the best source-averaged balanced accuracy on calib whose false-positive
+    """The threshold with the best (half plain, half source-averaged) balanced accuracy on calib whose false-positive
     rates on calib's benign rows and on our own benign prompts stay within MAX_FP_RATE."""
     best = (0.5, -1.0)
     for t in np.unique(np.round(np.concatenate([scores, benign_scores]), 3)):
@@ -104,13 +122,44 @@ def choose_threshold(
         fp_own = float(np.mean(benign_scores >= t))
         if fp_calib > MAX_FP_RATE or fp_own > MAX_FP_RATE:
             continue
-        accuracy = macro_balanced_accuracy(labels, predicted, families)
+        # Half plain balanced accuracy (dominated by the big sources), half the per-source average
+        # (PIGuard's small, out-of-distribution sample counts as much as the others).
+        accuracy = 0.5 * float(balanced_accuracy_score(labels, predicted)) + 0.5 * macro_balanced_accuracy(
+            labels, predicted, families
+        )
         if accuracy > best[1]:
             best = (float(t), accuracy)
     return best
 
 
-def export_onnx(path: Path, vectoriser: Vectoriser, coef: np.ndarray, bias: float) -> None:
+def choose_window_threshold(
+    clf: LogisticRegression, vectoriser: Vectoriser, documents: list[Document], threshold: float
+) -> tuple[float, float]:
+    """The window threshold for documents: a document is flagged when its whole text reaches
+    ``threshold`` or one of its windows reaches the window threshold. Best balanced accuracy on the
+    calibration documents with at most MAX_DOCUMENT_FP_RATE of the clean ones flagged."""
+    whole = clf.predict_proba(vectoriser.transform(features_of([d.text for d in documents])))[:, 1]
+    best_window = np.zeros(len(documents))
+    for i, doc in enumerate(documents):
+        spans = windows(doc.text)
+        if spans:
+            x = vectoriser.transform(features_of([doc.text[s:e] for s, e in spans]))
+            best_window[i] = clf.predict_proba(x)[:, 1].max()
+    labels = np.array([d.label for d in documents])
+    best = (threshold, -1.0)
+    for t in np.unique(np.round(best_window, 3)):
+        flagged = (whole >= threshold) | (best_window >= t)
+        if float(np.mean(flagged[labels == 0])) > MAX_DOCUMENT_FP_RATE:
+            continue
+        accuracy = float(balanced_accuracy_score(labels, flagged))
+        if accuracy > best[1]:
+            best = (float(t), accuracy)
+    return best
+
+
+def export_onnx(
+    path: Path, vectoriser: Vectoriser, coef: np.ndarray, bias: float, window_bias: float
+) -> None:
     """The model graph: ids/tf of both blocks in, calibrated probability out.
 
     per block: x = tf * idf[ids]; s = sum(x * w[ids]) / sqrt(max(sum(x * x), eps)); score = sigmoid(s_c + s_w + b)
@@ -129,6 +178,7 @@ def export_onnx(path: Path, vectoriser: Vectoriser, coef: np.ndarray, bias: floa
         helper.make_tensor("axis1", TensorProto.INT64, [1], [1]),
         helper.make_tensor("eps", TensorProto.FLOAT, [], [1e-12]),
         helper.make_tensor("bias", TensorProto.FLOAT, [], [bias]),
+        helper.make_tensor("window_bias", TensorProto.FLOAT, [], [window_bias]),
     ]
     nodes = []
     for block in ("char", "word"):
@@ -148,6 +198,8 @@ def export_onnx(path: Path, vectoriser: Vectoriser, coef: np.ndarray, bias: floa
         helper.make_node("Add", ["char_s", "word_s"], ["s"]),
         helper.make_node("Add", ["s", "bias"], ["logit"]),
         helper.make_node("Sigmoid", ["logit"], ["score"]),
+        helper.make_node("Add", ["s", "window_bias"], ["window_logit"]),
+        helper.make_node("Sigmoid", ["window_logit"], ["window_score"]),
     ]
     inputs = [
         helper.make_tensor_value_info(name, dtype, ["batch", f"{name.split('_')[0]}_n"])
@@ -158,7 +210,10 @@ def export_onnx(path: Path, vectoriser: Vectoriser, coef: np.ndarray, bias: floa
             ("word_tf", TensorProto.FLOAT),
         )
     ]
-    outputs = [helper.make_tensor_value_info("score", TensorProto.FLOAT, ["batch", 1])]
+    outputs = [
+        helper.make_tensor_value_info("score", TensorProto.FLOAT, ["batch", 1]),
+        helper.make_tensor_value_info("window_score", TensorProto.FLOAT, ["batch", 1]),
+    ]
     graph = helper.make_graph(nodes, "injection", inputs, outputs, initializers)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], producer_name="trueport")
     model.ir_version = 8
@@ -182,7 +237,8 @@ input [
   { name: "word_tf" data_type: TYPE_FP32 dims: [ -1 ] }
 ]
 output [
-  { name: "score" data_type: TYPE_FP32 dims: [ 1 ] }
+  { name: "score" data_type: TYPE_FP32 dims: [ 1 ] },
+  { name: "window_score" data_type: TYPE_FP32 dims: [ 1 ] }
 ]
 instance_group [ { count: 1 kind: KIND_CPU } ]
 """
@@ -192,7 +248,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--datasets", type=Path, default=DEFAULT_DATASETS)
     parser.add_argument("--out", type=Path, default=MODEL_DIR)
-    parser.add_argument("--c", type=float, nargs="*", default=[4.0, 8.0], help="regularisation grid")
+    parser.add_argument("--c", type=float, nargs="*", default=[0.5, 1.0], help="regularisation grid")
     args = parser.parse_args()
     started = time.perf_counter()
 
@@ -241,8 +297,13 @@ def main() -> None:
 
     shift = math.log(threshold / (1.0 - threshold))
     bias = float(clf.intercept_[0]) - shift
+    window_threshold, window_accuracy = choose_window_threshold(
+        clf, vectoriser, calibration_documents(args.datasets), threshold
+    )
+    window_shift = math.log(window_threshold / (1.0 - window_threshold))
+    print(f"window threshold {window_threshold:.4f} (document balanced accuracy {window_accuracy:.4f})")
     model_path = args.out / "1" / "model.onnx"
-    export_onnx(model_path, vectoriser, clf.coef_.ravel(), bias)
+    export_onnx(model_path, vectoriser, clf.coef_.ravel(), bias, float(clf.intercept_[0]) - window_shift)
     (args.out / "config.pbtxt").write_text(CONFIG, encoding="utf-8")
 
     # The exported graph must agree with scikit-learn (after the shift) on calib.
@@ -257,7 +318,9 @@ def main() -> None:
     report = {
         "C": c,
         "threshold_probability": threshold,
-        "calib_balanced_accuracy_source_averaged": accuracy,
+        "window_threshold_probability": window_threshold,
+        "calib_documents_balanced_accuracy": window_accuracy,
+        "calib_objective": accuracy,
         "training_examples": len(examples),
         "positives": int(labels.sum()),
         "seconds_features": round(featurised - started, 1),

@@ -33,17 +33,18 @@ from trueport.guard.models import InferenceBackend, ModelRepository, Tensor
 from trueport.guard.normalize import NormalizedText, normalize
 
 MODEL_NAME = "injection"
-CHAR_BUCKETS = 1 << 20
-WORD_BUCKETS = 1 << 18
+CHAR_BITS = 20
+WORD_BITS = 18
+CHAR_BUCKETS = 1 << CHAR_BITS
+WORD_BUCKETS = 1 << WORD_BITS
 CHAR_NGRAMS = (2, 3, 4, 5)
 MAX_SCAN_CHARS = 100_000  # only the first 100,000 characters of a text are scanned
 WINDOW_BATCH = 64  # windows per model call
 
 _U64 = np.uint64
+_FNV_BASIS = _U64(0xCBF29CE484222325)
 _FNV_PRIME = _U64(0x100000001B3)
 _MIX = _U64(0x9E3779B97F4A7C15)
-_SHIFT_29 = _U64(29)
-_SHIFT_32 = _U64(32)
 _WORD = re.compile(r"\w+")
 _BIGRAM_SALT = 0x5BD1E995
 
@@ -64,8 +65,8 @@ class Features:
 def featurize(text: str) -> Features:
     """Hash the n-grams of an already normalised text."""
     lower = text.lower()
-    char_ids, char_tf = _counts(_char_hashes(" " + lower + " "), CHAR_BUCKETS)
-    word_ids, word_tf = _counts(_word_hashes(lower), WORD_BUCKETS)
+    char_ids, char_tf = _counts(_char_hashes(" " + lower + " "), CHAR_BITS)
+    word_ids, word_tf = _counts(_word_hashes(lower), WORD_BITS)
     return Features(char_ids, char_tf, word_ids, word_tf)
 
 
@@ -80,16 +81,17 @@ def batch_inputs(features: Sequence[Features]) -> dict[str, Tensor]:
 
 
 def _char_hashes(text: str) -> np.ndarray[tuple[int], np.dtype[np.uint64]]:
+    """FNV-1a over code points; the n-gram hashes are built one from the other (h_n from h_n-1)."""
     codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
     parts = []
-    for n in CHAR_NGRAMS:
+    h = np.full(len(codes), _FNV_BASIS, dtype=np.uint64)
+    for n in range(1, CHAR_NGRAMS[-1] + 1):
         m = len(codes) - n + 1
         if m <= 0:
-            continue
-        h = np.full(m, _U64(0xCBF29CE484222325) ^ _U64(n), dtype=np.uint64)
-        for k in range(n):
-            h = (h ^ codes[k : k + m]) * _FNV_PRIME
-        parts.append(h)
+            break
+        h = (h[:m] ^ codes[n - 1 : n - 1 + m]) * _FNV_PRIME
+        if n >= CHAR_NGRAMS[0]:
+            parts.append(h)
     if not parts:
         return np.zeros(0, dtype=np.uint64)
     return np.concatenate(parts)
@@ -104,14 +106,14 @@ def _word_hashes(text: str) -> np.ndarray[tuple[int], np.dtype[np.uint64]]:
     return np.concatenate([uni, bi])
 
 
-def _counts(hashes: np.ndarray[tuple[int], np.dtype[np.uint64]], buckets: int) -> tuple[IntArray, FloatArray]:
+def _counts(hashes: np.ndarray[tuple[int], np.dtype[np.uint64]], bits: int) -> tuple[IntArray, FloatArray]:
+    """Unique buckets (the top ``bits`` bits of a multiplicative mix) and 1 + log(count)."""
     if hashes.size == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-    h = hashes ^ (hashes >> _SHIFT_29)
-    h = h * _MIX
-    h = h ^ (h >> _SHIFT_32)
-    ids, counts = np.unique((h % _U64(buckets)).astype(np.int64), return_counts=True)
-    return ids, (1.0 + np.log(counts)).astype(np.float32)
+    ids = np.sort(((hashes * _MIX) >> _U64(64 - bits)).astype(np.int64))
+    starts = np.flatnonzero(np.concatenate(([True], ids[1:] != ids[:-1])))
+    counts = np.diff(np.append(starts, ids.size))
+    return ids[starts], (1.0 + np.log(counts)).astype(np.float32)
 
 
 def _pad(rows: Sequence[np.ndarray[tuple[int], np.dtype[np.generic]]], dtype: type[np.generic]) -> Tensor:
@@ -212,23 +214,34 @@ class InjectionDetector:
         return [Finding(self.name, "prompt_injection", start, end, score)]
 
     def score(self, text: str, *, windowed: bool = False) -> tuple[float, tuple[int, int] | None]:
-        """The highest score over the whole text and (if ``windowed``) its windows, with its span."""
+        """The highest score over the whole text and (if ``windowed``) its windows, with its span.
+
+        The whole text is read with the model's ``score`` output, windows with ``window_score``
+        (calibrated on documents, where a window is one of many chances to raise a false alarm).
+        """
         text = text[:MAX_SCAN_CHARS]
         spans: list[tuple[int, int] | None] = [None]
         if windowed:
             spans.extend(windows(text))
         texts = [text if span is None else text[span[0] : span[1]] for span in spans]
-        scores = np.concatenate(
-            [self.score_texts(texts[i : i + WINDOW_BATCH]) for i in range(0, len(texts), WINDOW_BATCH)]
-        )
+        parts = []
+        for i in range(0, len(texts), WINDOW_BATCH):
+            outputs = self._infer(texts[i : i + WINDOW_BATCH])
+            rows = np.asarray(outputs.get("window_score", outputs["score"]), dtype=np.float32).reshape(-1)
+            if i == 0:
+                rows[0] = np.asarray(outputs["score"], dtype=np.float32).reshape(-1)[0]
+            parts.append(rows)
+        scores = np.concatenate(parts)
         best = int(np.argmax(scores))
         return float(scores[best]), spans[best]
 
     def score_texts(self, texts: Sequence[str]) -> np.ndarray[tuple[int], np.dtype[np.float32]]:
-        """Scores of raw texts (normalised here), one model call for the batch."""
-        normalized = [prepare(t) for t in texts]
-        outputs = self._backend.infer(self._model, batch_inputs([featurize(n.text) for n in normalized]))
-        return np.asarray(outputs["score"], dtype=np.float32).reshape(len(texts))
+        """Whole-text scores of raw texts (normalised here), one model call for the batch."""
+        return np.asarray(self._infer(texts)["score"], dtype=np.float32).reshape(len(texts))
+
+    def _infer(self, texts: Sequence[str]) -> dict[str, Tensor]:
+        features = [featurize(prepare(t).text) for t in texts]
+        return self._backend.infer(self._model, batch_inputs(features))
 
 
 def prepare(text: str) -> NormalizedText:
