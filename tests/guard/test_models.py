@@ -97,11 +97,19 @@ def test_malformed_configs_are_refused(text: str) -> None:
         parse_config(text)
 
 
-def test_a_model_directory_without_versions_is_refused(tmp_path: Path) -> None:
-    (tmp_path / "adder").mkdir()
-    (tmp_path / "adder" / "config.pbtxt").write_text(CONFIG)
-    with pytest.raises(ModelConfigError, match="no <version>"):
-        ModelRepository(tmp_path)
+def test_a_broken_model_is_skipped_and_the_others_still_load(
+    repository: ModelRepository, tmp_path: Path
+) -> None:
+    (tmp_path / "broken").mkdir()
+    (tmp_path / "broken" / "config.pbtxt").write_text(CONFIG.replace('"adder"', '"broken"'))  # no version
+    (tmp_path / "garbled").mkdir()
+    (tmp_path / "garbled" / "config.pbtxt").write_text('name: "garbled" input [ {')
+    fresh = ModelRepository(tmp_path)
+    assert set(fresh.models) == {"adder"}
+    assert "no <version>" in fresh.errors["broken"]
+    assert "garbled" in fresh.errors
+    with pytest.raises(InferenceError, match="skipped"):
+        fresh.infer("broken", {})
 
 
 def test_the_shipped_repository_has_the_injection_model() -> None:

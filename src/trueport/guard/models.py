@@ -5,8 +5,8 @@ Layout, as NVIDIA Triton expects it, so the same directory can be served by a Tr
     models/<name>/config.pbtxt       name, platform, max_batch_size, inputs and outputs
     models/<name>/<version>/model.onnx
 
-``ModelRepository(path)`` reads every ``config.pbtxt`` when it is built (a malformed one raises
-``ModelConfigError``) and opens a model with ONNX Runtime on CPU, one intra-op thread, the first
+``ModelRepository(path)`` reads every ``config.pbtxt`` when it is built (a malformed one is skipped,
+logged and listed in ``errors``; asking for it raises ``InferenceError``) and opens a model with ONNX Runtime on CPU, one intra-op thread, the first
 time it is used. The latest numeric version wins. It implements ``InferenceBackend``, the protocol
 detectors call; ``trueport.guard.triton`` implements the same protocol over HTTP.
 """
@@ -23,6 +23,9 @@ from typing import Any, Protocol
 import numpy as np
 import onnxruntime as ort
 import onnxruntime.capi.onnxruntime_pybind11_state as ort_errors
+import structlog
+
+logger = structlog.get_logger(__name__)
 
 # What InferenceSession.run raises for bad inputs (the pybind classes derive from Exception only).
 _RUN_ERRORS: tuple[type[Exception], ...] = (
@@ -89,7 +92,7 @@ class ModelRepository:
     def __init__(self, path: Path | str = DEFAULT_MODEL_DIR, *, intra_op_threads: int = 1) -> None:
         self.path = Path(path)
         self._threads = intra_op_threads
-        self._entries = discover(self.path)
+        self._entries, self.errors = discover(self.path)
         self._sessions: dict[str, ort.InferenceSession] = {}
         self._lock = threading.Lock()
 
@@ -117,7 +120,9 @@ class ModelRepository:
         try:
             return self._entries[name]
         except KeyError:
-            raise InferenceError(f"no model {name!r} in {self.path}") from None
+            reason = self.errors.get(name)
+            detail = f" (skipped: {reason})" if reason else ""
+            raise InferenceError(f"no model {name!r} in {self.path}{detail}") from None
 
     def _session(self, name: str) -> ort.InferenceSession:
         session = self._sessions.get(name)
@@ -137,21 +142,31 @@ class ModelRepository:
         return session
 
 
-def discover(path: Path) -> dict[str, ModelEntry]:
-    """Every ``<name>/config.pbtxt`` under ``path`` with its latest ``<version>/model.onnx``."""
+def discover(path: Path) -> tuple[dict[str, ModelEntry], dict[str, str]]:
+    """Every ``<name>/config.pbtxt`` under ``path`` with its latest ``<version>/model.onnx``.
+
+    Returns the usable models and, per directory name, why the others were skipped: one team's
+    broken model must not take the other detectors down with it.
+    """
     entries: dict[str, ModelEntry] = {}
+    errors: dict[str, str] = {}
     if not path.is_dir():
         raise ModelConfigError(f"model repository {path} is not a directory")
     for config_path in sorted(path.glob("*/config.pbtxt")):
         directory = config_path.parent
-        config = parse_config(config_path.read_text(encoding="utf-8"), default_name=directory.name)
-        versions = sorted(
-            int(v.name) for v in directory.iterdir() if v.name.isdigit() and (v / "model.onnx").is_file()
-        )
-        if not versions:
-            raise ModelConfigError(f"{directory} has no <version>/model.onnx")
+        try:
+            config = parse_config(config_path.read_text(encoding="utf-8"), default_name=directory.name)
+            versions = sorted(
+                int(v.name) for v in directory.iterdir() if v.name.isdigit() and (v / "model.onnx").is_file()
+            )
+            if not versions:
+                raise ModelConfigError(f"{directory} has no <version>/model.onnx")
+        except (ModelConfigError, OSError, UnicodeDecodeError) as exc:
+            errors[directory.name] = str(exc)
+            logger.error("model_skipped", model=directory.name, error=str(exc))
+            continue
         entries[config.name] = ModelEntry(config, versions[-1], directory / str(versions[-1]) / "model.onnx")
-    return entries
+    return entries, errors
 
 
 # --- config.pbtxt: the protobuf text format, as much of it as a model config needs ---------------
