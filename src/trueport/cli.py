@@ -14,6 +14,7 @@ import click
 from trueport import __version__
 from trueport.db.session import database, is_embedded
 from trueport.errors import ConfigError
+from trueport.guard.commands import GUARD_COMMANDS
 from trueport.keys.repository import KeyRepository
 from trueport.keys.secret import key_hmac_secret
 from trueport.keys.service import KeyError_, create_key, revoke_key
@@ -254,3 +255,7 @@ def demo(host: str, port: int, database_path: str) -> None:
     from trueport.demo import run_demo
 
     run_demo(host=host, port=port, database_path=database_path)
+
+
+for _command in GUARD_COMMANDS:
+    main.add_command(_command)
