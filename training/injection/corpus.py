@@ -91,13 +91,30 @@ def bipia_contexts(datasets: Path) -> tuple[list[str], list[str]]:
     return contexts[:cut], contexts[cut:]
 
 
+# BIPIA "task" attacks whose instruction is an ordinary question ("What is the capital of Brazil?"):
+# the attack is only the change of task, which no text classifier can see in the question itself.
+# Used as positives they would teach the model that everyday questions are injections.
+TASK_HIJACK_CATEGORIES = frozenset(
+    {
+        "Information Retrieval",
+        "Content Creation",
+        "Learning and Tutoring",
+        "Language Translation",
+        "Programming Help",
+    }
+)
+
+
 def bipia_attacks(datasets: Path) -> tuple[list[str], list[str]]:
-    """Attack instructions split (train, held out): the last of each category is held out."""
+    """Attack instructions split (train, held out): the last of each category is held out. The
+    ordinary-question task-hijack categories are left out of both (see TASK_HIJACK_CATEGORIES)."""
     attacks = orjson.loads((datasets / "bipia-train-attacks.json").read_bytes())
     train: list[str] = []
     held: list[str] = []
     for categories in attacks.values():
-        for items in categories.values():
+        for category, items in categories.items():
+            if category in TASK_HIJACK_CATEGORIES:
+                continue
             train.extend(items[:-1])
             held.append(items[-1])
     return train, held

@@ -19,7 +19,6 @@ stands out; the finding then carries the span of the highest-scoring window.
 
 from __future__ import annotations
 
-import itertools
 import re
 import zlib
 from collections.abc import Sequence
@@ -132,22 +131,27 @@ MAX_WINDOW_CHARS = 600  # a longer sentence is cut at whitespace
 
 
 def windows(text: str) -> list[tuple[int, int]]:
-    """Spans of sentence windows: runs of sentences up to ``WINDOW_CHARS``, and adjacent pairs.
+    """Spans of sentence windows: runs of whole sentences up to about ``WINDOW_CHARS``.
 
-    Overlapping pairs catch an instruction that straddles two windows. A text that fits in one
-    window gives no windows (the whole-text score covers it).
+    Each window after the first starts with the last sentence of the one before (when that sentence
+    is short), so an instruction of two sentences that straddles a boundary is still seen whole. A
+    text that fits in one window gives no windows (the whole-text score covers it).
     """
-    chunks = _chunks(text)
-    if len(chunks) <= 1:
-        return []
-    spans = list(chunks)
-    for (start, _), (_, end) in itertools.pairwise(chunks):
-        if end - start <= 2 * MAX_WINDOW_CHARS:
+    sentences = [(s, e) for s, e in _sentences(text) if any(c.isalnum() for c in text[s:e])]
+    spans: list[tuple[int, int]] = []
+    last: tuple[int, int] | None = None  # the last sentence of the current window
+    for start, end in sentences:
+        if spans and end - spans[-1][0] <= WINDOW_CHARS:
+            spans[-1] = (spans[-1][0], end)
+        elif last is not None and last[1] - last[0] <= WINDOW_CHARS // 2 and end - last[0] <= WINDOW_CHARS:
+            spans.append((last[0], end))
+        else:
             spans.append((start, end))
-    return spans
+        last = (start, end)
+    return spans if len(spans) > 1 else []
 
 
-def _chunks(text: str) -> list[tuple[int, int]]:
+def _sentences(text: str) -> list[tuple[int, int]]:
     sentences: list[tuple[int, int]] = []
     position = 0
     for match in _BOUNDARY.finditer(text):
@@ -156,13 +160,7 @@ def _chunks(text: str) -> list[tuple[int, int]]:
         position = match.end()
     if position < len(text):
         sentences.extend(_split_long(text, position, len(text)))
-    chunks: list[tuple[int, int]] = []
-    for start, end in sentences:
-        if chunks and end - chunks[-1][0] <= WINDOW_CHARS:
-            chunks[-1] = (chunks[-1][0], end)
-        else:
-            chunks.append((start, end))
-    return [(s, e) for s, e in chunks if any(c.isalnum() for c in text[s:e])]
+    return sentences
 
 
 def _split_long(text: str, start: int, end: int) -> list[tuple[int, int]]:
