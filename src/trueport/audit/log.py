@@ -1,0 +1,280 @@
+"""The audit appender: the request path hands events over; one task commits them in batches.
+
+``append(event)`` queues and returns at once. ``await record(event)`` queues and returns once the
+event is durable, in the database or fsync'd in the local spool: a handler that must not answer
+before its audit event is safe awaits that (many such waiters share one commit or one fsync).
+
+Events are written in batches of ``batch_size`` (group commit), when a batch is full or
+``flush_interval_s`` has passed. If the database refuses, fails or takes longer than
+``db_timeout_s``, the batch goes to the spool instead, and so does everything after it while the
+database keeps failing. Replay is retried with backoff up to ``retry_interval_s``; once it succeeds
+it runs until the spool is empty, new events waiting in memory behind it. So events reach the log
+in the order this process took them. The log drops events it already has (by event id), so a
+replay after a commit that succeeded without our hearing of it duplicates nothing.
+``stop()`` writes what is queued (to the database, else to the spool) before returning.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections import deque
+from dataclasses import dataclass
+
+import structlog
+from pydantic import ValidationError
+from sqlalchemy.exc import SQLAlchemyError
+
+from trueport.audit.canonical import canonical_json
+from trueport.audit.events import ControlPlaneEvent, DataPlaneEvent, dump_event, load_event
+from trueport.audit.spool import Spool
+from trueport.audit.tree import AppendResult, append_events
+from trueport.db.engine import SessionFactory
+
+log = structlog.get_logger(__name__)
+
+_ADOPT_INTERVAL_S = 30.0
+_SPOOL_RETRY_S = 0.5
+
+Event = DataPlaneEvent | ControlPlaneEvent
+
+
+@dataclass(slots=True)
+class _Item:
+    event: Event
+    durable: asyncio.Future[None] | None
+
+
+class AuditLog:
+    def __init__(
+        self,
+        sessions: SessionFactory,
+        spool: Spool,
+        *,
+        batch_size: int = 500,
+        flush_interval_s: float = 0.05,
+        db_timeout_s: float = 5.0,
+        retry_interval_s: float = 2.0,
+    ):
+        self._sessions = sessions
+        self._spool = spool
+        self._batch_size = batch_size
+        self._interval = flush_interval_s
+        self._db_timeout = db_timeout_s
+        self._max_backoff = retry_interval_s
+        self._queue: deque[_Item] = deque()
+        self._wake = asyncio.Event()
+        self._working = asyncio.Lock()  # one cycle at a time; flush() waits for it
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = False
+        self._backoff = 0.0
+        self._next_db_attempt = 0.0
+        self._next_adoption = 0.0
+        self.committed = 0  # events written straight to the database
+        self.spooled = 0  # events written to the spool
+        self.replayed = 0  # spooled events since written to the database
+        self.duplicates = 0  # events the log already had
+        self.rejected = 0  # events with no canonical form (a bug in their producer; logged as errors)
+        self.failures = 0  # failed commits
+        self.spool_failures = 0  # failed spool writes (the events stay queued)
+
+    @property
+    def pending(self) -> int:
+        """Events queued in memory (not yet durable)."""
+        return len(self._queue)
+
+    @property
+    def spool_pending(self) -> bool:
+        return self._spool.pending
+
+    def append(self, event: Event) -> None:
+        """Queue one event; never blocks.
+
+        Raises ValueError when a control-plane event's free-form ``before``/``after`` has no canonical
+        form (data-plane events are typed so that they always have one).
+        """
+        self._queue.append(_Item(_checked(event), None))
+        if len(self._queue) >= self._batch_size:
+            self._wake.set()
+
+    async def record(self, event: Event) -> None:
+        """Queue one event and wait until it is durable (committed, or fsync'd to the spool)."""
+        if self._task is None:
+            raise RuntimeError("the audit log is not running")
+        durable: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._queue.append(_Item(_checked(event), durable))
+        if len(self._queue) >= self._batch_size:
+            self._wake.set()
+        await asyncio.shield(durable)
+
+    async def start(self) -> None:
+        await self._adopt()
+        self._stopping = False
+        self._task = asyncio.create_task(self._run(), name="audit-log")
+
+    async def stop(self, timeout_s: float = 30.0) -> None:
+        """Write what is queued (database, else spool), try to replay the spool once, then stop."""
+        self._stopping = True
+        self._wake.set()
+        if self._task is not None:
+            try:
+                await asyncio.wait_for(asyncio.shield(self._task), timeout_s)
+            except TimeoutError:
+                log.error("audit_events_unwritten_at_shutdown", pending=len(self._queue))
+                self._task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._task
+            self._task = None
+        else:
+            await self.flush()
+        self._spool.close()
+
+    async def flush(self) -> None:
+        """Make everything queued durable, and replay the spool unless the database is failing."""
+        self._next_db_attempt = 0.0
+        while True:
+            async with self._working:
+                failed_before = self.failures + self.spool_failures
+                await self._cycle()
+                failed = self.failures + self.spool_failures != failed_before
+                if failed or not (self._queue or self._spool.pending):
+                    return
+
+    async def _run(self) -> None:
+        while True:
+            if not self._queue and not self._replay_due():
+                if self._stopping:
+                    break
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self._interval)
+                self._wake.clear()
+            if time.monotonic() >= self._next_adoption:
+                await self._adopt()
+            async with self._working:
+                await self._cycle()
+        self._next_db_attempt = 0.0
+        async with self._working:
+            await self._cycle()  # one last attempt to replay before the process ends
+
+    def _replay_due(self) -> bool:
+        return self._spool.pending and time.monotonic() >= self._next_db_attempt
+
+    async def _cycle(self) -> None:
+        if self._replay_due():
+            await self._replay()
+        if self._spool.pending:  # the database is still failing: queued events go behind the spooled
+            await self._spool_queue()
+            return
+        if not self._queue:
+            return
+        batch = [self._queue.popleft() for _ in range(min(self._batch_size, len(self._queue)))]
+        try:
+            result = await self._commit([item.event for item in batch])
+        except Exception as exc:  # the boundary: whatever failed, the batch goes to the spool
+            self._db_failed(exc)
+            self._queue.extendleft(reversed(batch))
+            await self._spool_queue()
+            return
+        self._db_ok()
+        self._count(result)
+        _resolve(batch)
+
+    async def _commit(self, events: list[Event]) -> AppendResult:
+        async with asyncio.timeout(self._db_timeout), self._sessions() as session:
+            result = await append_events(session, events)
+            await session.commit()
+        return result
+
+    async def _spool_queue(self) -> None:
+        """Everything queued to the spool, with one fsync."""
+        if not self._queue:
+            return
+        batch = list(self._queue)
+        self._queue.clear()
+        try:
+            await asyncio.to_thread(self._spool.append, [dump_event(item.event) for item in batch])
+        except OSError as exc:
+            self._queue.extendleft(reversed(batch))
+            self.spool_failures += 1
+            log.error("audit_spool_write_failed", error=str(exc), pending=len(self._queue))
+            await asyncio.sleep(_SPOOL_RETRY_S)
+            return
+        self.spooled += len(batch)
+        _resolve(batch)
+
+    async def _replay(self) -> None:
+        while True:
+            chunk = await asyncio.to_thread(self._spool.read, self._batch_size)
+            if chunk is None:
+                return
+            spool_file, lines = chunk
+            events = _parse(lines, spool_file.path.name)
+            try:
+                result = await self._commit(events) if events else AppendResult(0, 0, 0, b"", [])
+            except Exception as exc:  # the boundary: the spool keeps them for the next attempt
+                self._db_failed(exc)
+                return
+            self._db_ok()
+            await asyncio.to_thread(self._spool.mark_replayed, spool_file, lines)
+            self._count(result, replayed=True)
+            if result.committed:
+                log.info("audit_spool_replayed", events=result.committed, duplicates=result.skipped)
+
+    def _count(self, result: AppendResult, *, replayed: bool = False) -> None:
+        if replayed:
+            self.replayed += result.committed
+        else:
+            self.committed += result.committed
+        self.duplicates += result.skipped
+        if result.rejected:
+            self.rejected += len(result.rejected)
+            log.error("audit_events_rejected", reason="no canonical JSON form", event_ids=result.rejected)
+
+    async def _adopt(self) -> None:
+        self._next_adoption = time.monotonic() + _ADOPT_INTERVAL_S
+        try:
+            await asyncio.to_thread(self._spool.adopt_orphans)
+        except OSError as exc:
+            log.error("audit_spool_adoption_failed", error=str(exc))
+
+    def _db_failed(self, exc: Exception) -> None:
+        self.failures += 1
+        self._backoff = min(max(self._backoff * 2, 0.1), self._max_backoff)
+        self._next_db_attempt = time.monotonic() + self._backoff
+        if isinstance(exc, SQLAlchemyError | OSError | TimeoutError):
+            log.warning(
+                "audit_database_unavailable",
+                error=type(exc).__name__,
+                detail=str(exc)[:200],
+                retry_in_s=round(self._backoff, 2),
+            )
+        else:  # not an outage: a bug or a damaged tree; the events wait in the spool meanwhile
+            log.error("audit_commit_failed", error=type(exc).__name__, detail=str(exc)[:500], exc_info=exc)
+
+    def _db_ok(self) -> None:
+        self._backoff = 0.0
+        self._next_db_attempt = 0.0
+
+
+def _checked(event: Event) -> Event:
+    if isinstance(event, ControlPlaneEvent):  # refuse now what could never be logged
+        canonical_json(event.before)
+        canonical_json(event.after)
+    return event
+
+
+def _resolve(batch: list[_Item]) -> None:
+    for item in batch:
+        if item.durable is not None and not item.durable.done():
+            item.durable.set_result(None)
+
+
+def _parse(lines: list[bytes], source: str) -> list[Event]:
+    events: list[Event] = []
+    for line in lines:
+        try:
+            events.append(load_event(line))
+        except ValidationError:
+            log.error("audit_spool_line_unreadable", file=source, line=line[:200].decode(errors="replace"))
+    return events
