@@ -13,6 +13,7 @@ import click
 
 from trueport import __version__
 from trueport.db.session import database, is_embedded
+from trueport.audit.commands import audit
 from trueport.errors import ConfigError
 from trueport.guard.commands import GUARD_COMMANDS
 from trueport.keys.repository import KeyRepository
@@ -257,5 +258,5 @@ def demo(host: str, port: int, database_path: str) -> None:
     run_demo(host=host, port=port, database_path=database_path)
 
 
-for _command in GUARD_COMMANDS:
+for _command in (*GUARD_COMMANDS, audit):
     main.add_command(_command)

@@ -16,6 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from trueport.audit.config import AuditConfig
 from trueport.errors import ConfigError
 
 ProviderType = Literal["openai", "azure_openai", "anthropic", "gemini"]
@@ -139,6 +140,9 @@ class ResilienceConfig(_Strict):
     breaker_probe_ttl_s: float = Field(default=120.0, gt=0, description="Life of a probe token.")
     breaker_store_timeout_ms: int = Field(default=100, gt=0, description="Each Redis call's limit.")
     breaker_store_recheck_s: float = Field(default=1.0, gt=0, description="Redis retry while degraded.")
+    breaker_sync_ms: int = Field(
+        default=100, ge=0, description="Closed breakers: a replica's view of Redis may be this old (0: none)."
+    )
 
 
 class GuardConfig(_Strict):
@@ -190,6 +194,7 @@ class Settings(BaseSettings):
     limits: LimitsConfig = LimitsConfig()
     records: RecordsConfig = RecordsConfig()
     guard: GuardConfig = GuardConfig()
+    audit: AuditConfig = AuditConfig()
     resilience: ResilienceConfig = ResilienceConfig()
     key_refresh_interval_s: float = Field(default=2.0, gt=0)
     idempotency_wait_s: float = Field(
