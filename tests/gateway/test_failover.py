@@ -210,7 +210,7 @@ async def test_a_hanging_attempt_is_cut_at_the_attempt_timeout() -> None:
     started = time.monotonic()
     answer, record = await run(script, resilience(attempt_timeout_s=0.2, max_attempts=1))
     assert answer == "b:ok"
-    assert time.monotonic() - started < 0.2 + 0.15
+    assert time.monotonic() - started < 0.2 + 0.25
     assert record.attempts == 2
 
 
@@ -221,7 +221,7 @@ async def test_the_deadline_bounds_the_whole_request() -> None:
     with pytest.raises(UpstreamFailed) as caught:
         await run(script, resilience(breakers=breakers, deadline_s=0.3, max_attempts=3))
     elapsed = time.monotonic() - started
-    assert 0.3 <= elapsed < 0.3 + 0.15
+    assert 0.3 <= elapsed < 0.3 + 0.25
     assert caught.value.status == 502
     assert "deadline of 0.3s passed before b/m" in caught.value.message
     assert script.calls == ["a"]

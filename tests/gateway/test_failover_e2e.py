@@ -11,7 +11,7 @@ import random
 import time
 from collections import Counter
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -135,10 +135,18 @@ def target(name: str, base_url: str, model: str, http: aiohttp.ClientSession) ->
     return Target(name, model, build_adapter(name, config, http))
 
 
-def replica(client: Redis | None, seed: int, *, deadline_s: float = 10.0, **retry: Any) -> Replica:
-    shared = RedisBreakerStore(client, timeout_s=5.0) if client is not None else None
+def replica(
+    client: Redis | None,
+    seed: int,
+    *,
+    deadline_s: float = 10.0,
+    sync_s: float = 0.0,
+    policy: BreakerPolicy = POLICY,
+    **retry: Any,
+) -> Replica:
+    shared = RedisBreakerStore(client, timeout_s=5.0, sync_s=sync_s) if client is not None else None
     store = FallbackBreakerStore(shared) if shared is not None else MemoryBreakerStore()
-    registry = LoggingRegistry(store, POLICY, rng=random.Random(seed))
+    registry = LoggingRegistry(store, policy, rng=random.Random(seed))
     resilience = Resilience(
         breakers=registry,
         retry=RetryPolicy(**{"max_attempts": 2, "backoff_s": 0.005, "backoff_max_s": 0.02, **retry}),
@@ -168,8 +176,9 @@ def probes_per_episode(replicas: list[Replica], label: str) -> Counter[int]:
     )
 
 
+@pytest.mark.parametrize("sync_s", [0.0, 0.1], ids=["strict", "synced"])
 async def test_a_flaky_target_behind_failover(
-    mock: MockProvider, http: aiohttp.ClientSession, redis_clients: list[Redis]
+    mock: MockProvider, http: aiohttp.ClientSession, redis_clients: list[Redis], sync_s: float
 ) -> None:
     """``flaky=2`` fails every second call: failover keeps clients whole, the breaker sheds the target."""
     bad = target("bad", f"{mock.url}/v1", "gpt-4o+flaky=2", http)
@@ -186,7 +195,7 @@ async def test_a_flaky_target_behind_failover(
             return result
 
     bad = Target(bad.provider, bad.model, Counting(bad.adapter))  # type: ignore[arg-type]
-    replicas = [replica(client, seed) for seed, client in enumerate(redis_clients)]
+    replicas = [replica(client, seed, sync_s=sync_s) for seed, client in enumerate(redis_clients)]
     total, ok = 1000, 0
     served = Counter[str]()
     gate = asyncio.Semaphore(20)
@@ -259,7 +268,8 @@ async def test_a_black_holed_target_costs_at_most_the_attempt_timeout(
 ) -> None:
     hole = target("hole", f"{mock.url}/v1", "m+hang", http)
     good = target("good", f"{mock.url}/v1", "gpt-4o-mini", http)
-    policy = replica(None, 0, attempt_timeout_s=0.3, max_attempts=1)
+    # Open for long enough that the last request surely finds it open on a busy machine.
+    policy = replica(None, 0, attempt_timeout_s=0.3, max_attempts=1, policy=replace(POLICY, open_s=30.0))
     latencies: list[float] = []
 
     async def one() -> None:
