@@ -7,7 +7,7 @@ import base64
 
 import pytest
 
-from trueport.guard.base import Finding, ScanContext, Source
+from trueport.guard.base import Detector, Finding, ScanContext, Source
 from trueport.guard.injection import InjectionDetector, featurize, windows
 
 PROMPT = ScanContext(source=Source.PROMPT)
@@ -155,3 +155,9 @@ def test_features_ignore_case_and_hash_stably() -> None:
     assert a.char_ids.tolist() == b.char_ids.tolist()
     assert a.word_ids.tolist() == b.word_ids.tolist()
     assert a.char_ids.dtype.name == "int64" and a.char_tf.dtype.name == "float32"
+
+
+def test_it_is_a_detector(detector: InjectionDetector) -> None:
+    as_protocol: Detector = detector
+    assert as_protocol.name == "injection"
+    assert 0 < as_protocol.default_threshold < 1
