@@ -12,8 +12,6 @@ from dataclasses import dataclass
 
 import aiohttp
 import structlog
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from trueport.db.engine import create_engine, session_factory
@@ -24,12 +22,21 @@ from trueport.gateway.dispatch import handle_data_plane, is_data_plane
 from trueport.gateway.error_shapes import openai_error
 from trueport.gateway.gateway import Gateway
 from trueport.gateway.guarding import GuardService
+from trueport.gateway.resilience import open_resilience
 from trueport.gateway.router import Router
 from trueport.jsonutil import dumps
 from trueport.keys.cache import KeyCache
 from trueport.keys.secret import key_hmac_secret
 from trueport.limits.ratelimit import LocalFixedWindow
 from trueport.logging import configure_logging
+from trueport.operations import (
+    admin_allowed,
+    metrics,
+    provider_status,
+    readiness,
+    send_control_error,
+    send_json,
+)
 from trueport.providers.registry import build_adapters
 from trueport.settings import Settings, load_settings_from_env, missing_env_vars
 from trueport.state import open_state
@@ -37,8 +44,6 @@ from trueport.usage.pricing import PricingCatalog
 from trueport.usage.writer import RecordWriter
 
 log = structlog.get_logger(__name__)
-
-_READY_TIMEOUT_S = 2.0
 
 
 @dataclass(slots=True)
@@ -73,25 +78,28 @@ class TruePortApp:
         if is_data_plane(path):
             await handle_data_plane(self.gateway, scope, receive, send)
         elif path == "/healthz":
-            await _json(send, 200, {"status": "ok"})
+            await send_json(send, 200, {"status": "ok"})
         elif path == "/readyz":
-            status, body = await self._readiness()
-            await _json(send, status, body)
+            resources = self.resources
+            status, body = await readiness(
+                resources.engine if resources else None, resources.gateway if resources else None
+            )
+            await send_json(send, status, body)
+        elif path in ("/metrics", "/api/v1/providers/status"):
+            await self._operator(path, scope, send)
         else:
             error = RouteNotFound(f"unknown endpoint {scope['method']} {path}")
             await send_body(send, 404, openai_error(error), [*JSON_HEADERS, *SECURITY_HEADERS])
 
-    async def _readiness(self) -> tuple[int, dict[str, object]]:
-        checks: dict[str, str] = {"configuration": "ok" if self.resources is not None else "not loaded"}
-        if self.resources is not None:
-            try:
-                async with asyncio.timeout(_READY_TIMEOUT_S), self.resources.engine.connect() as connection:
-                    await connection.execute(text("SELECT 1"))
-                checks["database"] = "ok"
-            except (SQLAlchemyError, OSError, TimeoutError) as exc:
-                checks["database"] = f"unreachable ({type(exc).__name__})"
-        ready = all(value == "ok" for value in checks.values()) and len(checks) == 2
-        return (200 if ready else 503), {"status": "ready" if ready else "not ready", "checks": checks}
+    async def _operator(self, path: str, scope: Scope, send: Send) -> None:
+        allowed = admin_allowed(self.settings, scope)
+        if allowed is False or (allowed is None and path != "/metrics"):
+            message = "admin token required" if allowed is False else "set admin_token to enable this API"
+            await send_control_error(send, 401 if allowed is False else 403, "unauthorized", message)
+        elif path == "/metrics":
+            await metrics(send)
+        else:
+            await provider_status(self.gateway, send)
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         message: Message = await receive()
@@ -145,6 +153,7 @@ class TruePortApp:
             stack.push_async_callback(records.stop)
             state = await open_state(settings)
             stack.push_async_callback(state.close)
+            resilience = await open_resilience(settings, stack)
             router = Router.from_settings(settings, build_adapters(settings, http))
             guard = None
             if settings.guard.enabled:
@@ -156,6 +165,7 @@ class TruePortApp:
                 limiter=LocalFixedWindow(),
                 records=records,
                 state=state,
+                resilience=resilience,
                 guard=guard,
             )
             self._closing = stack.pop_all()

@@ -12,13 +12,14 @@ from typing import Any, ParamSpec, TypeVar
 import click
 
 from trueport import __version__
-from trueport.db.session import database, is_embedded
 from trueport.audit.commands import audit
+from trueport.db.session import database, is_embedded
 from trueport.errors import ConfigError
 from trueport.guard.commands import GUARD_COMMANDS
 from trueport.keys.repository import KeyRepository
 from trueport.keys.secret import key_hmac_secret
 from trueport.keys.service import KeyError_, create_key, revoke_key
+from trueport.limits.status import providers
 from trueport.settings import CONFIG_PATH_ENV, Settings, load_settings
 from trueport.tenants.repository import TenantRepository
 from trueport.tenants.service import TenantError, create_tenant, require_tenant
@@ -258,5 +259,5 @@ def demo(host: str, port: int, database_path: str) -> None:
     run_demo(host=host, port=port, database_path=database_path)
 
 
-for _command in (*GUARD_COMMANDS, audit):
+for _command in (*GUARD_COMMANDS, audit, providers):
     main.add_command(_command)

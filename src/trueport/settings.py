@@ -196,6 +196,9 @@ class Settings(BaseSettings):
     guard: GuardConfig = GuardConfig()
     audit: AuditConfig = AuditConfig()
     resilience: ResilienceConfig = ResilienceConfig()
+    admin_token: SecretStr | None = Field(
+        default=None, description="Bearer token for /metrics and /api/v1/providers/status (operators)."
+    )
     key_refresh_interval_s: float = Field(default=2.0, gt=0)
     idempotency_wait_s: float = Field(
         default=120.0,

@@ -21,7 +21,7 @@ async def test_fixed_message_fallback_is_marked_and_recorded(gateway: RunningGat
     record = (await gateway.records())[-1]
     assert record.fallback is True
     assert record.status_code == 200
-    assert record.attempts == 2
+    assert record.attempts >= 2  # the failed target (maybe retried), then the fallback
     assert float(record.cost_usd) == 0
 
 

@@ -8,7 +8,7 @@ from typing import TypeVar
 
 from trueport.errors import ModelNotFound, PermissionDenied, RateLimited, UpstreamFailed
 from trueport.gateway.call import Call
-from trueport.gateway.failover import call_with_failover
+from trueport.gateway.failover import Resilience, call_with_failover
 from trueport.gateway.guarding import GuardService
 from trueport.gateway.router import Router, Target
 from trueport.keys.cache import KeyCache
@@ -30,6 +30,7 @@ class Gateway:
     limiter: RateLimiter
     records: RecordWriter
     state: State
+    resilience: Resilience | None = None
     guard: GuardService | None = None
 
     def authorize(self, call: Call, alias: str) -> tuple[Target, ...]:
@@ -61,13 +62,15 @@ class Gateway:
     ) -> tuple[Target, T]:
         """Try the alias's targets in order; if all fail and the alias has a fallback, answer with it."""
         try:
-            return await call_with_failover(targets, attempt, call.record)
+            return await call_with_failover(targets, attempt, call.record, resilience=self.resilience)
         except UpstreamFailed as failure:
             fallback = self.router.fallback(alias)
             if fallback is None:
                 raise
             try:
-                answer = await call_with_failover((fallback,), attempt, call.record)
+                answer = await call_with_failover(
+                    (fallback,), attempt, call.record, resilience=self.resilience
+                )
             except UpstreamFailed:
                 raise failure from None
             call.headers.append(FALLBACK_HEADER)

@@ -1,0 +1,85 @@
+"""Endpoints for operators: readiness, Prometheus metrics and provider (breaker) status.
+
+``/metrics`` and ``/api/v1/providers/status`` need ``Authorization: Bearer <admin_token>`` when
+``admin_token`` is set; without one, ``/metrics`` is open (bind the port privately) and the status API
+is disabled. Errors here use the control plane's shape: ``{"error": {"code", "message"}}``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from trueport.gateway.asgi import JSON_HEADERS, SECURITY_HEADERS, Scope, Send, header, send_body
+from trueport.gateway.gateway import Gateway
+from trueport.jsonutil import JSONObject, dumps
+from trueport.limits.breaker_store import FallbackBreakerStore
+from trueport.limits.status import providers_status
+from trueport.metrics import REGISTRY
+from trueport.settings import Settings
+
+_READY_TIMEOUT_S = 2.0
+
+
+async def send_json(send: Send, status: int, body: JSONObject) -> None:
+    await send_body(send, status, dumps(body), [*JSON_HEADERS, *SECURITY_HEADERS])
+
+
+async def send_control_error(send: Send, status: int, code: str, message: str) -> None:
+    await send_json(send, status, {"error": {"code": code, "message": message}})
+
+
+def admin_allowed(settings: Settings, scope: Scope) -> bool | None:
+    """True/False for a configured token; None when no admin token is configured."""
+    if settings.admin_token is None:
+        return None
+    presented = header(scope, b"authorization") or b""
+    expected = b"Bearer " + settings.admin_token.get_secret_value().encode()
+    return hmac.compare_digest(presented, expected)
+
+
+async def readiness(engine: AsyncEngine | None, gateway: Gateway | None) -> tuple[int, JSONObject]:
+    """200 "ready" or "degraded" (serving on local limits/breakers while Redis is away); 503 otherwise."""
+    checks: dict[str, str] = {"configuration": "ok" if gateway is not None else "not loaded"}
+    if engine is not None:
+        try:
+            async with asyncio.timeout(_READY_TIMEOUT_S), engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+            checks["database"] = "ok"
+        except (SQLAlchemyError, OSError, TimeoutError) as exc:
+            checks["database"] = f"unreachable ({type(exc).__name__})"
+    else:
+        checks["database"] = "not connected"
+    if gateway is None or any(value != "ok" for value in checks.values()):
+        return 503, {"status": "not ready", "checks": checks}
+    degraded = []
+    if gateway.state.shared:
+        checks["shared_state"] = "degraded (local limits)" if gateway.state.degraded else "ok"
+        if gateway.state.degraded:
+            degraded.append("shared_state")
+    breakers = gateway.resilience.breakers if gateway.resilience is not None else None
+    store = getattr(breakers, "_store", None)
+    if isinstance(store, FallbackBreakerStore):
+        checks["breakers"] = "degraded (local state)" if store.degraded else "ok"
+        if store.degraded:
+            degraded.append("breakers")
+    return 200, {"status": "degraded" if degraded else "ready", "checks": checks}
+
+
+async def metrics(send: Send) -> None:
+    body = generate_latest(REGISTRY)
+    headers = [(b"content-type", CONTENT_TYPE_LATEST.encode()), *SECURITY_HEADERS]
+    await send_body(send, 200, body, headers)
+
+
+async def provider_status(gateway: Gateway, send: Send) -> None:
+    breakers = gateway.resilience.breakers if gateway.resilience is not None else None
+    if breakers is None:
+        await send_json(send, 200, {"backend": "none", "breakers": []})
+        return
+    await send_json(send, 200, await providers_status(breakers))
