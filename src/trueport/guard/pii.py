@@ -1,0 +1,107 @@
+"""Personal data: structured identifiers by rule and checksum, names and addresses by model.
+
+Types and scores (``Finding.type``):
+
+============================  ====================================================  ============
+type                          how                                                   score
+============================  ====================================================  ============
+``email``                     address syntax                                        0.98
+``credit_card``               13-19 digits, Luhn, issuer prefix and length          1.0
+``iban``                      country length table and ISO 7064 mod 97              1.0
+``us_ssn``                    area/group/serial rules; dashes, or a context word    0.9-1.0
+``ip_address``                IPv4 octets, IPv6 (``ipaddress``); not after "v"...   0.95
+``phone``                     international ``+``/``00``, NANP layout; context      0.65-0.95
+``mac_address``               six hex pairs with ``:``/``-``, or Cisco dotted       0.85-0.9
+``date_of_birth``             a date within 48 characters after "born", "DOB"...    0.85
+``passport_number``           6-9 letters/digits after "passport"                   0.8
+``us_driver_license``         state formats after "driver's license", "DL#"...      0.8
+``person``                    token tagger (``models/pii_ner``)                     probability
+``street_address``            token tagger: street line (+ unit, city, postcode)    probability
+============================  ====================================================  ============
+
+The same patterns without their context word score below 0.5 (an arbitrary run of digits is not
+a phone number by default); findings below ``report_threshold`` are not returned at all.
+
+Overlaps are resolved once, here: the highest score wins, then the longer span; a name or an
+address never includes tokens of a structured match (an e-mail address is not a name).
+``default_threshold`` is 0.5: every validated identifier, every context-backed one, and names and
+addresses the model finds more likely than not.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Collection
+from pathlib import Path
+from typing import ClassVar
+
+from trueport.guard.base import Finding, ScanContext
+from trueport.guard.pii_ner import InferenceBackend, NameAddressTagger
+from trueport.guard.pii_patterns import STRUCTURED_TYPES, Match, find_structured
+
+MODEL_TYPES = ("person", "street_address")
+ALL_TYPES = (*STRUCTURED_TYPES, *MODEL_TYPES)
+MAX_MODEL_CHARS = 200_000  # names and addresses are looked for in the first 200,000 characters
+
+
+class PiiDetector:
+    """Personal data in a text (see the module docstring for types and scores).
+
+    ``models_dir``: the model repository (default ``<repo>/models``). ``backend``: runs the
+    ``pii_ner`` model instead of the in-process ONNX Runtime session (e.g. a Triton client).
+    ``use_model=False`` skips names and addresses (rules only, no model files needed).
+    ``types``: the types to report (default: all). ``report_threshold``: findings scoring below it
+    are dropped. ``token_threshold``: the tagger's per-token probability for a name or address.
+    """
+
+    name: ClassVar[str] = "pii"
+    default_threshold: ClassVar[float] = 0.5
+
+    def __init__(
+        self,
+        models_dir: Path | str | None = None,
+        *,
+        backend: InferenceBackend | None = None,
+        use_model: bool = True,
+        types: Collection[str] | None = None,
+        report_threshold: float = 0.3,
+        token_threshold: float = 0.25,
+    ) -> None:
+        unknown = set(types or ()) - set(ALL_TYPES)
+        if unknown:
+            raise ValueError(f"unknown PII types: {sorted(unknown)}")
+        self.types = frozenset(types) if types is not None else frozenset(ALL_TYPES)
+        self.report_threshold = report_threshold
+        wants_model = use_model and bool(self.types & set(MODEL_TYPES))
+        self._tagger = (
+            NameAddressTagger(models_dir, backend=backend, token_threshold=token_threshold)
+            if wants_model
+            else None
+        )
+
+    def scan(self, text: str, context: ScanContext) -> list[Finding]:
+        matches = [m for m in find_structured(text) if m.type in self.types]
+        if self._tagger is not None:
+            blocked = [(m.start, m.end) for m in matches if m.score >= self.default_threshold]
+            head = text[:MAX_MODEL_CHARS]
+            matches.extend(m for m in self._tagger.tag(head, blocked) if m.type in self.types)
+        return [
+            Finding(self.name, m.type, m.start, m.end, m.score)
+            for m in resolve_overlaps(matches)
+            if m.score >= self.report_threshold
+        ]
+
+
+def resolve_overlaps(matches: list[Match]) -> list[Match]:
+    """Non-overlapping matches, best first (score, then length), returned in text order."""
+    starts: list[int] = []  # kept spans, sorted and disjoint
+    kept: list[Match] = []
+    for match in sorted(matches, key=lambda m: (-m.score, m.start - m.end, m.start)):
+        i = bisect.bisect_right(starts, match.start)
+        if i > 0 and kept[i - 1].end > match.start:
+            continue
+        if i < len(kept) and kept[i].start < match.end:
+            continue
+        starts.insert(i, match.start)
+        kept.insert(i, match)
+    return kept

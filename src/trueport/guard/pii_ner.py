@@ -1,0 +1,287 @@
+"""Person names and street addresses: the project's token tagger (``models/pii_ner``), run on CPU.
+
+``NameAddressTagger`` tokenises a text, computes hashed features (``pii_features``), runs the ONNX
+model (per-token probabilities of O, B-PER, I-PER, B-ADDR, I-ADDR) and decodes spans:
+
+- a token is part of a person (address) when P(B-PER) + P(I-PER) (resp. ADDR) reaches
+  ``token_threshold`` and beats the other type; tokens inside a structured match the caller passes
+  as ``blocked`` (an e-mail, a phone number) are never part of a name or address;
+- consecutive tokens of one type form a span, split where the B probability beats the I one;
+  a lone comma inside an address is bridged; leading and trailing punctuation is trimmed, but the
+  period of an abbreviation ("St.", "J.") is kept;
+- the span's score is the mean entity probability of its tokens (a model probability).
+
+The model runs in-process with ONNX Runtime from ``<models_dir>/pii_ner/<latest version>/``, or
+through any object with ``infer(name, inputs) -> outputs`` (a Triton client). The vocabulary and the
+feature layout are read from the version directory either way (``vocab.txt``, ``features.json``),
+and checked against this code.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import onnxruntime as ort
+
+from trueport import jsonutil
+from trueport.guard import pii_features as pf
+from trueport.guard.pii_patterns import Match
+
+MODEL_NAME = "pii_ner"
+DEFAULT_MODELS_DIR = Path(__file__).resolve().parents[3] / "models"
+BATCH_TOKENS = 4096  # tokens per model call
+
+Tensor = np.ndarray[Any, np.dtype[Any]]
+_BRIDGE = {"ADDR": {",", "-", "/", "#", "."}, "PER": {".", "-"}}
+_COLUMNS = {"PER": (1, 2), "ADDR": (3, 4)}  # (B, I) columns of the model output
+
+
+class ModelUnavailable(Exception):
+    """The tagger's model files are missing or do not match this code."""
+
+
+class InferenceBackend(Protocol):
+    def infer(self, name: str, inputs: Mapping[str, Tensor]) -> dict[str, Tensor]: ...
+
+
+class LocalOnnxBackend:
+    """One ONNX model from a Triton-layout repository, run in-process on CPU with one thread."""
+
+    def __init__(self, version_dir: Path, *, output: str = "probabilities") -> None:
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = 1
+        options.inter_op_num_threads = 1
+        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        self._session = ort.InferenceSession(
+            str(version_dir / "model.onnx"), options, providers=["CPUExecutionProvider"]
+        )
+        self._output = output
+
+    def infer(self, name: str, inputs: Mapping[str, Tensor]) -> dict[str, Tensor]:
+        (values,) = self._session.run([self._output], dict(inputs))
+        return {self._output: np.asarray(values)}
+
+
+def latest_version(model_dir: Path) -> Path:
+    versions = sorted(
+        (int(p.name) for p in model_dir.iterdir() if p.name.isdigit() and (p / "model.onnx").is_file()),
+    ) if model_dir.is_dir() else []  # fmt: skip
+    if not versions:
+        raise ModelUnavailable(f"no <version>/model.onnx under {model_dir}")
+    return model_dir / str(versions[-1])
+
+
+class NameAddressTagger:
+    """Spans of person names and street addresses in a text, with model probabilities."""
+
+    def __init__(
+        self,
+        models_dir: Path | str | None = None,
+        *,
+        backend: InferenceBackend | None = None,
+        model_name: str = MODEL_NAME,
+        token_threshold: float = 0.25,
+    ) -> None:
+        version_dir = latest_version(Path(models_dir or DEFAULT_MODELS_DIR) / model_name)
+        try:
+            metadata = jsonutil.loads_object((version_dir / "features.json").read_bytes())
+            vocabulary = (version_dir / str(metadata["vocabulary"])).read_text(encoding="utf-8").split()
+        except (OSError, ValueError, KeyError) as exc:
+            raise ModelUnavailable(f"{version_dir}: {exc}") from exc
+        expected = {
+            "labels": list(pf.LABELS),
+            "buckets": pf.BUCKETS,
+            "features_per_token": pf.FEATURES_PER_TOKEN,
+        }
+        for key, value in expected.items():
+            if metadata.get(key) != value:
+                raise ModelUnavailable(
+                    f"{version_dir}: {key} is {metadata.get(key)!r}, this code needs {value!r}"
+                )
+        self._input = str(metadata.get("input", "features"))
+        self._output = str(metadata.get("output", "probabilities"))
+        self._name = model_name
+        self._backend = backend if backend is not None else LocalOnnxBackend(version_dir, output=self._output)
+        self._featurizer = pf.Featurizer(frozenset(vocabulary))
+        self.token_threshold = token_threshold
+
+    def probabilities(self, text: str, tokens: pf.Tokens) -> np.ndarray[Any, np.dtype[np.float32]]:
+        features = self._featurizer.featurize(text, tokens)
+        parts = []
+        for start in range(0, len(features), BATCH_TOKENS):
+            outputs = self._backend.infer(self._name, {self._input: features[start : start + BATCH_TOKENS]})
+            parts.append(np.asarray(outputs[self._output], dtype=np.float32))
+        if not parts:
+            return np.zeros((0, len(pf.LABELS)), dtype=np.float32)
+        return np.concatenate(parts) if len(parts) > 1 else parts[0]
+
+    def tag(self, text: str, blocked: Sequence[tuple[int, int]] = ()) -> list[Match]:
+        tokens = pf.tokenize(text)
+        if not len(tokens):
+            return []
+        probs = self.probabilities(text, tokens)
+        return decode(text, tokens, probs, self.token_threshold, blocked)
+
+
+def decode(
+    text: str,
+    tokens: pf.Tokens,
+    probs: np.ndarray[Any, np.dtype[np.float32]],
+    threshold: float,
+    blocked: Sequence[tuple[int, int]] = (),
+) -> list[Match]:
+    """Spans from per-token probabilities (see the module docstring)."""
+    p_per = probs[:, 1] + probs[:, 2]
+    p_addr = probs[:, 3] + probs[:, 4]
+    kinds: list[str | None] = []
+    for per, addr in zip(p_per.tolist(), p_addr.tolist(), strict=True):
+        if per >= threshold and per >= addr:
+            kinds.append("PER")
+        elif addr >= threshold:
+            kinds.append("ADDR")
+        else:
+            kinds.append(None)
+    if blocked:
+        for i, (start, end) in enumerate(zip(tokens.starts, tokens.ends, strict=True)):
+            if kinds[i] is not None and any(start < b_end and b_start < end for b_start, b_end in blocked):
+                kinds[i] = None
+    words = tokens.words
+    n = len(words)
+    for i in range(1, n - 1):  # bridge one separator or particle inside a span ("Rue de la", "St. 74")
+        kind = kinds[i - 1]
+        if kinds[i] is not None or kind is None or kinds[i + 1] != kind:
+            continue
+        word = words[i]
+        particle = word.islower() and len(word) <= 4 and float((p_per if kind == "PER" else p_addr)[i]) >= 0.1
+        same_line = "\n" not in text[tokens.ends[i - 1] : tokens.starts[i + 1]]
+        if (word in _BRIDGE[kind] or particle) and (kind == "ADDR" or same_line):
+            kinds[i] = kind
+    matches: list[Match] = []
+    i = 0
+    while i < n:
+        if kinds[i] is None:
+            i += 1
+            continue
+        j = i + 1
+        while j < n and kinds[j] is not None and _continues(text, tokens, probs, kinds, j):
+            j += 1
+        kind = "PER" if float(p_per[i:j].sum()) >= float(p_addr[i:j].sum()) else "ADDR"
+        span = _trim(words, i, j, kind)
+        if span is not None and _plausible(words[span[0] : span[1]], kind):
+            first, last = span
+            entity = p_per if kind == "PER" else p_addr
+            scored = [float(entity[k]) for k in range(first, last) if words[k][0].isalnum()] or [
+                float(entity[first])
+            ]
+            matches.append(
+                Match(
+                    pf.ENTITY_TYPES[kind],
+                    tokens.starts[first],
+                    tokens.ends[last - 1],
+                    sum(scored) / len(scored),
+                )
+            )
+        i = j
+    return _join_quoted_lines(text, matches)
+
+
+_QUOTE_GAP = re.compile(r"[ \t]*\n[\s>|*?\-]*")
+
+
+def _join_quoted_lines(text: str, matches: list[Match]) -> list[Match]:
+    """An address split over quoted lines ("> 12 Main St\n> Springfield") is one address."""
+    out: list[Match] = []
+    for match in matches:
+        previous = out[-1] if out else None
+        if (
+            previous is not None
+            and previous.type == match.type == "street_address"
+            and _QUOTE_GAP.fullmatch(text, previous.end, match.start)
+        ):
+            length = (previous.end - previous.start) + (match.end - match.start)
+            score = (
+                previous.score * (previous.end - previous.start) + match.score * (match.end - match.start)
+            ) / length
+            out[-1] = Match(match.type, previous.start, match.end, score)
+        else:
+            out.append(match)
+    return out
+
+
+def _continues(
+    text: str,
+    tokens: pf.Tokens,
+    probs: np.ndarray[Any, np.dtype[np.float32]],
+    kinds: list[str | None],
+    j: int,
+) -> bool:
+    """Whether token ``j`` continues the span that token ``j - 1`` is in."""
+    kind = kinds[j]
+    assert kind is not None
+    begin, inside = probs[j, _COLUMNS[kind][0]], probs[j, _COLUMNS[kind][1]]
+    if kinds[j - 1] == kind:
+        return not (begin > inside and begin > 0.5)  # a confident B starts a new entity
+    # Another type right after: one entity whose first tokens were mistyped ("Hamilton Grove St"),
+    # unless a line break separates them or the model sees a beginning.
+    return inside >= begin and "\n" not in text[tokens.ends[j - 1] : tokens.starts[j]]
+
+
+# Abbreviations whose period belongs to the entity ("Main St.", "John Smith Jr.").
+_KEEP_PERIOD = {
+    "ADDR": frozenset(
+        [
+            "st",
+            "ave",
+            "av",
+            "rd",
+            "dr",
+            "blvd",
+            "ln",
+            "ct",
+            "pl",
+            "sq",
+            "pkwy",
+            "hwy",
+            "cir",
+            "ter",
+            "terr",
+            "cres",
+            "str",
+            "pza",
+            "apt",
+            "ste",
+            "bldg",
+            "fl",
+            "no",
+            "nr",
+        ]
+    ),
+    "PER": frozenset(["jr", "sr"]),
+}
+
+
+def _plausible(words: list[str], kind: str) -> bool:
+    """Names have no digits; an address has a word besides its numbers, and a number or a second word."""
+    if kind == "PER":
+        return not any(c.isdigit() for w in words for c in w)
+    alnum = [w for w in words if w[0].isalnum()]
+    return any(w[0].isalpha() and len(w) > 1 for w in alnum) and (
+        len(alnum) > 1 or any(c.isdigit() for c in alnum[0])
+    )
+
+
+def _trim(words: list[str], first: int, last: int, kind: str) -> tuple[int, int] | None:
+    while first < last and not words[first][0].isalnum():
+        first += 1
+    while last > first and not words[last - 1][0].isalnum():
+        previous = words[last - 2].lower() if last - 2 >= first else ""
+        if words[last - 1] == "." and previous in _KEEP_PERIOD[kind]:
+            break
+        last -= 1
+    if first >= last:
+        return None
+    return first, last

@@ -1,0 +1,727 @@
+# ruff: noqa: S311 -- seeded pseudo-random data generation, not cryptography
+"""Render labelled PII sentences from presidio-research's generator inputs and ``lexicon.py``.
+
+``render(split, seed)`` returns examples ``{"text", "spans": [[start, end, type], ...], "source"}``
+where ``type`` is one of the detector's types (``person``, ``street_address``, ``email``, ...).
+
+Held-out split ("eval") versus training split ("train"), disjoint on three axes:
+
+- templates: presidio's and the project's templates are shuffled with a fixed seed, a quarter goes
+  to eval; the same for the negative sentences and the benign prompts;
+- names: a given name or surname is eval-only when ``crc32(name) % 5 == 0``;
+- streets: a street line (generator identities) or street base name (``lexicon.py``) likewise.
+
+Labelling conventions (the detector's): ``person`` is the name without its title ("Mr."), a
+``street_address`` is the whole postal address (street line, unit, then city, state, postcode and
+country when they directly follow it); a city or country alone is not PII. Organisations, jobs,
+URLs, ages, nationalities are unlabelled (outside the detector's types).
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+import re
+import string
+import unicodedata
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from trueport.guard.pii_checksums import IBAN_LENGTHS, iban_check_digits, luhn_check_digit
+
+try:
+    from training.pii import lexicon
+except ImportError:  # run as a script from training/pii
+    import lexicon  # type: ignore[no-redef]
+
+GENERATOR = Path(__file__).resolve().parents[3] / "shared" / "datasets" / "pii" / "generator"
+INJECTION = Path(__file__).resolve().parents[3] / "shared" / "datasets" / "injection"
+EVAL_MODULUS = 5
+
+Part = tuple[str, str | None]  # (text, label) -- label None: not an entity
+
+
+def held_out(value: str) -> bool:
+    return zlib.crc32(value.strip().lower().encode()) % EVAL_MODULUS == 0
+
+
+def _in_split(value: str, split: str) -> bool:
+    return held_out(value) == (split == "eval")
+
+
+def _ascii(value: str) -> str:
+    return unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode()
+
+
+def lower_keep_length(text: str) -> str:
+    return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+
+
+def upper_keep_length(text: str) -> str:
+    return "".join(c.upper() if len(c.upper()) == 1 else c for c in text)
+
+
+@dataclass
+class Identity:
+    given: str
+    middle: str
+    surname: str
+    street: str
+    city: str
+    state: str
+    zipcode: str
+    country: str
+    phone: str
+    phone_cc: str
+    domain: str
+    occupation: str
+    company: str
+
+
+@dataclass
+class Pools:
+    """Values of one split."""
+
+    split: str
+    rng: random.Random
+    given: list[str] = field(default_factory=list)
+    surnames: list[str] = field(default_factory=list)
+    identities: list[Identity] = field(default_factory=list)  # street in split
+    all_identities: list[Identity] = field(default_factory=list)
+    street_bases: list[str] = field(default_factory=list)
+    intl_styles: list[tuple[str, list[str]]] = field(default_factory=list)
+    organizations: list[str] = field(default_factory=list)
+    nationalities: list[list[str]] = field(default_factory=list)
+    licenses: list[str] = field(default_factory=list)
+
+
+def _csv_rows(name: str) -> list[dict[str, str]]:
+    with (GENERATOR / name).open(encoding="utf-8-sig") as f:
+        return list(csv.DictReader(f))
+
+
+def load_pools(split: str, seed: int) -> Pools:
+    rng = random.Random(seed)
+    pools = Pools(split, rng)
+    rows = _csv_rows("FakeNameGenerator.com_3000.csv")
+    given = {r["GivenName"] for r in rows} | set(lexicon.GIVEN_NAMES.split())
+    surnames = {r["Surname"] for r in rows} | set(lexicon.SURNAMES.split())
+    pools.given = sorted(g for g in given if g and _in_split(g, split))
+    pools.surnames = sorted(s for s in surnames if s and _in_split(s, split))
+    for r in rows:
+        if "[" in r["City"] or "|" in r["City"]:
+            continue
+        identity = Identity(
+            r["GivenName"], r["MiddleInitial"], r["Surname"], r["StreetAddress"], r["City"], r["State"],
+            r["ZipCode"], r["CountryFull"], r["TelephoneNumber"], r["TelephoneCountryCode"], r["Domain"],
+            r["Occupation"], r["Company"],
+        )  # fmt: skip
+        pools.all_identities.append(identity)
+        if _in_split(r["StreetAddress"], split):
+            pools.identities.append(identity)
+    pools.street_bases = [b for b in lexicon.STREET_BASES_EN.split() if _in_split(b, split)]
+    for pattern, bases in lexicon.STREET_STYLES_INTL:
+        names = bases.split("|") if "|" in bases else bases.split()
+        kept = [b for b in names if _in_split(b, split)]
+        if kept:
+            pools.intl_styles.append((pattern, kept))
+    pools.organizations = [r["organization"] for r in _csv_rows("companies_and_organizations.csv")]
+    pools.nationalities = [list(r.values()) for r in _csv_rows("nationalities.csv")]
+    with (GENERATOR / "us_driver_licenses.csv").open(encoding="utf-8") as f:
+        pools.licenses = [x.strip() for x in f.readlines()[1:] if x.strip() and _in_split(x, split)]
+    return pools
+
+
+# --- value generators -----------------------------------------------------------------------------
+
+
+def person_name(p: Pools, *, gender_title: str | None = None) -> list[Part]:
+    rng = p.rng
+    g, s = rng.choice(p.given), rng.choice(p.surnames)
+    roll = rng.random()
+    if roll < 0.55:
+        name = f"{g} {s}"
+    elif roll < 0.63:
+        name = f"{g} {rng.choice(string.ascii_uppercase)}. {s}"
+    elif roll < 0.70:
+        name = f"{g} {rng.choice(p.given)} {s}"
+    elif roll < 0.76:
+        name = f"{g} {s}-{rng.choice(p.surnames)}"
+    elif roll < 0.82:
+        name = f"{s} {g}"  # family name first (East Asian, Hungarian order)
+    elif roll < 0.86:
+        name = f"{s}, {g}"
+    elif roll < 0.90:
+        name = f"{g} {rng.choice(['van', 'de', 'van der', 'da', 'di', 'von', 'bin', 'al', 'del', 'dos'])} {s}"
+    elif roll < 0.94:
+        name = f"{g} {s} {rng.choice(p.surnames)}"  # two surnames
+    else:
+        name = f"{g} {s}"
+    parts: list[Part] = []
+    if rng.random() < 0.06:
+        titles = lexicon.TITLES_MALE + lexicon.TITLES_FEMALE
+        parts.append((rng.choice(titles) + " ", None))
+    parts.append((name, "person"))
+    if rng.random() < 0.03:
+        parts.append((rng.choice([" Jr.", " Sr.", " III", ", PhD", ", MD"]), None))
+    return parts
+
+
+def _number(rng: random.Random) -> str:
+    roll = rng.random()
+    if roll < 0.4:
+        n = str(rng.randint(1, 99))
+    elif roll < 0.8:
+        n = str(rng.randint(100, 9999))
+    else:
+        n = str(rng.randint(10000, 99999))
+    if rng.random() < 0.08:
+        n += rng.choice("ABCDab")
+    return n
+
+
+def street_line(p: Pools) -> str:
+    rng = p.rng
+    roll = rng.random()
+    if roll < 0.42 and p.identities:
+        return rng.choice(p.identities).street
+    if roll < 0.78:
+        base = rng.choice(p.street_bases)
+        if rng.random() < 0.25:
+            base = f"{base} {rng.choice(p.street_bases)}" if rng.random() < 0.3 else base
+        direction = rng.choice(lexicon.STREET_DIRECTIONS) + " " if rng.random() < 0.15 else ""
+        return f"{_number(rng)} {direction}{base} {rng.choice(lexicon.STREET_TYPES_EN)}"
+    pattern, bases = rng.choice(p.intl_styles)
+    return pattern.format(n=_number(rng), b=rng.choice(bases))
+
+
+def street_name_only(p: Pools) -> str:
+    rng = p.rng
+    roll = rng.random()
+    if roll < 0.6:
+        return f"{rng.choice(p.street_bases)} {rng.choice(lexicon.STREET_TYPES_EN)}"
+    if roll < 0.8:
+        pattern, bases = rng.choice(p.intl_styles)
+        return re.sub(r"\s*,?\s*\{n\}\s*,?\s*", " ", pattern).strip().format(b=rng.choice(bases))
+    street = rng.choice(p.identities).street if p.identities else "Main Street"
+    stripped = re.sub(r"\b\d+\w?\b", "", street).strip(" ,.")
+    return stripped or "Main Street"
+
+
+def secondary(rng: random.Random) -> str:
+    return rng.choice(lexicon.SECONDARY).format(n=rng.randint(1, 450), l=rng.choice("ABCDEF"))
+
+
+def street_address(p: Pools) -> str:
+    line = street_line(p)
+    if p.rng.random() < 0.2:
+        line += p.rng.choice([", ", " ", " "]) + secondary(p.rng)
+    return line
+
+
+def full_address(p: Pools) -> str:
+    rng = p.rng
+    who = rng.choice(p.all_identities)
+    street = street_address(p)
+    state_zip = f"{who.state} {who.zipcode}".strip()
+    formats = [
+        f"{street}, {who.city}, {state_zip}",
+        f"{street}\n{who.city}, {state_zip}",
+        f"{street}, {who.zipcode} {who.city}",
+        f"{street}, {who.city} {who.zipcode}, {who.country}",
+        f"{street}, {who.city}",
+        f"{street}\n{who.zipcode} {who.city}\n{who.country}",
+        f"{street}, {who.city}, {who.country}",
+        street,
+        f"{street} {who.city} {state_zip}",
+    ]
+    weights = [20, 10, 14, 10, 14, 6, 8, 10, 8]
+    return rng.choices(formats, weights)[0]
+
+
+def phone_number(p: Pools) -> str:
+    rng = p.rng
+
+    def d(k: int) -> str:
+        return "".join(rng.choice(string.digits) for _ in range(k))
+
+    area, exchange = str(rng.randint(201, 989)), str(rng.randint(200, 999))
+    us = [
+        f"({area}) {exchange}-{d(4)}", f"{area}-{exchange}-{d(4)}", f"{area}.{exchange}.{d(4)}",
+        f"+1 {area} {exchange} {d(4)}", f"+1-{area}-{exchange}-{d(4)}", f"1-800-{exchange}-{d(4)}",
+        f"{area} {exchange} {d(4)}", f"({area}){exchange}-{d(4)}", f"{area}-{exchange}-{d(4)} x{d(3)}",
+        f"001-{area}-{exchange}-{d(4)}", f"+1 ({area}) {exchange}-{d(4)}", f"{area}{exchange}{d(4)}",
+    ]  # fmt: skip
+    intl = [
+        f"+44 20 {d(4)} {d(4)}", f"020 {d(4)} {d(4)}", f"07{d(3)} {d(6)}", f"+44 7{d(3)} {d(6)}",
+        f"+49 30 {d(8)}", f"030 {d(8)}", f"0151 {d(8)}", f"+49 (0)30 {d(7)}", f"+33 1 {d(2)} {d(2)} {d(2)} {d(2)}",
+        f"06 {d(2)} {d(2)} {d(2)} {d(2)}", f"06.{d(2)}.{d(2)}.{d(2)}.{d(2)}", f"+91 9{d(4)} {d(5)}",
+        f"+81 3-{d(4)}-{d(4)}", f"+86 138 {d(4)} {d(4)}", f"+55 11 9{d(4)}-{d(4)}", f"+61 2 {d(4)} {d(4)}",
+        f"+34 6{d(2)} {d(3)} {d(3)}", f"+39 3{d(2)} {d(3)} {d(4)}", f"+31 6 {d(8)}", f"+27 82 {d(3)} {d(4)}",
+        f"+234 80{d(1)} {d(3)} {d(4)}", f"+971 50 {d(3)} {d(4)}", f"+7 9{d(2)} {d(3)}-{d(2)}-{d(2)}",
+    ]  # fmt: skip
+    roll = rng.random()
+    if roll < 0.5:
+        return rng.choice(us)
+    if roll < 0.8:
+        return rng.choice(intl)
+    who = rng.choice(p.all_identities)
+    if sum(c.isdigit() for c in who.phone) < 7:
+        return rng.choice(us)
+    if rng.random() < 0.5:
+        return f"+{who.phone_cc} {who.phone.lstrip('0')}"
+    return who.phone
+
+
+def email(p: Pools) -> str:
+    rng = p.rng
+    g = _ascii(rng.choice(p.given)).lower().replace(" ", "").replace("'", "") or "info"
+    s = _ascii(rng.choice(p.surnames)).lower().replace(" ", "").replace("'", "") or "mail"
+    local = rng.choice(
+        [f"{g}.{s}", f"{g}{s}", f"{g[0]}{s}", f"{g}_{s}", f"{g}{rng.randint(1, 99)}", f"{s}.{g}"]
+    )
+    domains = ["gmail.com", "yahoo.com", "outlook.com", "hotmail.co.uk", "proton.me", "icloud.com", "gmx.de",
+               "web.de", "orange.fr", "mail.ru", "qq.com", "example.org", "company.com", "uni-hamburg.de"]  # fmt: skip
+    domain = rng.choice(domains) if rng.random() < 0.7 else rng.choice(p.all_identities).domain.lower()
+    return f"{local}@{domain}"
+
+
+_CARD_PREFIXES = [("4", 16), ("4", 13), ("51", 16), ("55", 16), ("2221", 16), ("2720", 16), ("34", 15),
+                  ("37", 15), ("6011", 16), ("65", 16), ("36", 14), ("3530", 16), ("62", 16), ("62", 19),
+                  ("6759", 16), ("5018", 16)]  # fmt: skip
+
+
+def card_number(rng: random.Random, *, valid: bool = True) -> str:
+    prefix, length = rng.choice(_CARD_PREFIXES)
+    body = prefix + "".join(rng.choice(string.digits) for _ in range(length - len(prefix) - 1))
+    check = luhn_check_digit(body)
+    if not valid:
+        check = str((int(check) + rng.randint(1, 9)) % 10)
+    digits = body + check
+    roll = rng.random()
+    if length == 15 and roll < 0.6:
+        sep = rng.choice([" ", "-"])
+        return f"{digits[:4]}{sep}{digits[4:10]}{sep}{digits[10:]}"
+    if length == 16 and roll < 0.6:
+        sep = " " if roll < 0.4 else "-"
+        return sep.join(digits[i : i + 4] for i in range(0, 16, 4))
+    return digits
+
+
+_IBAN_COUNTRIES = ["DE", "GB", "FR", "ES", "IT", "NL", "BE", "CH", "AT", "PL", "SE", "DK", "NO", "FI", "IE",
+                   "PT", "CZ", "HU", "RO", "GR", "TR", "SA", "AE", "BR", "LU", "HR", "SI", "SK", "BG", "LT"]  # fmt: skip
+_IBAN_LETTERS = {"GB": 4, "NL": 4, "IE": 4, "BG": 4, "RO": 4, "AE": 0, "CH": 0, "PT": 0}
+
+
+def iban(rng: random.Random, *, valid: bool = True) -> str:
+    country = rng.choice(_IBAN_COUNTRIES)
+    length = IBAN_LENGTHS[country] - 4
+    letters = _IBAN_LETTERS.get(country, 0)
+    bban = "".join(rng.choice(string.ascii_uppercase) for _ in range(letters))
+    bban += "".join(rng.choice(string.digits) for _ in range(length - letters))
+    check = iban_check_digits(country, bban)
+    if not valid:
+        check = f"{(int(check) + rng.randint(1, 50)) % 97 + 2:02d}"
+    compact = country + check + bban
+    if rng.random() < 0.5:
+        return " ".join(compact[i : i + 4] for i in range(0, len(compact), 4))
+    return compact
+
+
+def ssn(rng: random.Random, *, valid: bool = True) -> str:
+    area = rng.randint(1, 899)
+    while area == 666:
+        area = rng.randint(1, 899)
+    group, serial = rng.randint(1, 99), rng.randint(1, 9999)
+    if not valid:
+        choice = rng.randint(0, 3)
+        area = [0, 666, rng.randint(900, 999), area][choice]
+        if choice == 3:
+            group = 0
+    a, g, s = f"{area:03d}", f"{group:02d}", f"{serial:04d}"
+    roll = rng.random()
+    if roll < 0.75:
+        return f"{a}-{g}-{s}"
+    if roll < 0.87:
+        return f"{a} {g} {s}"
+    return a + g + s
+
+
+def ip_address(rng: random.Random) -> str:
+    if rng.random() < 0.8:
+        return ".".join(
+            str(x)
+            for x in [rng.randint(1, 223), rng.randint(0, 255), rng.randint(0, 255), rng.randint(1, 254)]
+        )
+    groups = [f"{rng.randint(0, 0xFFFF):x}" for _ in range(8)]
+    if rng.random() < 0.5:
+        return "2001:db8::" + ":".join(groups[:3]) if rng.random() < 0.5 else "fe80::" + ":".join(groups[:4])
+    return ":".join(groups)
+
+
+_MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December"]  # fmt: skip
+
+
+def date_of_birth(rng: random.Random) -> str:
+    y, m, d = rng.randint(1930, 2012), rng.randint(1, 12), rng.randint(1, 28)
+    month = _MONTHS[m - 1]
+    return rng.choice([
+        f"{m}/{d}/{y}", f"{m:02d}/{d:02d}/{y}", f"{y}-{m:02d}-{d:02d}", f"{d:02d}.{m:02d}.{y}", f"{month} {d}, {y}",
+        f"{d} {month} {y}", f"{month[:3]} {d} {y}", f"{d}/{m}/{y}", f"{d} {month[:3]} {y}",
+    ])  # fmt: skip
+
+
+def passport(rng: random.Random) -> str:
+    def d(k: int) -> str:
+        return "".join(rng.choice(string.digits) for _ in range(k))
+
+    up = string.ascii_uppercase
+    return rng.choice([d(9), rng.choice(up) + d(8), rng.choice(up) + rng.choice(up) + d(7),
+                       rng.choice("CFGHJK") + d(2) + rng.choice(up) + d(2) + rng.choice(up) + d(2)])  # fmt: skip
+
+
+def driver_license(p: Pools) -> str:
+    rng = p.rng
+    if p.licenses and rng.random() < 0.5:
+        return rng.choice(p.licenses)
+    fmt = rng.choice(["#######", "########", "#########", "?#######", "?########", "?###-###-##-###-#",
+                      "####-##-####", "??######", "?############", "#########?"])  # fmt: skip
+    return "".join(rng.choice(string.digits) if c == "#" else rng.choice(string.ascii_uppercase) if c == "?" else c
+                   for c in fmt)  # fmt: skip
+
+
+def mac_address(rng: random.Random) -> str:
+    octets = [f"{rng.randint(0, 255):02x}" for _ in range(6)]
+    text = rng.choice([":", "-"]).join(octets)
+    return text.upper() if rng.random() < 0.5 else text
+
+
+# --- templates ------------------------------------------------------------------------------------
+
+_SLOT = re.compile(r"\{\{(\w+)\}\}")
+
+
+def _slot_parts(slot: str, p: Pools) -> list[Part]:
+    rng = p.rng
+    if slot in {"person", "name", "name_male", "name_female"}:
+        return person_name(p)
+    if slot.startswith("first_name"):
+        return [(rng.choice(p.given), "person")]
+    if slot.startswith("last_name"):
+        return [(rng.choice(p.surnames), "person")]
+    if slot.startswith("prefix"):
+        titles = lexicon.TITLES_FEMALE if "female" in slot else lexicon.TITLES_MALE
+        return [(rng.choice(titles), None)]
+    if slot == "address":
+        return [(full_address(p), "street")]
+    if slot == "street_address":
+        return [(street_address(p), "street")]
+    if slot == "street_name":
+        return [(street_name_only(p), "street")]
+    if slot == "building_number":
+        return [(_number(rng), "street")]
+    if slot == "secondary_address":
+        return [(secondary(rng), "street")]
+    who = rng.choice(p.all_identities)
+    simple: dict[str, Callable[[], Part]] = {
+        "city": lambda: (who.city, "addr_part"),
+        "country": lambda: (who.country, "addr_part"),
+        "state_abbr": lambda: (who.state or "CA", "addr_part"),
+        "zipcode": lambda: (f"{rng.randint(501, 99950):05d}", "addr_part"),
+        "postcode": lambda: (who.zipcode, "addr_part"),
+        "phone_number": lambda: (phone_number(p), "phone"),
+        "email": lambda: (email(p), "email"),
+        "credit_card_number": lambda: (card_number(rng), "credit_card"),
+        "iban": lambda: (iban(rng), "iban"),
+        "ssn": lambda: (ssn(rng), "us_ssn"),
+        "ip_address": lambda: (ip_address(rng), "ip_address"),
+        "us_driver_license": lambda: (driver_license(p), "us_driver_license"),
+        "date_of_birth": lambda: (date_of_birth(rng), "date_of_birth"),
+        "passport": lambda: (passport(rng), "passport_number"),
+        "mac_address": lambda: (mac_address(rng), "mac_address"),
+        "organization": lambda: (rng.choice(p.organizations), None),
+        "job": lambda: (who.occupation, None),
+        "url": lambda: (f"https://www.{who.domain.lower()}/{rng.choice(['', 'about', 'p/2931', 'files'])}", None),
+        "age": lambda: (str(rng.randint(18, 95)), None),
+        "year": lambda: (str(rng.randint(1950, 2024)), None),
+        "day_of_week": lambda: (rng.choice(["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"]), None),
+        "date_time": lambda: (rng.choice(["March 29, 2019", "2021-06-04 10:15", "4th of July 2020", "12/05/2018 17:30"]), None),
+        "nationality": lambda: (rng.choice(p.nationalities)[1].title(), None),
+        "nation_woman": lambda: (rng.choice(p.nationalities)[3].title(), None),
+        "nation_plural": lambda: (rng.choice(p.nationalities)[4].title(), None),
+    }  # fmt: skip
+    if slot in simple:
+        return [simple[slot]()]
+    return [(slot.replace("_", " "), None)]
+
+
+@dataclass
+class Example:
+    text: str
+    spans: list[tuple[int, int, str]]
+    source: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {"text": self.text, "spans": [list(s) for s in self.spans], "source": self.source}
+
+
+_STREET_GAP = re.compile(r"[\s,>?]*")
+_STREET_TAIL = re.compile(r" (?:St\.?|Street|street|Ave\.?|Avenue|Road|Rd\.?)(?!\w)")
+
+
+def fill(template: str, p: Pools, source: str, *, lower_names: bool = False) -> Example:
+    template = template.replace("\\n", "\n").replace("\\,", ",")
+    text_parts: list[str] = []
+    raw: list[tuple[int, int, str]] = []
+    position = 0
+    cursor = 0
+    for m in _SLOT.finditer(template):
+        literal = template[cursor : m.start()]
+        text_parts.append(literal)
+        position += len(literal)
+        for raw_value, label in _slot_parts(m.group(1), p):
+            value = lower_keep_length(raw_value) if lower_names and label == "person" else raw_value
+            text_parts.append(value)
+            if label is not None:
+                raw.append((position, position + len(value), label))
+            position += len(value)
+        cursor = m.end()
+    text_parts.append(template[cursor:])
+    text = "".join(text_parts)
+    return Example(text, _merge(text, raw), source)
+
+
+def _merge(text: str, raw: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """Street parts and the address parts next to them become one street_address."""
+    spans: list[list[Any]] = []
+    for start, end, label in sorted(raw):
+        if (
+            label == "person"
+            and spans
+            and spans[-1][2] == "person"
+            and text[spans[-1][1] : start].strip(" ") == ""
+        ):
+            spans[-1][1] = end  # "{{first_name}} {{last_name}}" is one name
+            continue
+        if label in {"street", "addr_part"} and spans and spans[-1][2] in {"street", "addr_part"}:
+            gap = text[spans[-1][1] : start]
+            if _STREET_GAP.fullmatch(gap) and (label == "street" or spans[-1][3]):
+                spans[-1][1] = end
+                spans[-1][3] = spans[-1][3] or label == "street"
+                spans[-1][2] = "street"
+                continue
+        spans.append([start, end, label, label == "street"])
+    out: list[tuple[int, int, str]] = []
+    for start, end, label, has_street in spans:
+        if label not in {"street", "addr_part"}:
+            out.append((start, end, label))
+        elif has_street:
+            tail = _STREET_TAIL.match(text, end)
+            out.append((start, tail.end() if tail else end, "street_address"))
+    return out
+
+
+def _phrases(block: str) -> list[str]:
+    return [p.strip() for p in " ".join(block.split("\n")).split("|") if p.strip()]
+
+
+def _tails(block: str) -> list[str]:
+    return [p if p[:1] in ".,?!" else " " + p for p in _phrases(block)]
+
+
+def compose_templates(seed: int = 3) -> list[str]:
+    """Templates composed from the frames of ``lexicon.py``: person and address slots in many
+    positions, and the same positions holding organisations, places and common nouns."""
+    rng = random.Random(seed)
+    templates: set[str] = set()
+    person_slots = ["{{person}}"] * 5 + ["{{first_name}}", "{{last_name}}", "{{prefix_male}} {{last_name}}",
+                                         "{{prefix_female}} {{person}}", "{{first_name}} {{last_name}}"]  # fmt: skip
+    address_slots = ["{{address}}"] * 3 + ["{{street_address}}"] * 2 + ["{{building_number}} {{street_name}}"]
+    before, after = _phrases(lexicon.PERSON_BEFORE), _tails(lexicon.PERSON_AFTER)
+    subject = _phrases(lexicon.PERSON_SUBJECT)
+    a_before, a_after = _phrases(lexicon.ADDRESS_BEFORE), _tails(lexicon.ADDRESS_AFTER)
+    not_person, not_address = _phrases(lexicon.NOT_PERSON), _phrases(lexicon.NOT_ADDRESS)
+    for phrase in _phrases(lexicon.PLACE_FRAMES):
+        templates.add(phrase)
+    for phrase in before:
+        for _ in range(2):
+            templates.add(f"{phrase} {rng.choice(person_slots)}{rng.choice(after)}")
+        templates.add(f"{phrase} {rng.choice(not_person)}{rng.choice(after)}")
+    for phrase in subject:
+        templates.add(f"{rng.choice(person_slots)} {phrase}")
+        templates.add(f"{rng.choice(not_person).capitalize()} {phrase}")
+    for phrase in a_before:
+        for _ in range(2):
+            templates.add(f"{phrase} {rng.choice(address_slots)}{rng.choice(a_after)}")
+        templates.add(f"{phrase} {rng.choice(not_address)}{rng.choice(a_after)}")
+        templates.add(f"{phrase} {{{{organization}}}} in {{{{city}}}}{rng.choice(a_after)}")
+    return sorted((t[0].upper() + t[1:]) if rng.random() < 0.5 else t for t in sorted(templates))
+
+
+def load_templates() -> tuple[list[str], list[str]]:
+    presidio = [
+        t for t in (GENERATOR / "templates.txt").read_text(encoding="utf-8").splitlines() if t.strip()
+    ]
+    own = [t for t in lexicon.TEMPLATES.strip().splitlines() if t.strip()] + compose_templates()
+    return presidio, own
+
+
+def split_list(items: list[str], split: str, seed: int, fraction: float = 0.25) -> list[str]:
+    shuffled = sorted(set(items))
+    random.Random(seed).shuffle(shuffled)
+    cut = int(len(shuffled) * fraction)
+    return shuffled[:cut] if split == "eval" else shuffled[cut:]
+
+
+def documentation_sentences() -> list[str]:
+    """Sentences of every other topic of Python's documentation (``pydoc_data``, standard library)."""
+    import pydoc_data.topics as pydoc_topics
+
+    sentences = []
+    for key in sorted(pydoc_topics.topics)[1::2]:
+        for paragraph in pydoc_topics.topics[key].split("\n\n"):
+            flat = " ".join(paragraph.split())
+            for sentence in re.split(r"(?<=[.!?])\s+", flat):
+                if 30 <= len(sentence) <= 300 and not sentence.startswith((">>>", "...")):
+                    sentences.append(sentence)
+    random.Random(5).shuffle(sentences)
+    return sentences
+
+
+def known_names() -> set[str]:
+    """Every name of the generator and the lexicon (to keep prompts that mention one out of the
+    unlabelled negatives; never a model input)."""
+    rows = _csv_rows("FakeNameGenerator.com_3000.csv")
+    names = {r["GivenName"] for r in rows} | {r["Surname"] for r in rows}
+    names |= set(lexicon.GIVEN_NAMES.split()) | set(lexicon.SURNAMES.split())
+    names -= {"Will", "May", "Grace", "Hope", "Faith", "Joy", "Dawn", "Summer", "Rich", "Cash", "Mark", "Bill",
+              "Hunter", "Chase", "Young", "King", "Day", "Price", "Church", "Hill", "Wood", "Stone", "Bell"}  # fmt: skip
+    return names
+
+
+def benign_prompts(split: str, seed: int, names: set[str]) -> list[str]:
+    """Everyday prompts (label 0 of the injection set) without a capitalised known name in them."""
+    import orjson
+
+    texts = []
+    with (INJECTION / "train.jsonl").open("rb") as f:
+        for line in f:
+            row = orjson.loads(line)
+            if (
+                row["label"] != 0
+                or len(row["text"]) > 500
+                or not row["source"].startswith(("s-labs", "neural"))
+            ):
+                continue
+            words = re.findall(r"\w+", row["text"])
+            if any(w in names for w in words[1:]) or re.search(
+                r"\d+ \w+ (?:St|Ave|Road|Street)\b", row["text"]
+            ):
+                continue
+            texts.append(row["text"])
+    return split_list(texts, split, seed + 7, fraction=0.2)
+
+
+def render(split: str, seed: int, *, per_template: int, part: str = "all") -> list[Example]:
+    """Examples of ``split``; ``part`` "fit"/"dev" divides the training templates 85/15 for tuning."""
+    pools = load_pools(split, seed)
+    rng = pools.rng
+    presidio, own = load_templates()
+    templates = [(t, "presidio") for t in split_list(presidio, split, 11)]
+    templates += [(t, "own") for t in split_list(own, split, 12)]
+    if part != "all":
+        keys = [t for t, _ in templates]
+        dev = set(split_list(keys, "eval", 14, fraction=0.15))
+        templates = [(t, s) for t, s in templates if (t in dev) == (part == "dev")]
+    examples: list[Example] = []
+    for template, source in templates:
+        for _ in range(per_template):
+            roll = rng.random()
+            example = fill(template, pools, source, lower_names=0.12 <= roll < 0.2)
+            if roll < 0.12:
+                example.text = lower_keep_length(example.text)
+            elif roll < 0.2:
+                pass
+            elif roll < 0.23:
+                example.text = upper_keep_length(example.text)
+            examples.append(example)
+    if part == "dev":  # benign prompts of the training split that training leaves unused
+        unused = benign_prompts(split, seed, known_names())[4000:4600]
+        return examples + [Example(text, [], "benign") for text in unused]
+    negatives = split_list([t for t in lexicon.NEGATIVES.strip().splitlines() if t.strip()], split, 13)
+    for sentence in negatives:
+        text = sentence.replace("\\n", "\n")
+        examples.append(Example(text, [], "negative"))
+        examples.append(Example(lower_keep_length(text), [], "negative"))
+    limit = 4000 if split == "train" else 600
+    for text in benign_prompts(split, seed, known_names())[:limit]:
+        examples.append(Example(text, [], "benign"))
+    if split == "train":  # technical prose: sentences of the Python documentation topics not counted
+        for text in documentation_sentences()[:3000]:  # in the vocabulary (train.corpus_texts)
+            examples.append(Example(text, [], "benign"))
+    return examples
+
+
+# --- held-out evaluation files ----------------------------------------------------------------------
+
+_STRUCTURED_CARRIERS = [
+    "{v}", "Ref: {v}", "please use {v} for this one", "Details below.\n{v}\nThanks", "({v})", "value={v};",
+    "The number {v} was rejected.", "see {v}, then call back", "row 17: {v}", "- {v}",
+]  # fmt: skip
+_STRUCTURED_CONTEXT = {
+    "credit_card": ["Card: {v}", "my credit card number is {v}", "charge it to visa {v} please", "CC# {v}"],
+    "iban": ["IBAN: {v}", "send the money to account {v}", "Bankverbindung: {v}", "wire to IBAN {v} today"],
+    "us_ssn": ["SSN: {v}", "my social security number is {v}", "SSN {v} on file", "social security no. {v}"],
+}
+
+
+def structured_examples(seed: int, count: int) -> list[Example]:
+    """Checksum-valid cards, IBANs and SSNs (labelled) and checksum-invalid look-alikes (not)."""
+    rng = random.Random(seed)
+    makers: dict[str, Callable[..., str]] = {"credit_card": card_number, "iban": iban, "us_ssn": ssn}
+    examples: list[Example] = []
+    for kind, make in makers.items():
+        for i in range(count):
+            valid = i % 3 != 2
+            value = make(rng, valid=valid)
+            if (kind == "us_ssn" and " " not in value and "-" not in value) or (
+                kind == "us_ssn" and " " in value
+            ):
+                carrier = rng.choice(_STRUCTURED_CONTEXT[kind])  # undashed SSNs need a context word
+            else:
+                carrier = rng.choice(_STRUCTURED_CARRIERS + _STRUCTURED_CONTEXT[kind])
+            start = carrier.index("{v}")
+            text = carrier.replace("{v}", value)
+            spans = [(start, start + len(value), kind)] if valid else []
+            examples.append(Example(text, spans, f"structured-{'valid' if valid else 'invalid'}"))
+    return examples
+
+
+def main() -> None:
+    import argparse
+
+    import orjson
+
+    parser = argparse.ArgumentParser(description="Write the held-out PII evaluation sets.")
+    parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parents[2] / "eval" / "pii")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--per-template", type=int, default=12)
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    sets = {
+        "heldout.jsonl": render("eval", args.seed, per_template=args.per_template),
+        "structured.jsonl": structured_examples(args.seed, 300),
+    }
+    for name, examples in sets.items():
+        with (args.out / name).open("wb") as f:
+            for example in examples:
+                f.write(orjson.dumps(example.as_json()) + b"\n")
+        print(f"{args.out / name}: {len(examples)} examples")
+
+
+if __name__ == "__main__":
+    main()
