@@ -27,7 +27,7 @@ from trueport.gateway.router import Router
 from trueport.jsonutil import dumps
 from trueport.keys.cache import KeyCache
 from trueport.keys.secret import key_hmac_secret
-from trueport.limits.ratelimit import LocalFixedWindow
+from trueport.limits.ratelimit import Limiter
 from trueport.logging import configure_logging
 from trueport.operations import (
     admin_allowed,
@@ -162,7 +162,7 @@ class TruePortApp:
                 settings=settings,
                 router=router,
                 keys=keys,
-                limiter=LocalFixedWindow(),
+                limiter=Limiter(state, settings.limits),
                 records=records,
                 state=state,
                 resilience=resilience,

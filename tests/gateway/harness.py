@@ -115,6 +115,12 @@ class RunningGateway:
         return created.secret
 
     async def records(self) -> list[RequestRecord]:
+        """Every record so far, once the calls in progress have ended (a stream's client may finish
+        reading before the gateway has settled its limits and submitted its record)."""
+        for _ in range(500):
+            if self.app.gateway.active_calls == 0:
+                break
+            await asyncio.sleep(0.01)
         await self.app.gateway.records.flush()
         async with self.sessions() as session:
             result = await session.execute(select(RequestRecord).order_by(RequestRecord.created_at))

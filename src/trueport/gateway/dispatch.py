@@ -5,6 +5,7 @@ Every call, answered or refused, leaves exactly one request record.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import time
 import uuid
@@ -67,6 +68,7 @@ async def handle_data_plane(gateway: Gateway, scope: Scope, receive: Receive, se
     dialect = post[1] if post is not None else Dialect.OPENAI
     record = RequestRecordData(id=_request_id(scope), created_at=datetime.now(UTC), endpoint=_endpoint(path))
     call = Call(scope, receive, send, record, dialect)
+    gateway.active_calls += 1
     try:
         await _route(gateway, call, path, method, post)
         if record.status_code == 0:
@@ -80,6 +82,7 @@ async def handle_data_plane(gateway: Gateway, scope: Scope, receive: Receive, se
     finally:
         record.latency_ms = (time.perf_counter() - call.started) * 1000
         gateway.records.submit(record)
+        gateway.active_calls -= 1
 
 
 async def _route(
@@ -108,11 +111,17 @@ async def _route(
     if not isinstance(request, dict):
         raise InvalidRequest("the request body must be a JSON object")
     alias = require_model(request)
-    targets = gateway.authorize(call, alias)
+    targets = await gateway.authorize(call, alias)
     handler = post[0]
 
     async def run() -> None:
-        await handler(gateway, call, request, alias, targets)
+        reservation = await gateway.reserve_tokens(call, request)
+        try:
+            await handler(gateway, call, request, alias, targets)
+        finally:
+            # Settle to the real usage (a failure used nothing): shielded so a cancelled call still settles.
+            used = call.record.prompt_tokens + call.record.completion_tokens
+            await asyncio.shield(gateway.limiter.settle(reservation, used))
 
     answer = run
     cache_ttl_s = gateway.settings.models[alias].cache_ttl_s

@@ -6,13 +6,15 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from trueport.errors import ModelNotFound, PermissionDenied, RateLimited, UpstreamFailed
+from trueport.errors import ModelNotFound, PermissionDenied, UpstreamFailed
 from trueport.gateway.call import Call
 from trueport.gateway.failover import Resilience, call_with_failover
 from trueport.gateway.guarding import GuardService
 from trueport.gateway.router import Router, Target
+from trueport.jsonutil import JSONObject
 from trueport.keys.cache import KeyCache
-from trueport.limits.ratelimit import RateLimiter
+from trueport.limits.ratelimit import Limiter, Reservation
+from trueport.limits.tokens import reservation_tokens
 from trueport.settings import Settings
 from trueport.state import State
 from trueport.usage.writer import RecordWriter
@@ -27,13 +29,14 @@ class Gateway:
     settings: Settings
     router: Router
     keys: KeyCache
-    limiter: RateLimiter
+    limiter: Limiter
     records: RecordWriter
     state: State
     resilience: Resilience | None = None
     guard: GuardService | None = None
+    active_calls: int = 0  # data-plane calls in progress (records are submitted when they end)
 
-    def authorize(self, call: Call, alias: str) -> tuple[Target, ...]:
+    async def authorize(self, call: Call, alias: str) -> tuple[Target, ...]:
         """The targets for ``alias`` if this call's key may use it now: 404, 403 or 429 otherwise."""
         key = call.key_info
         call.record.alias = alias
@@ -42,20 +45,20 @@ class Gateway:
             raise ModelNotFound(f"the model {alias!r} does not exist", param="model")
         if not key.allows(alias):
             raise PermissionDenied(f"this API key may not use the model {alias!r}", param="model")
-        if key.rpm_limit is not None:
-            decision = self.limiter.hit(key.id, key.rpm_limit)
-            reset = f"{decision.reset_s:.0f}s".encode()
-            call.headers += [
-                (b"x-ratelimit-limit-requests", str(decision.limit).encode()),
-                (b"x-ratelimit-remaining-requests", str(decision.remaining).encode()),
-                (b"x-ratelimit-reset-requests", reset),
-            ]
-            if not decision.allowed:
-                raise RateLimited(
-                    f"rate limit of {decision.limit} requests per minute reached for this key",
-                    headers={"retry-after": str(max(1, round(decision.reset_s)))},
-                )
+        admission = await self.limiter.admit(key)
+        call.headers += admission.headers()
+        if not admission.allowed:
+            raise admission.error()
         return targets
+
+    async def reserve_tokens(self, call: Call, request: JSONObject) -> Reservation:
+        """Hold the request's worst-case tokens against TPM limits (429 if they do not fit)."""
+        tokens = reservation_tokens(request, self.settings.limits.default_max_tokens)
+        reservation = await self.limiter.reserve(call.key_info, tokens)
+        call.headers += reservation.headers()
+        if not reservation.allowed:
+            raise reservation.error()
+        return reservation
 
     async def forward(
         self, call: Call, alias: str, targets: tuple[Target, ...], attempt: Callable[[Target], Awaitable[T]]
