@@ -87,7 +87,7 @@ async def test_a_silent_redis_fails_every_pending_call_after_the_timeout(own_red
     admin = Redis.from_url(own_redis.url)
     try:
         await client.execute("PING")
-        await admin.execute_command("CLIENT", "PAUSE", 1000, "ALL")
+        await admin.execute_command("CLIENT", "PAUSE", 2000, "ALL")
         started = time.monotonic()
         failed_at: list[float] = []
 
@@ -98,13 +98,13 @@ async def test_a_silent_redis_fails_every_pending_call_after_the_timeout(own_red
                 failed_at.append(time.monotonic() - started)
 
         calls = []
-        while time.monotonic() - started < 0.5:  # a call every loop turn must not delay the verdict
+        while time.monotonic() - started < 1.0:  # a call every loop turn must not delay the verdict
             calls.append(asyncio.ensure_future(call()))
             await asyncio.sleep(0)
         await asyncio.gather(*calls)
         assert len(failed_at) == len(calls)
-        assert min(failed_at) < 0.1 + 0.15
-        await asyncio.sleep(0.6)
+        assert min(failed_at) < 0.7  # 0.1 s, plus room for a loaded machine; not after the traffic
+        await asyncio.sleep(1.2)
         assert await client.execute("PING") == b"PONG"  # a new connection once Redis answers
     finally:
         await admin.aclose()

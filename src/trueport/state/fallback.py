@@ -6,6 +6,8 @@ limit; 1.0 lets each replica admit the whole limit. Local counts start from what
 counted locally (Redis's count cannot be read), and are not copied to Redis when it returns. So in
 a window that an outage cuts through, up to ``N * local_share`` times the limit may pass on top of
 what Redis had admitted (with ``1/N``: at most twice the limit); the next window is exact again.
+A call that timed out may still have run in Redis: it is then counted there and here (the strict
+side of wrong).
 
 Key/value operations fall back to this process's memory: entries written during an outage are not
 seen by other replicas and are not in Redis afterwards (an idempotent replay or a cache hit may be

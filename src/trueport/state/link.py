@@ -1,11 +1,12 @@
 """The health of the Redis connection, as every part of the state sees it, and the clock it gives.
 
-``Link.run`` runs one Redis operation under ``timeout_s``. The first failure (connection refused or
-reset, timeout, a Redis error reply) marks the link *degraded*: that operation and every one after
-it raise ``Unavailable`` at once, and the caller serves them locally, until a background probe,
-every ``probe_interval_s``, gets an answer again. So an outage costs one timeout per process, not
-one per request, and the state is shared again at most one probe interval after Redis is back.
-Each transition is logged once.
+``Link.run`` runs one Redis operation (which the client bounds by ``timeout_s``: see ``resp``). The
+first failure (connection refused or reset, no reply in time, a Redis error reply) marks the link
+*degraded*: that operation and every one after it raise ``Unavailable`` at once, and the caller
+serves them locally, until a background probe, every ``probe_interval_s``, gets an answer again.
+A failing probe marks it degraded too (an idle process notices an outage). So an outage costs one
+timeout per process, not one per request, and the state is shared again at most one probe interval
+after Redis is back. Each transition is logged once.
 
 The probe also reads Redis ``TIME``, which ``now()`` then advances with the local monotonic clock:
 every replica reads (to within half a round trip) the same clock without a round trip per request.
