@@ -67,14 +67,8 @@ class Tokens:
 
 
 def tokenize(text: str) -> Tokens:
-    words: list[str] = []
-    starts: list[int] = []
-    ends: list[int] = []
-    for m in TOKEN.finditer(text):
-        words.append(m.group())
-        starts.append(m.start())
-        ends.append(m.end())
-    return Tokens(words, starts, ends)
+    matches = list(TOKEN.finditer(text))
+    return Tokens([m.group() for m in matches], [m.start() for m in matches], [m.end() for m in matches])
 
 
 def _h(value: str) -> int:

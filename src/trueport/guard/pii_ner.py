@@ -12,9 +12,11 @@ model (per-token probabilities of O, B-PER, I-PER, B-ADDR, I-ADDR) and decodes s
 - the span's score is the mean entity probability of its tokens (a model probability).
 
 The model runs in-process with ONNX Runtime from ``<models_dir>/pii_ner/<latest version>/``, or
-through any object with ``infer(name, inputs) -> outputs`` (a Triton client). The vocabulary and the
-feature layout are read from the version directory either way (``vocab.txt``, ``features.json``),
-and checked against this code.
+through any object with ``infer(name, inputs) -> outputs`` (``trueport.guard.models``'
+``ModelRepository``, a Triton client). The vocabulary and the feature layout are read from the
+version directory either way (``vocab.txt``, ``features.json``; ``models_dir`` defaults to the
+backend's ``path`` when it has one, else to the repository's ``models/``), and checked against
+this code.
 """
 
 from __future__ import annotations
@@ -86,7 +88,10 @@ class NameAddressTagger:
         model_name: str = MODEL_NAME,
         token_threshold: float = 0.25,
     ) -> None:
-        version_dir = latest_version(Path(models_dir or DEFAULT_MODELS_DIR) / model_name)
+        if models_dir is None:  # a model repository backend knows where the files are
+            repository = getattr(backend, "path", None)
+            models_dir = repository if isinstance(repository, Path) else DEFAULT_MODELS_DIR
+        version_dir = latest_version(Path(models_dir) / model_name)
         try:
             metadata = jsonutil.loads_object((version_dir / "features.json").read_bytes())
             vocabulary = (version_dir / str(metadata["vocabulary"])).read_text(encoding="utf-8").split()
@@ -137,23 +142,21 @@ def decode(
     """Spans from per-token probabilities (see the module docstring)."""
     p_per = probs[:, 1] + probs[:, 2]
     p_addr = probs[:, 3] + probs[:, 4]
-    kinds: list[str | None] = []
-    for per, addr in zip(p_per.tolist(), p_addr.tolist(), strict=True):
-        if per >= threshold and per >= addr:
-            kinds.append("PER")
-        elif addr >= threshold:
-            kinds.append("ADDR")
-        else:
-            kinds.append(None)
-    if blocked:
-        for i, (start, end) in enumerate(zip(tokens.starts, tokens.ends, strict=True)):
-            if kinds[i] is not None and any(start < b_end and b_start < end for b_start, b_end in blocked):
-                kinds[i] = None
+    is_per = (p_per >= threshold) & (p_per >= p_addr)
+    is_addr = (p_addr >= threshold) & ~is_per
+    candidates = np.flatnonzero(is_per | is_addr)
+    if candidates.size == 0:
+        return []
+    kinds: list[str | None] = [None] * len(tokens)
+    for i in candidates.tolist():
+        start, end = tokens.starts[i], tokens.ends[i]
+        if not any(start < b_end and b_start < end for b_start, b_end in blocked):
+            kinds[i] = "PER" if is_per[i] else "ADDR"
     words = tokens.words
     n = len(words)
     for i in range(1, n - 1):  # bridge one separator or particle inside a span ("Rue de la", "St. 74")
         kind = kinds[i - 1]
-        if kinds[i] is not None or kind is None or kinds[i + 1] != kind:
+        if kind is None or kinds[i] is not None or kinds[i + 1] != kind:
             continue
         word = words[i]
         particle = word.islower() and len(word) <= 4 and float((p_per if kind == "PER" else p_addr)[i]) >= 0.1
@@ -265,13 +268,11 @@ _KEEP_PERIOD = {
 
 
 def _plausible(words: list[str], kind: str) -> bool:
-    """Names have no digits; an address has a word besides its numbers, and a number or a second word."""
+    """Names have no digits; an address has an alphabetic word and at least one more token."""
     if kind == "PER":
         return not any(c.isdigit() for w in words for c in w)
     alnum = [w for w in words if w[0].isalnum()]
-    return any(w[0].isalpha() and len(w) > 1 for w in alnum) and (
-        len(alnum) > 1 or any(c.isdigit() for c in alnum[0])
-    )
+    return len(alnum) > 1 and any(w.isalpha() and len(w) > 1 for w in alnum)
 
 
 def _trim(words: list[str], first: int, last: int, kind: str) -> tuple[int, int] | None:

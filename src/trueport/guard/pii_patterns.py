@@ -181,6 +181,8 @@ def find_phones(text: str, lower: str) -> Iterator[Match]:
         groups = [g for g in re.split(r"\D+", body) if g]
         if sum(1 for g in groups if len(g) == 1) > 1 or _inside_account_number(text, m.start()):
             continue
+        if len(digits) == 9 and _SSN_WORDS.search(lower, max(0, m.start() - _BEFORE), m.start()):
+            continue  # an SSN-shaped number after "SSN" (valid or not) is not a phone number
         if international and len(digits) >= 8:
             base = 0.75
         elif _NANP.fullmatch(body):
@@ -230,9 +232,12 @@ _MAC_DOTTED = re.compile(r"(?<![\w.])[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]
 
 
 def find_macs(text: str, lower: str) -> Iterator[Match]:
-    for m in _MAC.finditer(text):
-        if len(set(m.group().replace(m.group(1), ""))) > 1:
-            yield Match("mac_address", m.start(), m.end(), 0.9)
+    if text.count(":") >= 5 or text.count("-") >= 5:
+        for m in _MAC.finditer(text):
+            if len(set(m.group().replace(m.group(1), ""))) > 1:
+                yield Match("mac_address", m.start(), m.end(), 0.9)
+    if text.count(".") < 2:
+        return
     for m in _MAC_DOTTED.finditer(text):
         score = 0.85 if re.search(r"[A-Fa-f]", m.group()) else 0.45
         yield Match("mac_address", m.start(), m.end(), score)
