@@ -53,7 +53,9 @@ def measure(detectors: list[Detector], docs: list[str]) -> tuple[float, float, f
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--only", nargs="*", default=None, help="detector names (default: pii, secrets, all)")
     args = parser.parse_args()
     docs = documents()
