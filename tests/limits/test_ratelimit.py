@@ -11,7 +11,7 @@ from redis.asyncio import Redis
 
 from trueport.errors import RateLimited
 from trueport.keys.cache import KeyInfo
-from trueport.limits.ratelimit import Admission, Limiter, LocalFixedWindow, Scope, Unit, duration
+from trueport.limits.ratelimit import Admission, Limiter, Scope, Unit, duration
 from trueport.settings import LimitsConfig, Settings
 from trueport.state import State, open_state
 from trueport.state.memory import MemoryState
@@ -307,13 +307,3 @@ async def test_memory_limits_do_not_leak_across_states() -> None:
     key = make_key(rpm=1)
     assert (await limiter(one, Clock()).admit(key)).allowed
     assert (await limiter(two, Clock()).admit(key)).allowed
-
-
-def test_local_fixed_window_still_serves_until_the_gateway_moves() -> None:
-    clock = Clock(1_000_020.0)
-    local = LocalFixedWindow(clock)
-    decisions = [local.hit("k", 3) for _ in range(5)]
-    assert [d.allowed for d in decisions] == [True, True, True, False, False]
-    assert [d.remaining for d in decisions] == [2, 1, 0, 0, 0]
-    clock.now += 60
-    assert local.hit("k", 3).allowed

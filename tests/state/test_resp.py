@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from redis.asyncio import Redis
@@ -140,3 +140,36 @@ async def test_connection_refused_is_a_connection_error(own_redis: RedisServer) 
         assert all(isinstance(r, ConnectionError) for r in results)
     finally:
         await client.close()
+
+
+def _loops() -> list[object]:
+    uvloop = pytest.importorskip("uvloop")  # uvicorn[standard] brings it; servers run on it
+    return [
+        pytest.param(asyncio.new_event_loop, id="asyncio"),
+        pytest.param(uvloop.new_event_loop, id="uvloop"),
+    ]
+
+
+@pytest.mark.parametrize("loop_factory", _loops())
+def test_on_each_event_loop_a_reply_that_waited_behind_a_blocked_loop_is_not_late(
+    redis_url: str, loop_factory: Callable[[], asyncio.AbstractEventLoop]
+) -> None:
+    """uvloop runs timers before reading sockets: the deadline must not beat a reply already there."""
+
+    async def scenario() -> None:
+        client = RespClient(parse_url(redis_url), timeout_s=0.1)
+        try:
+            assert await asyncio.gather(*(client.execute("INCR", "n") for _ in range(50))) == list(
+                range(1, 51)
+            )
+            call = asyncio.ensure_future(client.execute("INCR", "n"))
+            await asyncio.sleep(0)  # the command is written
+            time.sleep(
+                0.3
+            )  # a CPU-bound step holds the loop past the deadline; the reply waits in the socket
+            assert await call == 51
+        finally:
+            await client.close()
+
+    with asyncio.Runner(loop_factory=loop_factory) as runner:
+        runner.run(scenario())

@@ -44,7 +44,6 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol
 
 from trueport.errors import RateLimited
 from trueport.keys.cache import KeyInfo
@@ -301,40 +300,3 @@ def _from_cells(scopes: Sequence[_ScopeLimit], paced: Paced) -> tuple[tuple[Quot
     if paced.refused is None:
         return quotas, None, 0.0
     return quotas, quotas[paced.refused], paced.cells[paced.refused].retry_after_s
-
-
-# --- The in-process limiter the gateway used before ``Limiter``; remove once it calls ``Limiter``. ---
-
-
-@dataclass(frozen=True, slots=True)
-class Decision:
-    allowed: bool
-    limit: int
-    remaining: int
-    reset_s: float  # seconds until the window resets
-
-
-class RateLimiter(Protocol):
-    def hit(self, key_id: str, limit: int) -> Decision: ...
-
-
-class LocalFixedWindow:
-    """Counts per ``(key, minute)`` in this process only (superseded by ``Limiter``)."""
-
-    def __init__(self, clock: Callable[[], float] = time.time):
-        self._clock = clock
-        self._window = -1
-        self._counts: dict[str, int] = {}
-
-    def hit(self, key_id: str, limit: int) -> Decision:
-        now = self._clock()
-        window = int(now // 60)
-        if window != self._window:
-            self._window = window
-            self._counts = {}
-        count = self._counts.get(key_id, 0)
-        reset = 60.0 - (now % 60)
-        if count >= limit:
-            return Decision(False, limit, 0, reset)
-        self._counts[key_id] = count + 1
-        return Decision(True, limit, limit - count - 1, reset)
