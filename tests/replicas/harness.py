@@ -19,8 +19,13 @@ def free_port() -> int:
 
 
 def trueport(*args: str, config: Path) -> str:
-    result = subprocess.run([sys.executable, "-m", "trueport", *args, "--config", str(config)],
-                            capture_output=True, text=True, timeout=120, check=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "trueport", *args, "--config", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
     return result.stdout
 
 
@@ -37,8 +42,18 @@ class Replicas:
             log = workdir / f"replica-{index}.log"
             with log.open("wb") as output:
                 process = subprocess.Popen(
-                    [sys.executable, "-m", "trueport", "serve", "--config", str(self.config), "--port", str(port)],
-                    stdout=output, stderr=subprocess.STDOUT,
+                    [
+                        sys.executable,
+                        "-m",
+                        "trueport",
+                        "serve",
+                        "--config",
+                        str(self.config),
+                        "--port",
+                        str(port),
+                    ],
+                    stdout=output,
+                    stderr=subprocess.STDOUT,
                 )
             self.processes.append(process)
             self.logs.append(log)
