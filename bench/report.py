@@ -214,16 +214,22 @@ def _ratio_rows(by_name: dict[str, Summary]) -> list[str]:
         "| ratio (same run) | saturation req/s | overhead p50 | overhead p99 | CPU ms/req |",
         "|---|---:|---:|---:|---:|",
     ]
-    for other_name, title in (("bare", "TruePort / bare"), ("litellm", "TruePort / LiteLLM")):
-        other = by_name.get(other_name)
-        if other is None or other.failed:
+    pairs = (
+        ("trueport", "bare", "TruePort / bare"),
+        ("trueport", "litellm", "TruePort / LiteLLM"),
+        ("trueport-redis", "trueport", "TruePort + Redis / TruePort (in-memory)"),
+        ("trueport-guard", "trueport", "TruePort + guard / TruePort (guard off)"),
+    )
+    for mine_name, other_name, title in pairs:
+        mine, other = by_name.get(mine_name), by_name.get(other_name)
+        if mine is None or mine.failed or other is None or other.failed:
             continue
-        comparable = not (trueport.overloaded or other.overloaded)
-        p50 = _ratio(trueport.overhead_p50_ms, other.overhead_p50_ms, floor=0.05) if comparable else "n/a"
-        p99 = _ratio(trueport.overhead_p99_ms, other.overhead_p99_ms, floor=0.05) if comparable else "n/a"
+        comparable = not (mine.overloaded or other.overloaded)
+        p50 = _ratio(mine.overhead_p50_ms, other.overhead_p50_ms, floor=0.05) if comparable else "n/a"
+        p99 = _ratio(mine.overhead_p99_ms, other.overhead_p99_ms, floor=0.05) if comparable else "n/a"
         lines.append(
-            f"| {title} | {_ratio(trueport.saturation_rps, other.saturation_rps)} | {p50} | {p99} "
-            f"| {_ratio(trueport.cpu_ms_per_request, other.cpu_ms_per_request)} |"
+            f"| {title} | {_ratio(mine.saturation_rps, other.saturation_rps)} | {p50} | {p99} "
+            f"| {_ratio(mine.cpu_ms_per_request, other.cpu_ms_per_request)} |"
         )
     return lines if len(lines) > 2 else []
 

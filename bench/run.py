@@ -36,7 +36,7 @@ from systems import SYSTEMS, Context, System, direct_target, smoke_check, start_
 BENCH_DIR = Path(__file__).resolve().parent
 RESULTS_DIR = BENCH_DIR / "results"
 SERVER_CPU, LOAD_CPU = 0, 1
-ORDER = ("bare", "trueport", "litellm")
+ORDER = ("bare", "trueport", "trueport-redis", "trueport-guard", "litellm")
 FIXED_RATE_RETRIES = 2  # extra fixed-rate attempts when the load generator itself ran late
 RETRY_SEND_LAG_MS = 25.0
 
@@ -57,7 +57,11 @@ def log(message: str) -> None:
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="short durations, for a smoke run")
-    parser.add_argument("--only", default=",".join(ORDER), help="comma-separated: trueport,bare,litellm")
+    parser.add_argument(
+        "--only",
+        default=",".join(ORDER),
+        help="comma-separated: bare,trueport,trueport-redis,trueport-guard,litellm",
+    )
     parser.add_argument("--duration", type=float, help="measured seconds of each phase (default 10 / 15)")
     parser.add_argument("--rate", type=float, default=200.0, help="fixed-rate test, requests/s (200)")
     parser.add_argument("--delay-ms", type=int, default=50, help="upstream delay in the fixed-rate test (50)")

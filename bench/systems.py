@@ -12,6 +12,7 @@ import secrets
 import shutil
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
@@ -60,8 +61,11 @@ class Running:
 
 
 class System(Protocol):
-    name: ClassVar[str]  # as given to --only
-    label: ClassVar[str]  # as shown in the table
+    @property
+    def name(self) -> str: ...  # as given to --only
+
+    @property
+    def label(self) -> str: ...  # as shown in the table
 
     def version(self, ctx: Context) -> str: ...
 
@@ -152,8 +156,20 @@ class Bare:
 
 
 class TruePort:
-    name: ClassVar[str] = "trueport"
-    label: ClassVar[str] = "TruePort"
+    """TruePort with key auth, RPM check and request records on; the variants add shared state or the guard.
+
+    ``trueport``: in-memory state, guard off (the gateway-core comparison);
+    ``trueport-redis``: limits, breakers and idempotency state in a local redis-server;
+    ``trueport-guard``: the default guard policy (PII, secrets, injection, bias) on every request.
+    """
+
+    def __init__(
+        self, name: str = "trueport", label: str = "TruePort", *, redis: bool = False, guard: bool = False
+    ):
+        self.name = name
+        self.label = label
+        self._redis = redis
+        self._guard = guard
 
     @staticmethod
     def _cli() -> Path:
@@ -178,20 +194,38 @@ class TruePort:
         return completed.stdout
 
     def launch(self, ctx: Context, services: ServiceSet) -> Running:
-        home = ctx.workdir / "trueport"
+        home = ctx.workdir / self.name
         shutil.rmtree(home, ignore_errors=True)
         upstream = {"type": "openai", "base_url": ctx.upstream_base, "api_key": UPSTREAM_KEY}
-        config = _write_config(
-            home / "config.yaml",
-            {
-                "database": f"sqlite:///{home / 'bench.db'}",
-                "providers": {"up": upstream},
-                "models": {
-                    MODEL: [{"provider": "up", "model": MODEL}],
-                    ctx.delayed_model: [{"provider": "up", "model": ctx.delayed_model}],
-                },
+        settings: dict[str, Any] = {
+            "database": f"sqlite:///{home / 'bench.db'}",
+            "providers": {"up": upstream},
+            "models": {
+                MODEL: [{"provider": "up", "model": MODEL}],
+                ctx.delayed_model: [{"provider": "up", "model": ctx.delayed_model}],
             },
-        )
+            "guard": {"enabled": self._guard},
+        }
+        if self._redis:
+            redis_port = free_port()
+            redis_server = shutil.which("redis-server")
+            if redis_server is None:
+                raise BenchError("redis-server is not installed (apt-get install redis-server)")
+            redis_argv = [
+                redis_server,
+                "--port",
+                str(redis_port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ]
+            services.add(start("redis", redis_argv, cpu=ctx.load_cpu, log_path=ctx.workdir / "redis.log"))
+            time.sleep(0.3)
+            settings["redis"] = f"redis://127.0.0.1:{redis_port}/0"
+        config = _write_config(home / "config.yaml", settings)
         self._cli_run(["tenants", "create", "bench"], config, ctx)
         output = self._cli_run(["keys", "create", "--tenant", "bench", "--rpm", "100000000"], config, ctx)
         lines = [line.strip() for line in output.splitlines() if line.strip()]
@@ -201,7 +235,7 @@ class TruePort:
         port = free_port()
         argv = [str(self._cli()), "serve", "--config", str(config), "--port", str(port), "--workers", "1"]
         service = services.add(
-            start("trueport", argv, cpu=ctx.server_cpu, log_path=ctx.workdir / "trueport.log", cwd=home)
+            start(self.name, argv, cpu=ctx.server_cpu, log_path=ctx.workdir / f"{self.name}.log", cwd=home)
         )
         startup = wait_healthy(service, f"http://127.0.0.1:{port}/healthz", timeout_s=180)
         target = Target(f"http://127.0.0.1:{port}/v1/chat/completions", key, MODEL, ctx.delayed_model)
@@ -273,4 +307,13 @@ class LiteLLM:
         return Running(service, target, startup)
 
 
-SYSTEMS: dict[str, System] = {system.name: system for system in (Bare(), TruePort(), LiteLLM())}
+SYSTEMS: dict[str, System] = {
+    system.name: system
+    for system in (
+        Bare(),
+        TruePort(),
+        TruePort("trueport-redis", "TruePort + Redis state", redis=True),
+        TruePort("trueport-guard", "TruePort + default guard", guard=True),
+        LiteLLM(),
+    )
+}
