@@ -269,6 +269,7 @@ def training_set(datasets: Path) -> list[Example]:
 
     examples += [Example(t, 0, "own:benign_prompts", 2.0) for t in read_lines("benign_prompts.txt")]
     examples += [Example(t, 0, "own:benign_hard", 3.0) for t in read_lines("benign_hard.txt")]
+    examples += [Example(t, 0, "own:benign_short", 3.0) for t in read_lines("benign_short.txt")]
     examples += [Example(t, 0, "own:benign_multilingual", 3.0) for t in read_lines("benign_multilingual.txt")]
     examples += [Example(t, 0, "own:benign_long", 3.0) for t in read_lines("benign_long_prompts.txt")]
     examples += [Example(t, 1, "own:attacks", 2.0) for t in read_lines("attacks.txt")]
