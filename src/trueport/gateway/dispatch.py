@@ -115,6 +115,10 @@ async def _route(
     handler = post[0]
 
     async def run() -> None:
+        key = call.key_info
+        if key.tpm_limit is None and key.tenant_tpm_limit is None:
+            await handler(gateway, call, request, alias, targets)  # no token limit: nothing to hold
+            return
         reservation = await gateway.reserve_tokens(call, request)
         try:
             await handler(gateway, call, request, alias, targets)

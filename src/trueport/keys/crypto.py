@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 import zlib
 
@@ -16,6 +17,7 @@ _ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 _RANDOM_LEN = 32
 _CHECK_LEN = 6
 KEY_LENGTH = len(PREFIX) + _RANDOM_LEN + _CHECK_LEN
+_BASE62 = re.compile(r"[0-9A-Za-z]+")
 
 
 def _base62(number: int, width: int) -> str:
@@ -40,7 +42,7 @@ def is_well_formed(key: str) -> bool:
     if len(key) != KEY_LENGTH or not key.startswith(PREFIX):
         return False
     body, check = key[len(PREFIX) : -_CHECK_LEN], key[-_CHECK_LEN:]
-    if any(ch not in _ALPHABET for ch in body):
+    if not _BASE62.fullmatch(key, len(PREFIX)):
         return False
     return hmac.compare_digest(_checksum(body), check)
 
