@@ -209,3 +209,28 @@ async def test_the_anthropic_api_is_guarded_too(guarded: Any, mock: MockProvider
         )
     assert message.content[0].text == f"Echo: ping {EMAIL}"  # type: ignore[union-attr]
     assert EMAIL not in str(mock.requests[-1]["body"])
+
+
+async def test_the_scan_api(guarded: Any) -> None:
+    import httpx
+
+    gateway = await guarded()
+    headers = {"Authorization": f"Bearer {gateway.key}"}
+    async with httpx.AsyncClient(base_url=gateway.url) as http:
+        found = (
+            await http.post("/v1/guard/scan", headers=headers, json={"text": f"mail {EMAIL}, key {AWS_KEY}"})
+        ).json()
+        assert found["flagged"] is True
+        assert {(f["detector"], f["type"]) for f in found["findings"]} >= {
+            ("pii", "email"),
+            ("secrets", "aws_access_key"),
+        } or {f["detector"] for f in found["findings"]} >= {"pii", "secrets"}
+        assert AWS_KEY not in str(found)
+        only = (
+            await http.post(
+                "/v1/guard/scan", headers=headers, json={"text": f"mail {EMAIL}", "detectors": ["secrets"]}
+            )
+        ).json()
+        assert only == {"findings": [], "flagged": False}
+        assert (await http.post("/v1/guard/scan", headers=headers, json={"text": 3})).status_code == 400
+        assert (await http.post("/v1/guard/scan", json={"text": "x"})).status_code == 401

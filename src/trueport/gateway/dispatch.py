@@ -36,6 +36,7 @@ from trueport.gateway.idempotency import body_fingerprint, run_idempotent
 from trueport.gateway.messages import handle_messages
 from trueport.gateway.models import handle_get_model, handle_list_models
 from trueport.gateway.router import Target
+from trueport.gateway.scan import handle_scan
 from trueport.gateway.validation import require_model
 from trueport.jsonutil import JSONDecodeError, JSONObject, loads
 from trueport.usage.records import RequestRecordData
@@ -49,8 +50,15 @@ _POST_ROUTES: dict[str, tuple[PostHandler, Dialect]] = {
     "/v1/embeddings": (handle_embeddings, Dialect.OPENAI),
     "/v1/messages": (handle_messages, Dialect.ANTHROPIC),
 }
+_SCAN = "/v1/guard/scan"
 _MODELS = "/v1/models"
 _MODELS_PREFIX = "/v1/models/"
+
+
+async def _scan_route(
+    gateway: Gateway, call: Call, request: JSONObject, alias: str, targets: tuple[Target, ...]
+) -> None:
+    await handle_scan(gateway, call, request)  # routed before model checks; here for the route table
 
 
 def is_data_plane(path: str) -> bool:
@@ -64,7 +72,7 @@ def _endpoint(path: str) -> str:
 async def handle_data_plane(gateway: Gateway, scope: Scope, receive: Receive, send: Send) -> None:
     path: str = scope["path"]
     method: str = scope["method"]
-    post = _POST_ROUTES.get(path)
+    post = _POST_ROUTES.get(path) if path != _SCAN else (_scan_route, Dialect.OPENAI)
     dialect = post[1] if post is not None else Dialect.OPENAI
     record = RequestRecordData(id=_request_id(scope), created_at=datetime.now(UTC), endpoint=_endpoint(path))
     call = Call(scope, receive, send, record, dialect)
@@ -110,6 +118,9 @@ async def _route(
         raise InvalidRequest("the request body is not valid JSON") from exc
     if not isinstance(request, dict):
         raise InvalidRequest("the request body must be a JSON object")
+    if path == _SCAN:
+        await handle_scan(gateway, call, request)
+        return
     alias = require_model(request)
     targets = await gateway.authorize(call, alias)
     handler = post[0]

@@ -17,6 +17,7 @@ from trueport.guard.holdback import ChunkGuard, StreamGuard
 from trueport.guard.messages import ChunkRestorer, guard_completion, guard_request
 from trueport.guard.policy import Policy, default_policy
 from trueport.guard.redaction import RedactionMap
+from trueport.guard.scanner import Scanner
 from trueport.jsonutil import JSONObject
 from trueport.settings import GuardConfig
 
@@ -33,6 +34,7 @@ class GuardService:
         self.detectors = detectors
         self.policy = policy
         self._engine = GuardEngine(detectors, policy)
+        self.scanner = Scanner(detectors)  # default thresholds, for the scan API
 
     @classmethod
     def from_config(cls, config: GuardConfig) -> GuardService:
