@@ -464,6 +464,7 @@ class Example:
     text: str
     spans: list[tuple[int, int, str]]
     source: str
+    group: str = ""  # the template it came from (for splits that keep a template on one side)
 
     def as_json(self) -> dict[str, Any]:
         return {"text": self.text, "spans": [list(s) for s in self.spans], "source": self.source}
@@ -492,7 +493,7 @@ def fill(template: str, p: Pools, source: str, *, lower_names: bool = False) -> 
         cursor = m.end()
     text_parts.append(template[cursor:])
     text = "".join(text_parts)
-    return Example(text, _merge(text, raw), source)
+    return Example(text, _merge(text, raw), source, template)
 
 
 def _merge(text: str, raw: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:

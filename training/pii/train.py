@@ -1,38 +1,50 @@
 """Train the person / street-address tagger and export it to ``models/pii_ner`` (Triton layout).
 
-    uv run python training/pii/train.py            # ~3-4 minutes on one core, ~1.5 GB RAM
+    uv run python training/pii/train.py            # ~8-12 minutes on one core, ~2 GB RAM
     uv run python training/pii/train.py --dev      # hold out 15% of the training templates, report
 
 Steps: render labelled sentences from the training split (``render.py``: training templates,
 training names and streets, fixed seeds) -> tokens and hashed feature ids (``trueport.guard.
-pii_features``, the same code the detector runs) -> BIO labels per token -> multinomial logistic
-regression (scikit-learn, L2, lbfgs) over the binary features -> ONNX.
+pii_features``, the same code the detector runs) -> BIO labels per token -> two stacked models:
 
-The ONNX graph is the linear model written for sparse input: ``Gather`` of the weight rows of the
-active feature ids, ``ReduceSum`` over a token's features, bias, softmax. That is exactly
-``LogisticRegression.predict_proba`` on the one-hot matrix, but takes the ids (``[tokens, 45]``
-int64) instead of a dense ``[tokens, 262144]`` matrix, which is what skl2onnx's ``LinearClassifier``
-would need. Weights are stored as float16 (2.5 MB) and cast to float32 in the graph.
+1. a multinomial logistic regression (scikit-learn, L2, lbfgs) over the binary hashed features;
+2. a small logistic regression over stage 1's logits and its probabilities for the tokens at
+   -2..+2 (a neighbour that is a name makes "Swift" in "Peterke A. Swift" a name too: the
+   CRF-like consistency a per-token model lacks). Stage 2 is trained on out-of-fold stage-1
+   outputs (two folds split by template, so it learns from stage 1's mistakes on unseen
+   templates), then stage 1 is refitted on everything.
 
-Outputs: ``models/pii_ner/config.pbtxt``, ``models/pii_ner/1/model.onnx`` and
-``models/pii_ner/1/features.json`` (labels, feature layout, training summary), checked against
-``pii_features`` when the detector loads the model.
+ONNX: stage 1 is written for sparse input: ``Gather`` of the weight rows of the active feature ids,
+``ReduceSum``, bias (exactly ``decision_function`` on the one-hot matrix, but from ids
+``[tokens, 65]`` int64 rather than a dense ``[tokens, 262144]`` matrix, which skl2onnx's
+``LinearClassifier`` would need); weights are float16 (2.6 MB), cast to float32. Then softmax,
+``Pad``/``Slice``/``Concat`` for the window, and stage 2 converted by skl2onnx, merged into one
+graph (``features`` -> ``probabilities`` ``[tokens, 5]``).
+
+Outputs: ``models/pii_ner/config.pbtxt``, ``models/pii_ner/1/model.onnx``, ``vocab.txt`` and
+``features.json`` (labels, feature layout, training summary), checked against ``pii_features``
+when the detector loads the model.
 """
 
 from __future__ import annotations
 
 import argparse
+import pickle
 import pydoc_data.topics as pydoc_topics
 import re
 import sys
+import tempfile
 import time
+import zlib
 from pathlib import Path
 
 import numpy as np
 import onnx
 import orjson
 import scipy.sparse as sp
-from onnx import TensorProto, helper, numpy_helper
+from onnx import TensorProto, compose, helper, numpy_helper
+from skl2onnx import convert_sklearn
+from skl2onnx.common.data_types import FloatTensorType
 from sklearn.linear_model import LogisticRegression
 
 from trueport.guard import pii_features as pf
@@ -108,11 +120,14 @@ def build_vocabulary(texts: list[str], *, min_count: int = 2) -> frozenset[str]:
 
 def build_matrix(
     examples: list[render.Example], featurizer: pf.Featurizer
-) -> tuple[sp.csr_matrix, np.ndarray]:
+) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
+    """One-hot features, labels, and the number of tokens of each example (in order)."""
     blocks: list[np.ndarray] = []
     labels: list[int] = []
+    sizes: list[int] = []
     for example in examples:
         tokens = pf.tokenize(example.text)
+        sizes.append(len(tokens))
         if not len(tokens):
             continue
         blocks.append(featurizer.featurize(example.text, tokens))
@@ -124,47 +139,139 @@ def build_matrix(
     data = np.ones(int(keep.sum()), dtype=np.float32)
     matrix = sp.csr_matrix((data, (rows[keep], cols[keep])), shape=(ids.shape[0], pf.BUCKETS))
     matrix.sum_duplicates()
-    return matrix, np.asarray(labels)
+    return matrix, np.asarray(labels), np.asarray(sizes)
+
+
+WINDOW = 2  # stage 2 sees stage 1's probabilities for tokens -2..+2
+STACKED = len(pf.LABELS) * (2 * WINDOW + 2)  # logits + 5 probability rows
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return shifted / shifted.sum(axis=1, keepdims=True)
+
+
+def stack(logits: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """Stage 2's input per token: stage 1 logits, then stage 1 probabilities of the tokens at
+    -2..+2 in the same text (zeros past its ends). The ONNX graph computes the same per call."""
+    probs = softmax(logits)
+    out = np.empty((len(logits), STACKED), dtype=np.float32)
+    position = 0
+    for size in sizes.tolist():
+        if not size:
+            continue
+        block = slice(position, position + size)
+        padded = np.pad(probs[block], ((WINDOW, WINDOW), (0, 0)))
+        windows = [padded[k : k + size] for k in range(2 * WINDOW + 1)]
+        out[block] = np.concatenate([logits[block], *windows], axis=1)
+        position += size
+    return out
+
+
+def decision(model: LogisticRegression, matrix: sp.csr_matrix) -> np.ndarray:
+    assert list(model.classes_) == list(range(len(pf.LABELS)))
+    return np.asarray(model.decision_function(matrix), dtype=np.float32)
+
+
+def fit_stage1(matrix: sp.csr_matrix, labels: np.ndarray, c: float, max_iter: int) -> LogisticRegression:
+    started = time.perf_counter()
+    model = LogisticRegression(C=c, max_iter=max_iter, tol=1e-5)
+    model.fit(matrix, labels)
+    print(f"  stage 1 fitted on {matrix.shape[0]} tokens in {time.perf_counter() - started:.0f}s", flush=True)
+    return model
+
+
+def fit_stacked(
+    examples: list[render.Example],
+    matrix: sp.csr_matrix,
+    labels: np.ndarray,
+    sizes: np.ndarray,
+    c: float,
+    max_iter: int,
+) -> tuple[LogisticRegression, LogisticRegression]:
+    """Stage 2 on out-of-fold stage-1 logits (two folds by template), then stage 1 on everything."""
+    fold_of_example = np.array([zlib.crc32((e.group or e.text).encode()) % 2 for e in examples])
+    fold = np.repeat(fold_of_example, sizes)
+    oof = np.zeros((matrix.shape[0], len(pf.LABELS)), dtype=np.float32)
+    for k in (0, 1):
+        model = fit_stage1(matrix[fold != k], labels[fold != k], c, max_iter)
+        oof[fold == k] = decision(model, matrix[fold == k])
+    stage2 = LogisticRegression(C=1.0, max_iter=2000)
+    stage2.fit(stack(oof, sizes), labels)
+    return fit_stage1(matrix, labels, c, max_iter), stage2
 
 
 def export(
-    model: LogisticRegression, vocabulary: frozenset[str], out_dir: Path, summary: dict[str, object]
+    stage1: LogisticRegression,
+    stage2: LogisticRegression,
+    vocabulary: frozenset[str],
+    out_dir: Path,
+    summary: dict[str, object],
 ) -> Path:
-    classes = list(model.classes_)
     weights = np.zeros((pf.BUCKETS, len(pf.LABELS)), dtype=np.float32)
-    bias = np.zeros(len(pf.LABELS), dtype=np.float32)
-    for j, label in enumerate(classes):
-        weights[:, label] = model.coef_[j]
-        bias[label] = model.intercept_[j]
+    weights[:, :] = stage1.coef_.T
     weights[0] = 0.0  # padding id
+    bias = stage1.intercept_.astype(np.float32)
     width = pf.FEATURES_PER_TOKEN
-    graph = helper.make_graph(
-        [
-            helper.make_node("Gather", ["weights", "features"], ["gathered"], axis=0),
-            helper.make_node("Cast", ["gathered"], ["gathered32"], to=TensorProto.FLOAT),
-            helper.make_node("ReduceSum", ["gathered32", "axis1"], ["summed"], keepdims=0),
-            helper.make_node("Add", ["summed", "bias"], ["logits"]),
-            helper.make_node("Softmax", ["logits"], ["probabilities"], axis=-1),
-        ],
-        MODEL_NAME,
+    big = np.iinfo(np.int64).max
+    nodes = [
+        helper.make_node("Gather", ["weights", "features"], ["gathered"], axis=0),
+        helper.make_node("Cast", ["gathered"], ["gathered32"], to=TensorProto.FLOAT),
+        helper.make_node("ReduceSum", ["gathered32", "axis1"], ["summed"], keepdims=0),
+        helper.make_node("Add", ["summed", "bias"], ["logits"]),
+        helper.make_node("Softmax", ["logits"], ["stage1"], axis=-1),
+        helper.make_node("Pad", ["stage1", "pads"], ["padded"], mode="constant"),
+    ]
+    initializers = [
+        numpy_helper.from_array(weights.astype(np.float16), "weights"),
+        numpy_helper.from_array(bias, "bias"),
+        numpy_helper.from_array(np.array([1], dtype=np.int64), "axis1"),
+        numpy_helper.from_array(np.array([WINDOW, 0, WINDOW, 0], dtype=np.int64), "pads"),
+        numpy_helper.from_array(np.array([0], dtype=np.int64), "axis0"),
+    ]
+    windows = []
+    for k in range(2 * WINDOW + 1):
+        end = k - 2 * WINDOW if k < 2 * WINDOW else big
+        initializers += [
+            numpy_helper.from_array(np.array([k], dtype=np.int64), f"start{k}"),
+            numpy_helper.from_array(np.array([end], dtype=np.int64), f"end{k}"),
+        ]
+        nodes.append(helper.make_node("Slice", ["padded", f"start{k}", f"end{k}", "axis0"], [f"window{k}"]))
+        windows.append(f"window{k}")
+    nodes.append(helper.make_node("Concat", ["logits", *windows], ["stacked"], axis=1))
+    stage1_graph = helper.make_graph(
+        nodes,
+        "stage1",
         [helper.make_tensor_value_info("features", TensorProto.INT64, [None, width])],
-        [helper.make_tensor_value_info("probabilities", TensorProto.FLOAT, [None, len(pf.LABELS)])],
-        [
-            numpy_helper.from_array(weights.astype(np.float16), "weights"),
-            numpy_helper.from_array(bias, "bias"),
-            numpy_helper.from_array(np.array([1], dtype=np.int64), "axis1"),
-        ],
+        [helper.make_tensor_value_info("stacked", TensorProto.FLOAT, [None, STACKED])],
+        initializers,
     )
-    onnx_model = helper.make_model(
-        graph, opset_imports=[helper.make_opsetid("", 17)], producer_name="trueport"
+    opsets = [helper.make_opsetid("", 17), helper.make_opsetid("ai.onnx.ml", 3)]
+    stage1_model = helper.make_model(stage1_graph, opset_imports=opsets, producer_name="trueport")
+    stage1_model.ir_version = 8
+    stage2_model = convert_sklearn(
+        stage2,
+        initial_types=[("stacked", FloatTensorType([None, STACKED]))],
+        options={id(stage2): {"zipmap": False}},
+        target_opset={"": 17, "ai.onnx.ml": 3},
     )
-    onnx_model.ir_version = 8
-    onnx_model.doc_string = "TruePort person/street-address token tagger (hashed features, linear)."
-    onnx.checker.check_model(onnx_model)
+    stage2_model.ir_version = 8
+    del stage2_model.opset_import[:]  # skl2onnx lists the default domain twice and ai.onnx.ml 1
+    stage2_model.opset_import.extend(opsets)
+    stage2_model = compose.add_prefix(stage2_model, "stage2_")
+    merged = compose.merge_models(
+        stage1_model, stage2_model, io_map=[("stacked", "stage2_stacked")], outputs=["stage2_probabilities"]
+    )
+    for node in merged.graph.node:  # name the output as config.pbtxt declares it
+        node.output[:] = ["probabilities" if o == "stage2_probabilities" else o for o in node.output]
+    merged.graph.output[0].name = "probabilities"
+    merged.doc_string = "TruePort person/street-address token tagger: hashed features, linear, stacked."
+    onnx.checker.check_model(merged)
     version_dir = out_dir / "1"
     version_dir.mkdir(parents=True, exist_ok=True)
     path = version_dir / "model.onnx"
-    onnx.save(onnx_model, str(path))
+    onnx.save(merged, str(path))
+    check_export(path, stage1, stage2)
     metadata = {
         "labels": list(pf.LABELS),
         "buckets": pf.BUCKETS,
@@ -192,6 +299,47 @@ def export(
     return path
 
 
+def check_export(path: Path, stage1: LogisticRegression, stage2: LogisticRegression) -> None:
+    """The ONNX graph computes what scikit-learn computes (up to float16 weights)."""
+    import onnxruntime as ort
+
+    rng = np.random.default_rng(0)
+    ids = rng.integers(1, pf.BUCKETS, size=(7, pf.FEATURES_PER_TOKEN)).astype(np.int64)
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    (got,) = session.run(["probabilities"], {"features": ids})
+    rows = np.repeat(np.arange(7), ids.shape[1])
+    one_hot = sp.csr_matrix((np.ones(ids.size), (rows, ids.ravel())), shape=(7, pf.BUCKETS))
+    expected = stage2.predict_proba(stack(decision(stage1, one_hot), np.array([7])))
+    assert np.abs(got - expected).max() < 1e-2, np.abs(got - expected).max()
+
+
+def report_dev_thresholds(
+    stage1: LogisticRegression,
+    stage2: LogisticRegression,
+    vocabulary: frozenset[str],
+    dev: list[render.Example],
+    summary: dict[str, object],
+) -> None:
+    """Entity-level F2 of names and addresses on the dev templates for several token thresholds."""
+    from trueport.guard.pii_ner import NameAddressTagger
+
+    models_dir = Path(tempfile.mkdtemp())
+    export(stage1, stage2, vocabulary, models_dir / MODEL_NAME, summary)
+    tagger = NameAddressTagger(models_dir)
+    for threshold in (0.15, 0.2, 0.25, 0.3, 0.4, 0.5):
+        tagger.token_threshold = threshold
+        tp = fp = fn = 0
+        for example in dev:
+            gold = {s for s in example.spans if s[2] in {"person", "street_address"}}
+            found = {(m.start, m.end, m.type) for m in tagger.tag(example.text) if m.score >= 0.5}
+            tp, fp, fn = tp + len(gold & found), fp + len(found - gold), fn + len(gold - found)
+        precision, recall = tp / max(1, tp + fp), tp / max(1, tp + fn)
+        f2 = 5 * precision * recall / max(1e-9, 4 * precision + recall)
+        print(
+            f"dev entities, token threshold {threshold}: precision {precision:.3f} recall {recall:.3f} F2 {f2:.3f}"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -200,6 +348,9 @@ def main() -> None:
     parser.add_argument("--per-template", type=int, default=40, help="renderings of each training template")
     parser.add_argument("--c", type=float, default=2.0, help="inverse L2 regularisation strength")
     parser.add_argument("--max-iter", type=int, default=300)
+    parser.add_argument(
+        "--reuse-fit", action="store_true", help="export the models of the previous run again"
+    )
     parser.add_argument(
         "--dev", action="store_true", help="train on 85%% of the templates, report on the rest"
     )
@@ -215,34 +366,39 @@ def main() -> None:
     vocabulary = build_vocabulary(corpus_texts(benign))
     featurizer = pf.Featurizer(vocabulary)
     print(f"rendered {len(examples)} training examples, vocabulary of {len(vocabulary)} words", flush=True)
-    matrix, labels = build_matrix(examples, featurizer)
-    counts = np.bincount(labels, minlength=len(pf.LABELS))
-    print(
-        f"tokens {matrix.shape[0]}, nnz {matrix.nnz}, label counts {dict(zip(pf.LABELS, counts.tolist(), strict=True))}"
-    )
-    fit_started = time.perf_counter()
-    model = LogisticRegression(C=args.c, max_iter=args.max_iter, tol=1e-5)
-    model.fit(matrix, labels)
-    print(f"fitted in {time.perf_counter() - fit_started:.1f}s ({model.n_iter_} iterations)", flush=True)
+    matrix, labels, sizes = build_matrix(examples, featurizer)
+    counts = dict(zip(pf.LABELS, np.bincount(labels, minlength=len(pf.LABELS)).tolist(), strict=True))
+    print(f"tokens {matrix.shape[0]}, nnz {matrix.nnz}, label counts {counts}", flush=True)
+    cache = Path(tempfile.gettempdir()) / f"trueport-pii-ner-fit-{part}-{args.per_template}-{args.c}.pkl"
+    if args.reuse_fit and cache.exists():  # re-export the last fit (e.g. after changing export())
+        stage1, stage2 = pickle.loads(cache.read_bytes())  # noqa: S301 -- our own file
+    else:
+        stage1, stage2 = fit_stacked(examples, matrix, labels, sizes, args.c, args.max_iter)
+        cache.write_bytes(pickle.dumps((stage1, stage2)))
     summary: dict[str, object] = {
         "seed": SEED,
         "examples": len(examples),
         "tokens": int(matrix.shape[0]),
         "c": args.c,
         "per_template": args.per_template,
+        "window": WINDOW,
     }
     if dev:
-        dev_matrix, dev_labels = build_matrix(dev, featurizer)
-        predicted = model.predict(dev_matrix)
-        for tag in ("PER", "ADDR"):
-            gold = np.isin(dev_labels, [pf.LABELS.index("B-" + tag), pf.LABELS.index("I-" + tag)])
-            pred = np.isin(predicted, [pf.LABELS.index("B-" + tag), pf.LABELS.index("I-" + tag)])
-            tp = int((gold & pred).sum())
-            print(
-                f"dev token {tag}: precision {tp / max(1, pred.sum()):.3f} recall {tp / max(1, gold.sum()):.3f}"
-            )
+        dev_matrix, dev_labels, dev_sizes = build_matrix(dev, featurizer)
+        first = decision(stage1, dev_matrix)
+        for name, predicted in (
+            ("stage 1", first.argmax(axis=1)),
+            ("stacked", stage2.predict(stack(first, dev_sizes))),
+        ):
+            for tag in ("PER", "ADDR"):
+                gold = np.isin(dev_labels, [pf.LABELS.index("B-" + tag), pf.LABELS.index("I-" + tag)])
+                pred = np.isin(predicted, [pf.LABELS.index("B-" + tag), pf.LABELS.index("I-" + tag)])
+                tp = int((gold & pred).sum())
+                precision, recall = tp / max(1, pred.sum()), tp / max(1, gold.sum())
+                print(f"dev {name} token {tag}: precision {precision:.3f} recall {recall:.3f}")
+        report_dev_thresholds(stage1, stage2, vocabulary, dev, summary)
         return
-    path = export(model, vocabulary, args.out, summary)
+    path = export(stage1, stage2, vocabulary, args.out, summary)
     print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - started:.0f}s total")
 
 
