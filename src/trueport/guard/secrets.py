@@ -202,7 +202,7 @@ _ASSIGNMENT = re.compile(
     r"(?<![A-Za-z0-9_.\-])(?P<key>[A-Za-z0-9_.\-]{0,40}(?i:" + _CREDENTIAL_WORDS + r")[A-Za-z0-9_.\-]{0,40})"
     r"(?:[\"'`\]]{1,2})?\s*(?:=|:|:=|=>|<-|\s+(?:is|=)\s+)\s*(?:!!\w+\s+)?"
     r"(?:\"(?P<dq>[^\"\r\n]{1,256})\"|'(?P<sq>[^'\r\n]{1,256})'|`(?P<bq>[^`\r\n]{1,256})`"
-    r"|(?P<bare>[^\s\"'`,;)}\]<>]{1,256}))"
+    r"|(?P<bare>[^\s\"'`,;(){}\[\]<>][^\s\"'`,;)}\]<>]{0,255}))"
 )
 _FLAG = re.compile(
     r"--(?P<key>(?i:password|passwd|token|api-key|apikey|secret|client-secret|access-key|auth-token))"
@@ -241,9 +241,20 @@ def _assignments(text: str, lower: str) -> list[Finding]:
             value = m.group(group)
             if group == "bq" and " " in value:  # a shell command substitution
                 continue
+            if group == "bare":
+                value = re.sub(r"(?:\\[nrt])+$", "", value)  # an escaped line end inside a string
+                following = text[m.end(group) : m.end(group) + 1]
+                if _IDENTIFIER.fullmatch(value) and (
+                    "." in value
+                    or not any(c.isdigit() for c in value)
+                    or value.isupper()
+                    or following in ",)]="
+                ):
+                    continue  # a variable, attribute, constant or type annotation: code, not a literal
             score = _assignment_score(key, value)
             if score is not None:
-                found.append(Finding("secrets", "generic_secret", m.start(group), m.end(group), score))
+                start = m.start(group)
+                found.append(Finding("secrets", "generic_secret", start, start + len(value), score))
     return found
 
 
@@ -261,6 +272,8 @@ def _contextual(text: str, covered: list[Finding]) -> list[Finding]:
         line_end = text.find("\n", word.end())
         window_end = min(word.end() + 60, line_end if line_end >= 0 else len(text))
         for m in _BARE_TOKEN.finditer(text, word.end(), window_end):
+            if _NOT_PROSE.search(text, word.end(), m.start()):
+                break  # code (a call, a tuple, a comparison) rather than "my password is ..."
             value = m.group().rstrip(".,;:!?)")
             start, end = m.start(), m.start() + len(value)
             if any((f.start or 0) < end and start < (f.end or 0) for f in covered):
@@ -269,6 +282,11 @@ def _contextual(text: str, covered: list[Finding]) -> list[Finding]:
                 found.append(Finding("secrets", "generic_secret", start, end, 0.7))
                 break
     return found
+
+
+_NOT_PROSE = re.compile(r"[,()\[\]{}<>|;]|==|!=")
+_IDENTIFIER = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*(?:\.[A-Za-z_$][A-Za-z0-9_$]*)*")
+_CODE_NAME = re.compile(r"[a-z]+(?:[_\-][a-z0-9]+)+|[A-Z]+(?:[_\-][A-Z0-9]+)+|[A-Z]+\d+")
 
 
 def _token_like(value: str, *, hex_ok: bool) -> bool:
@@ -280,6 +298,14 @@ def _token_like(value: str, *, hex_ok: bool) -> bool:
     ):
         return False
     if not (any(c.isalpha() for c in value) and any(c.isdigit() for c in value)):
+        return False
+    if _CODE_NAME.fullmatch(value) or "=" in value.rstrip("=") or ("/" in value and len(value) < 20):
+        return False
+    classes = sum(
+        (any(c.islower() for c in value), any(c.isupper() for c in value), any(c.isdigit() for c in value),
+         any(not c.isalnum() and c not in "_-" for c in value))
+    )  # fmt: skip
+    if len(value) < 16 and classes < 3:
         return False
     if _HOSTNAME.fullmatch(value) or re.fullmatch(r"[\d.\-_/:]+|v?\d+(?:\.\d+)+\S*", value):
         return False
@@ -300,6 +326,8 @@ def _assignment_score(key: str, value: str) -> float | None:
         or re.fullmatch(r"\d{1,9}|[\d.]+", value)
     ):
         return None
+    if not any(c.isdigit() for c in value) and re.fullmatch(r"[A-Za-z_]+(?:[.:/\-][A-Za-z_]+)+", value):
+        return None  # a module path, a dotted name, a slug
     if re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", value, re.IGNORECASE):
         return None if not _PASSWORD_NAME.search(key) else 0.4
     if placeholder_reason(value) is not None:

@@ -39,10 +39,16 @@ EXAMPLE_KEYS = frozenset(
 
 _MARKERS = re.compile(
     r"example|sample|dummy|placeholder|redacted|changeme|change_me|change-me|replace|insert|your|"
+    r"^(?:test|fake|mock|demo|dev|local)[_\-]|[_\-](?:test|fake|mock|dummy)$|"
     r"secret_here|token_here|key_here|here$|^(?:none|null|nil|undefined|true|false|empty|test|testing|"
     r"password|passwd|secret|token|api_?key|string|value|foo|bar|baz|qux|abc|xyz)$|"
     r"xxxx|\*\*\*|\.\.\.|####|<[^>]*>|\$\{|\{\{|\$\(|%s|%\(|\{[a-z_]*\}|"
     r"os\.environ|process\.env|getenv|env\(|secrets\.|vault:|(?-i:\$[A-Z_]{3,})",
+    re.IGNORECASE,
+)
+# Test values spelled out, for values without a provider format ("sk_test_..." is a real Stripe key).
+_TEST_MARKERS = re.compile(
+    r"^(?:test|fake|mock|demo|dev|local)[_\-]|[_\-](?:test|fake|mock|dummy)(?:$|[_\-])|not[_\- ]?real",
     re.IGNORECASE,
 )
 _SEQUENCES = (
@@ -139,6 +145,8 @@ def placeholder_reason(value: str, *, words: bool = True) -> str | None:
         return "repetitive"
     if _sequential(value):
         return "sequence"
+    if words and _TEST_MARKERS.search(value):
+        return "test value"
     if words and dictionary_words(value):
         return "dictionary words"
     return None
