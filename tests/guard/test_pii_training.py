@@ -8,10 +8,10 @@ import hashlib
 
 import orjson
 import pytest
+from training.pii import render
 
 from trueport.guard import pii_features as pf
 from trueport.guard.pii_ner import DEFAULT_MODELS_DIR, latest_version
-from training.pii import render
 
 MODEL_DIR = DEFAULT_MODELS_DIR / "pii_ner"
 FEATURE_DIGEST = "ee72377ab4e19760"  # sha256 of the feature ids of the sentence below, little-endian
@@ -25,7 +25,9 @@ def test_splits_share_no_names_streets_or_templates() -> None:
     assert not set(train.street_bases) & set(held_out.street_bases)
     presidio, own = render.load_templates()
     for templates, seed in ((presidio, 11), (own, 12)):
-        assert not set(render.split_list(templates, "train", seed)) & set(render.split_list(templates, "eval", seed))
+        assert not set(render.split_list(templates, "train", seed)) & set(
+            render.split_list(templates, "eval", seed)
+        )
     assert len(held_out.given) > 300 and len(held_out.surnames) > 300
 
 

@@ -593,6 +593,44 @@ def documentation_sentences() -> list[str]:
     return sentences
 
 
+# Standard-library modules whose source serves as code without personal data (fixed per Python
+# version, so training stays reproducible); chunks naming a known person are dropped.
+_CODE_MODULES = (
+    "argparse", "ast", "asyncio/base_events", "asyncio/streams", "base64", "calendar", "collections/__init__",
+    "configparser", "csv", "dataclasses", "datetime", "difflib", "email/message", "enum", "fractions",
+    "functools", "gettext", "gzip", "http/client", "http/cookies", "inspect", "ipaddress", "json/decoder",
+    "json/encoder", "logging/__init__", "logging/handlers", "mimetypes", "pathlib", "pprint", "secrets",
+    "shutil", "smtplib", "socket", "sqlite3/__init__", "ssl", "statistics", "string", "subprocess",
+    "tarfile", "tempfile", "textwrap", "threading", "typing", "unittest/case", "urllib/parse",
+    "urllib/request", "uuid", "zipfile", "wsgiref/handlers", "xml/dom/minidom",
+)  # fmt: skip
+
+
+def code_chunks(seed: int) -> list[str]:
+    """Chunks of 3-12 lines of standard-library source."""
+    import sysconfig
+
+    library = Path(sysconfig.get_paths()["stdlib"])
+    rng = random.Random(seed)
+    names = known_names()
+    chunks = []
+    for module in _CODE_MODULES:
+        path = library / f"{module}.py"
+        if not path.is_file():
+            continue
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+        position = 0
+        while position < len(lines):
+            size = rng.randint(3, 12)
+            chunk = "\n".join(lines[position : position + size]).strip()
+            position += size
+            if len(chunk) < 40 or any(w in names for w in re.findall(r"\w+", chunk)):
+                continue
+            chunks.append(chunk)
+    rng.shuffle(chunks)
+    return chunks
+
+
 def known_names() -> set[str]:
     """Every name of the generator and the lexicon (to keep prompts that mention one out of the
     unlabelled negatives; never a model input)."""
@@ -664,6 +702,8 @@ def render(split: str, seed: int, *, per_template: int, part: str = "all") -> li
     if split == "train":  # technical prose: sentences of the Python documentation topics not counted
         for text in documentation_sentences()[:3000]:  # in the vocabulary (train.corpus_texts)
             examples.append(Example(text, [], "benign"))
+        for text in code_chunks(seed)[:2500]:  # identifiers are not names
+            examples.append(Example(text, [], "code"))
     return examples
 
 

@@ -268,11 +268,28 @@ _KEEP_PERIOD = {
 
 
 def _plausible(words: list[str], kind: str) -> bool:
-    """Names have no digits; an address has an alphabetic word and at least one more token."""
+    """Names have no digits, underscores or code-like inner capitals ("KeyInfo"; "McDonald" is fine);
+    an address has an alphabetic word and at least one more token, and is not a date."""
     if kind == "PER":
-        return not any(c.isdigit() for w in words for c in w)
+        return all(_name_like(w) for w in words)
     alnum = [w for w in words if w[0].isalnum()]
-    return len(alnum) > 1 and any(w.isalpha() and len(w) > 1 for w in alnum)
+    if len(alnum) < 2 or not any(w.isalpha() and len(w) > 1 for w in alnum):
+        return False
+    return not (alnum[0].lower()[:3] in _MONTHS or alnum[-1].lower()[:3] in _MONTHS) or len(alnum) > 4
+
+
+_MONTHS = frozenset(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"])
+_NAME_PREFIXES = ("Mc", "Mac", "De", "Di", "Da", "Du", "Le", "La", "Van", "Von", "Fitz", "Al", "El", "O")
+
+
+def _name_like(word: str) -> bool:
+    if "_" in word or any(c.isdigit() for c in word):
+        return False
+    for part in re.split(r"['\u2019\-]", word):
+        inner = [i for i, c in enumerate(part) if c.isupper() and i > 0]
+        if inner and not part.isupper() and not any(part[:i] in _NAME_PREFIXES for i in inner):
+            return False
+    return True
 
 
 def _trim(words: list[str], first: int, last: int, kind: str) -> tuple[int, int] | None:
