@@ -56,7 +56,10 @@ def test_implements_the_detector_protocol(detector: PiiDetector) -> None:
 # Sentences written for this test (no template), names of many cultures absent from the training
 # lexicons, in varied positions and cases.
 NAMES = [
-    ("Please forward the signed contract to Bartholomew Fairweather before Friday.", "Bartholomew Fairweather"),
+    (
+        "Please forward the signed contract to Bartholomew Fairweather before Friday.",
+        "Bartholomew Fairweather",
+    ),
     ("Yesterday I had coffee with Xochitl Huerta and we talked about the launch.", "Xochitl Huerta"),
     ("The visa application for Thandiwe Mabuza was approved this morning.", "Thandiwe Mabuza"),
     ("Can you draft a thank-you note to Aigerim Nurlanovna for hosting us?", "Aigerim Nurlanovna"),
