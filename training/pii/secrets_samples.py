@@ -252,6 +252,11 @@ FAMILIES: dict[str, tuple[str, Callable[[random.Random], str]]] = {
     "npm_token": ("NPM_TOKEN", lambda r: "npm_" + _rand(r, ALNUM, 36)),
     "pypi_token": ("PYPI_TOKEN", lambda r: "pypi-AgEIcHlwaS5vcmc" + _rand(r, URLSAFE, 70)),
     "jwt": ("SESSION_TOKEN", _jwt),
+    "dropbox_token": ("DROPBOX_TOKEN", lambda r: "sl." + _rand(r, URLSAFE, 138)),
+    "brevo_api_key": ("BREVO_API_KEY", lambda r: "xkeysib-" + _rand(r, HEX, 64) + "-" + _rand(r, ALNUM, 16)),
+    "dockerhub_token": ("DOCKERHUB_TOKEN", lambda r: "dckr_pat_" + _rand(r, URLSAFE, 27)),
+    "heroku_api_key": ("HEROKU_API_KEY", lambda r: "-".join(_rand(r, HEX, n) for n in (8, 4, 4, 4, 12))),
+    "datadog_api_key": ("DD_API_KEY", lambda r: _rand(r, HEX, 32)),
     "postgres_url": ("DATABASE_URL", lambda r: f"postgres://app:{_password(r)}@db.internal:5432/prod"),
     "mongodb_url": (
         "MONGO_URI",

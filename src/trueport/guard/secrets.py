@@ -219,6 +219,7 @@ _CODE_VALUE = re.compile(
     re.IGNORECASE,
 )
 _STRONG_NAME = re.compile(r"(?i:" + _CREDENTIAL_WORDS.removesuffix("|key") + r")")
+_KEY_OR_TOKEN_NAME = re.compile(r"(?i:api[_.\-]?key|apikey|token|secret|auth[_.\-]?key|access[_.\-]?key)")
 _PASSWORD_NAME = re.compile(r"(?i:passw(?:or)?d|passphrase|pwd|pass|secret)")
 
 
@@ -323,7 +324,8 @@ def _assignment_score(key: str, value: str) -> float | None:
     if not any(c.isdigit() for c in value) and re.fullmatch(r"[A-Za-z_]+(?:[.:/\-][A-Za-z_]+)+", value):
         return None  # a module path, a dotted name, a slug
     if re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", value, re.IGNORECASE):
-        return None if not _PASSWORD_NAME.search(key) else 0.4
+        # A UUID under "api_key" or "token" is often the key (Heroku, Snyk...); under other names, an id.
+        return 0.7 if _KEY_OR_TOKEN_NAME.search(key) else (0.4 if _PASSWORD_NAME.search(key) else None)
     if placeholder_reason(value) is not None:
         return None
     entropy = shannon_entropy(value)

@@ -368,6 +368,72 @@ RULES: tuple[Rule, ...] = (
         min_entropy=3.5,
         check=_mixed,
     ),
+    # --- more SaaS formats with a telling prefix --------------------------------------------------
+    _r("dropbox_token", _B + r"(?P<s>sl\.[A-Za-z0-9_\-=]{130,160})" + _E, "sl.", 0.9, min_entropy=4.0),
+    _r(
+        "mapbox_secret_token",
+        _B + r"(?P<s>sk\.eyJ[A-Za-z0-9_\-]{40,}\.[A-Za-z0-9_\-]{20,})" + _E,
+        "sk.eyj",
+        0.97,
+    ),
+    _r("brevo_api_key", _B + r"(?P<s>xkeysib-[a-f0-9]{64}-[A-Za-z0-9]{16})" + _E, "xkeysib-", 0.97),
+    _r("shippo_token", _B + r"(?P<s>shippo_(?:live|test)_[a-f0-9]{40})" + _E, "shippo_", 0.95),
+    _r("airtable_token", _B + r"(?P<s>pat[A-Za-z0-9]{14}\.[a-f0-9]{64})" + _E, "pat", 0.95),
+    _r("frameio_token", _B + r"(?P<s>fio-u-[A-Za-z0-9_\-=]{64})" + _E, "fio-u-", 0.95),
+    _r(
+        "harness_token",
+        _B + r"(?P<s>(?:pat|sat)\.[A-Za-z0-9_\-]{22}\.[A-Za-z0-9]{24}\.[A-Za-z0-9]{20})" + _E,
+        "pat. sat.",
+        0.95,
+    ),
+    _r(
+        "flutterwave_key",
+        _B + r"(?P<s>FLW(?:SECK|PUBK)_TEST-[a-h0-9]{32}-X|FLWSECK-[a-h0-9]{32}-X)",
+        "flw",
+        0.95,
+    ),
+    _r(
+        "flyio_token",
+        _B + r"(?P<s>fo1_[A-Za-z0-9_\-]{43}|fm[12][ar]?_[A-Za-z0-9+/]{100,}={0,3})" + _E,
+        "fo1_ fm1 fm2",
+        0.95,
+        min_entropy=3.8,
+    ),
+    _r(
+        "yandex_key",
+        _B + r"(?P<s>AQVN[A-Za-z0-9_\-]{35,38}|YC[A-Za-z0-9_\-]{38}|t1\.[A-Za-z0-9_\-]+=*\."
+        r"[A-Za-z0-9_\-]{86}=*)" + _E,
+        "aqvn yc t1.",
+        0.85,
+        min_entropy=3.8,
+    ),
+    _r("cloudflare_origin_ca_key", _B + r"(?P<s>v1\.0-[a-f0-9]{24}-[a-f0-9]{146})" + _E, "v1.0-", 0.95),
+    _r("google_refresh_token", _B + r"(?P<s>1//0[A-Za-z0-9_\-]{40,})" + _E, "1//0", 0.9, min_entropy=3.8),
+    _r("razorpay_key", _B + r"(?P<s>rzp_(?:live|test)_[A-Za-z0-9]{14})" + _E, "rzp_", 0.9, min_entropy=3.0),
+    _r("dockerhub_token", _B + r"(?P<s>dckr_pat_[A-Za-z0-9_\-]{27})" + _E, "dckr_pat_", 0.97),
+    _r("supabase_token", _B + r"(?P<s>sbp_[a-f0-9]{40})" + _E, "sbp_", 0.95),
+    _r(
+        "vercel_token",
+        r"(?i:vercel)" + _ASSIGN + r"(?P<s>[A-Za-z0-9]{24})" + _E,
+        "vercel",
+        0.85,
+        check=_mixed,
+    ),
+    _r(
+        "datadog_api_key",
+        r"(?i:datadog|dd_api_key|dd_app_key)" + _ASSIGN + r"(?P<s>[a-f0-9]{32}|[a-f0-9]{40})" + _E,
+        "datadog dd_api_key dd_app_key",
+        0.9,
+    ),
+    _r(
+        "heroku_api_key",
+        r"(?i:heroku)"
+        + _ASSIGN
+        + r"(?P<s>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
+        + _E,
+        "heroku",
+        0.85,
+    ),
     # --- e-mail and SMS --------------------------------------------------------------------------
     _r("sendgrid_api_key", _B + r"(?P<s>SG\.[A-Za-z0-9_\-]{22}\.[A-Za-z0-9_\-]{43})" + _E, "sg.", 0.99),
     _r("twilio_api_key", _B + r"(?P<s>SK[0-9a-fA-F]{32})" + _E, "sk", 0.85, min_entropy=3.3),
