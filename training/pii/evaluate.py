@@ -11,7 +11,10 @@ findings scoring at least ``--threshold`` (default: ``PiiDetector.default_thresh
   streets, plus held-out negative sentences and benign prompts (no entities);
 - ``structured.jsonl``: checksum-valid cards, IBANs and SSNs (labelled) and checksum-invalid
   look-alikes (unlabelled): "recall on checksum-valid structured types" is measured here and on the
-  held-out set's card/IBAN/SSN spans.
+  held-out set's card/IBAN/SSN spans;
+- ``contexts.jsonl``: the other structured types (e-mail, phone, IP and MAC addresses, dates of
+  birth, passports, driver's licences) in short carriers with their context words, and digit
+  look-alikes without any (versions, dates, order numbers, hashes).
 
 FPR: the share of texts without any labelled entity that get at least one finding. Latency: the
 texts are concatenated into ~1 KB documents and scanned one at a time on this thread (p50/p95 per
@@ -163,7 +166,7 @@ def main() -> None:
     parser.add_argument("--errors", type=int, default=0, help="print this many mistaken texts per set")
     args = parser.parse_args()
     detector = PiiDetector(args.models_dir)
-    for name in ("heldout.jsonl", "structured.jsonl"):
+    for name in ("heldout.jsonl", "structured.jsonl", "contexts.jsonl"):
         rows = load(args.eval_dir / name)
         print_report(name, evaluate(detector, rows, args.threshold, args.errors))
     rows = load(args.eval_dir / "heldout.jsonl")

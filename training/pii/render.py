@@ -742,6 +742,54 @@ def structured_examples(seed: int, count: int) -> list[Example]:
     return examples
 
 
+_CONTEXT_CARRIERS: dict[str, list[str]] = {
+    "email": ["reply to {v} please", "Contact: {v}", "cc {v} on the thread", "<{v}>", "mailto:{v}"],
+    "phone": ["call me on {v} after 6", "Phone: {v}", "mobile {v}", "reach the desk at {v}", "tel. {v}"],
+    "ip_address": ["the request came from {v}", "server {v} is down", "allow {v} in the firewall"],
+    "mac_address": ["device MAC {v} keeps dropping", "whitelist {v} on the router"],
+    "date_of_birth": ["DOB: {v}", "she was born on {v}", "date of birth {v}", "birthday: {v}"],
+    "passport_number": ["passport number {v}", "Passport: {v}, expires 2031"],
+    "us_driver_license": ["driver's license {v}", "DL# {v}"],
+}
+# Look-alikes that must not be found (texts without entities).
+_CONTEXT_NEGATIVES = [
+    "Release {d} shipped on 2024-03-04 with version 1.2.3.4.", "Order #{n} was delivered on 12/05/2023.",
+    "The meeting is on March 4, 2025 at 10:30.", "Invoice {n} totals 1,234.56 EUR.", "Table 3: 12 34 56 78 90",
+    "Use std::vector<int> and a::b in C++.", "The hash is {h}.", "Build {n}-{n} passed in 12:30:45.",
+]  # fmt: skip
+
+
+def context_examples(seed: int, count: int) -> list[Example]:
+    """The other structured types in short carriers, and digit look-alikes without entities."""
+    rng = random.Random(seed)
+    pools = load_pools("eval", seed)
+    makers: dict[str, Callable[[], str]] = {
+        "email": lambda: email(pools),
+        "phone": lambda: phone_number(pools),
+        "ip_address": lambda: ip_address(rng),
+        "mac_address": lambda: mac_address(rng),
+        "date_of_birth": lambda: date_of_birth(rng),
+        "passport_number": lambda: passport(rng),
+        "us_driver_license": lambda: driver_license(pools),
+    }
+    examples: list[Example] = []
+    for kind, make in makers.items():
+        for _ in range(count):
+            carrier, value = rng.choice(_CONTEXT_CARRIERS[kind]), make()
+            start = carrier.index("{v}")
+            examples.append(
+                Example(carrier.replace("{v}", value), [(start, start + len(value), kind)], "context")
+            )
+    for _ in range(count):
+        text = rng.choice(_CONTEXT_NEGATIVES).format(
+            n=rng.randint(100, 99999),
+            d=rng.randint(1, 9),
+            h="".join(rng.choice("0123456789abcdef") for _ in range(40)),
+        )
+        examples.append(Example(text, [], "context-negative"))
+    return examples
+
+
 def main() -> None:
     import argparse
 
@@ -756,6 +804,7 @@ def main() -> None:
     sets = {
         "heldout.jsonl": render("eval", args.seed, per_template=args.per_template),
         "structured.jsonl": structured_examples(args.seed, 300),
+        "contexts.jsonl": context_examples(args.seed, 40),
     }
     for name, examples in sets.items():
         with (args.out / name).open("wb") as f:

@@ -1,6 +1,6 @@
 """Train the person / street-address tagger and export it to ``models/pii_ner`` (Triton layout).
 
-    uv run python training/pii/train.py            # ~8-12 minutes on one core, ~2 GB RAM
+    uv run python training/pii/train.py            # ~4-5 minutes (2 shared cores), ~2 GB RAM
     uv run python training/pii/train.py --dev      # hold out 15% of the training templates, report
 
 Steps: render labelled sentences from the training split (``render.py``: training templates,

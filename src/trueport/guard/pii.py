@@ -2,25 +2,29 @@
 
 Types and scores (``Finding.type``):
 
-============================  ====================================================  ============
-type                          how                                                   score
-============================  ====================================================  ============
-``email``                     address syntax                                        0.98
-``credit_card``               13-19 digits, Luhn, issuer prefix and length          1.0
-``iban``                      country length table and ISO 7064 mod 97              1.0
-``us_ssn``                    area/group/serial rules; dashes, or a context word    0.9-1.0
-``ip_address``                IPv4 octets, IPv6 (``ipaddress``); not after "v"...   0.95
-``phone``                     international ``+``/``00``, NANP layout; context      0.65-0.95
-``mac_address``               six hex pairs with ``:``/``-``, or Cisco dotted       0.85-0.9
-``date_of_birth``             a date within 48 characters after "born", "DOB"...    0.85
-``passport_number``           6-9 letters/digits after "passport"                   0.8
-``us_driver_license``         state formats after "driver's license", "DL#"...      0.8
-``person``                    token tagger (``models/pii_ner``)                     probability
-``street_address``            token tagger: street line (+ unit, city, postcode)    probability
-============================  ====================================================  ============
+=====================  =============================================================  ==========
+type                   how                                                            score
+=====================  =============================================================  ==========
+``email``              address syntax                                                 0.98
+``credit_card``        13-19 digits (grouped by 4, or 4-6-5), Luhn, issuer prefix     1.0
+                       and length; Luhn without a known issuer: 0.8 with "card"...    (0.4)
+``iban``               country length table and ISO 7064 mod 97, compact or grouped   1.0
+``us_ssn``             area/group/serial rules; ``ddd-dd-dddd``; spaced or bare       0.9-1.0
+                       digits only with "SSN", "social security"...                   (0.3-0.45)
+``ip_address``         IPv4 octets, IPv6 (``ipaddress``); not after "v", "version"    0.95
+``phone``              ``+``/``00`` international, NANP layout (0.65-0.75); other     0.65-0.95
+                       grouped digits only with "call", "phone", "mobile"...          (0.35-0.4)
+``mac_address``        six hex pairs with ``:``/``-``, Cisco ``xxxx.xxxx.xxxx``       0.85-0.9
+``date_of_birth``      a date within 48 characters after "born", "DOB", "birthday"    0.85
+``passport_number``    6-9 letters/digits (4+ digits) after "passport"                0.8
+``us_driver_license``  state formats after "driver's license", "DL#"...               0.8
+``person``             token tagger (``models/pii_ner``)                              probability
+``street_address``     token tagger: street line, unit, city, postcode, country       probability
+=====================  =============================================================  ==========
 
-The same patterns without their context word score below 0.5 (an arbitrary run of digits is not
-a phone number by default); findings below ``report_threshold`` are not returned at all.
+Scores in parentheses: the same pattern without its context word, under the default threshold (an
+arbitrary run of digits is not a phone number by default); findings below ``report_threshold``
+(0.3) are not returned at all.
 
 Overlaps are resolved once, here: the highest score wins, then the longer span; a name or an
 address never includes tokens of a structured match (an e-mail address is not a name).
