@@ -10,6 +10,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from trueport.guard.base import Detector, Finding, ScanContext
 from trueport.guard.pii import ALL_TYPES, PiiDetector, resolve_overlaps
@@ -17,6 +19,10 @@ from trueport.guard.pii_ner import DEFAULT_MODELS_DIR, LocalOnnxBackend, ModelUn
 from trueport.guard.pii_patterns import Match
 
 CONTEXT = ScanContext()
+# Pieces of text that exercise every recogniser (for the property test at the end).
+FRAGMENTS = ["İstanbul", "Ana López", "ß", "4111 1111 1111 1111", "DE89 3704 0044 0532 0130 00", "\r\n", "\t",
+             "536-22-1234", "+44 20 7946 0958", "::1", "10.0.0.1", "00:1A:2B:3C:4D:5E", "born 1/2/1990", "🙂",
+             "12 Main St", "passport X1234567", "a@b.co", "Straße", "  ", "مرحبا", "東京都"]  # fmt: skip
 
 
 @pytest.fixture(autouse=True)
@@ -199,3 +205,11 @@ def test_overlaps_keep_the_best_match() -> None:
 def test_long_text_is_scanned(detector: PiiDetector) -> None:
     text = ("The weather is nice today and the meeting is at noon. " * 400) + "Contact Ingrid Solberg."
     assert "Ingrid Solberg" in spans(detector, text, "person")
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(max_size=300) | st.lists(st.sampled_from(FRAGMENTS), max_size=12).map(" ".join))
+def test_any_text_gives_valid_offsets(detector: PiiDetector, text: str) -> None:
+    for finding in detector.scan(text, CONTEXT):
+        assert 0 <= (finding.start or 0) < (finding.end or 0) <= len(text)
+        assert text[finding.start : finding.end].strip() == text[finding.start : finding.end]

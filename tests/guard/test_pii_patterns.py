@@ -84,6 +84,7 @@ def test_ssn_issuing_rules(ssn: tuple[str, str, str], valid: bool) -> None:
         ("pay with 5500000000000004 now", ("credit_card", "5500000000000004")),
         ("amex 3782 822463 10005 please", ("credit_card", "3782 822463 10005")),
         ("jcb:3530111333300000.", ("credit_card", "3530111333300000")),
+        ("old JCB 213112345678904", ("credit_card", "213112345678904")),
         ("IBAN DE89 3704 0044 0532 0130 00 is mine", ("iban", "DE89 3704 0044 0532 0130 00")),
         ("send to GB82WEST12345698765432.", ("iban", "GB82WEST12345698765432")),
         ("his SSN is 536-22-1234.", ("us_ssn", "536-22-1234")),

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import orjson
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from training.pii import secrets_samples
 
 from trueport.guard.base import Detector, Finding, ScanContext
@@ -213,3 +215,14 @@ def test_long_inputs_stay_linear(detector: SecretsDetector) -> None:
     detector.scan(text, CONTEXT)  # must return (no catastrophic backtracking)
     blob = "A" * 100_000
     assert violations(detector, blob) == []
+
+
+FRAGMENTS = ["password=", "İ", "'", '"', "ghp_", "AKIA", "-----BEGIN PRIVATE KEY-----", "\n", "token:", "://u:p@h",
+             "eyJhbGciOiJIUzI1NiJ9", "Authorization: Bearer", "sk-", "=" * 3, "A" * 250, "x9Yq2Lm8Pw3Zr7Tn5Kv1"]  # fmt: skip
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(max_size=400) | st.lists(st.sampled_from(FRAGMENTS), max_size=10).map(" ".join))
+def test_any_text_gives_valid_offsets(detector: SecretsDetector, text: str) -> None:
+    for finding in detector.scan(text, CONTEXT):
+        assert 0 <= (finding.start or 0) < (finding.end or 0) <= len(text)

@@ -28,6 +28,7 @@ _ISSUERS: tuple[tuple[str, tuple[tuple[int, int], ...], frozenset[int]], ...] = 
     ("discover", ((6011, 6011), (644, 649), (65, 65), (622126, 622925)), frozenset({16, 17, 18, 19})),
     ("diners", ((300, 305), (3095, 3095), (36, 36), (38, 39)), frozenset({14, 15, 16, 17, 18, 19})),
     ("jcb", ((3528, 3589),), frozenset({16, 17, 18, 19})),
+    ("jcb", ((2131, 2131), (1800, 1800)), frozenset({15})),  # the old 15-digit JCB ranges
     ("unionpay", ((62, 62), (81, 81)), frozenset({16, 17, 18, 19})),
     ("maestro", ((50, 50), (56, 58), (60, 69)), frozenset(range(12, 20))),
     ("mir", ((2200, 2204),), frozenset({16, 17, 18, 19})),
