@@ -141,6 +141,8 @@ def load_pools(split: str, seed: int) -> Pools:
 def person_name(p: Pools, *, gender_title: str | None = None) -> list[Part]:
     rng = p.rng
     g, s = rng.choice(p.given), rng.choice(p.surnames)
+    if p.split == "train" and rng.random() < 0.1:  # training only (keeps the held-out set as it was):
+        return [(g, "person")]  # a name slot holding only a given name ("tell Avi the meeting moved")
     roll = rng.random()
     if roll < 0.55:
         name = f"{g} {s}"
@@ -680,7 +682,11 @@ def render(split: str, seed: int, *, per_template: int, part: str = "all") -> li
     for template, source in templates:
         for _ in range(per_template):
             roll = rng.random()
-            example = fill(template, pools, source, lower_names=0.12 <= roll < 0.2)
+            # training only: 10% more sentences with lower-cased names inside cased text
+            extra_lower = split == "train" and rng.random() < 0.1
+            example = fill(
+                template, pools, source, lower_names=0.12 <= roll < 0.2 or (roll >= 0.23 and extra_lower)
+            )
             if roll < 0.12:
                 example.text = lower_keep_length(example.text)
             elif roll < 0.2:

@@ -1,14 +1,20 @@
 """Person names and street addresses: the project's token tagger (``models/pii_ner``), run on CPU.
 
 ``NameAddressTagger`` tokenises a text, computes hashed features (``pii_features``), runs the ONNX
-model (per-token probabilities of O, B-PER, I-PER, B-ADDR, I-ADDR) and decodes spans:
+model (a linear tagger and a stacked second stage over its neighbours' outputs, see
+``training/pii/train.py``: per-token probabilities of O, B-PER, I-PER, B-ADDR, I-ADDR) and decodes:
 
 - a token is part of a person (address) when P(B-PER) + P(I-PER) (resp. ADDR) reaches
   ``token_threshold`` and beats the other type; tokens inside a structured match the caller passes
   as ``blocked`` (an e-mail, a phone number) are never part of a name or address;
-- consecutive tokens of one type form a span, split where the B probability beats the I one;
-  a lone comma inside an address is bridged; leading and trailing punctuation is trimmed, but the
-  period of an abbreviation ("St.", "J.") is kept;
+- one separator (``,`` ``-`` ``/`` ``#`` ``.`` in addresses, ``.`` ``-`` in names) or short
+  lower-case particle ("de", "van", "la") between two tokens of one type is bridged;
+- consecutive tokens form a span, split where the B probability wins; a run of the other type
+  continuing on the same line joins it (the span takes the type with the larger probability mass);
+  address lines separated only by quote marks ("> ") are joined;
+- leading and trailing punctuation is trimmed (the period of "St.", "Jr." is kept); a name with
+  digits, underscores or code-like inner capitals ("KeyInfo"; "McDonald" is fine) is dropped, and so
+  is an address of one token or one that reads as a date;
 - the span's score is the mean entity probability of its tokens (a model probability).
 
 The model runs in-process with ONNX Runtime from ``<models_dir>/pii_ner/<latest version>/``, or
