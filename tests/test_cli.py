@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -12,16 +11,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from tests.support import free_port
 
 from trueport.mockprovider import MockProviderThread
 
 TRUEPORT = [sys.executable, "-m", "trueport"]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def run(*args: str, config: Path, check: bool = True) -> subprocess.CompletedProcess[str]:
