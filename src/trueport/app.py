@@ -37,6 +37,8 @@ from trueport.operations import (
     send_control_error,
     send_json,
 )
+from trueport.platform.api import ControlPlane
+from trueport.platform.context import Platform, open_platform
 from trueport.providers.registry import build_adapters
 from trueport.settings import Settings, load_settings_from_env, missing_env_vars
 from trueport.state import open_state
@@ -53,6 +55,8 @@ class Resources:
     engine: AsyncEngine
     http: aiohttp.ClientSession
     gateway: Gateway
+    platform: Platform
+    control: ControlPlane
 
 
 class TruePortApp:
@@ -87,6 +91,8 @@ class TruePortApp:
             await send_json(send, status, body)
         elif path in ("/metrics", "/api/v1/providers/status"):
             await self._operator(path, scope, send)
+        elif path.startswith("/api/") and self.resources is not None:
+            await self.resources.control(scope, receive, send)
         else:
             error = RouteNotFound(f"unknown endpoint {scope['method']} {path}")
             await send_body(send, 404, openai_error(error), [*JSON_HEADERS, *SECURITY_HEADERS])
@@ -168,8 +174,11 @@ class TruePortApp:
                 resilience=resilience,
                 guard=guard,
             )
+            platform = await open_platform(settings, sessions, state)
             self._closing = stack.pop_all()
-        self.resources = Resources(engine=engine, http=http, gateway=gateway)
+        self.resources = Resources(
+            engine=engine, http=http, gateway=gateway, platform=platform, control=ControlPlane(platform)
+        )
         log.info(
             "gateway_started",
             models=len(settings.models),

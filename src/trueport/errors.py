@@ -2,6 +2,15 @@
 
     TruePortError
     ├── ConfigError                 invalid settings or config file (start-up; never per request)
+    ├── ApiError                    an answer the control plane (/api/v1) sends: {"error": {"code", "message"}}
+    │   ├── ApiInvalid              400  a body or parameter the API cannot accept (422 for schema errors)
+    │   ├── ApiUnauthorized         401  no, bad or expired credentials
+    │   ├── ApiForbidden            403  authenticated, but the role or tenant does not allow it
+    │   ├── ApiNotFound             404  no such object in the caller's tenant (foreign ids too)
+    │   ├── ApiConflict             409  a duplicate (slug, e-mail, alias) or a stale state
+    │   ├── ApiTooLarge             413  body over platform.max_body_bytes
+    │   ├── ApiThrottled            429  too many attempts (carries Retry-After)
+    │   └── ApiUnavailable          503  a dependency the answer needs is down
     └── GatewayError                an answer the data plane sends, with its HTTP status
         ├── InvalidRequest          400  malformed JSON, missing or wrong fields
         ├── AuthenticationFailed    401  missing, wrong, revoked or expired key
@@ -38,6 +47,64 @@ class TruePortError(Exception):
 
 class ConfigError(TruePortError):
     """The configuration cannot be used; the message says why (and never contains a secret)."""
+
+
+class ApiError(TruePortError):
+    """A control-plane error; ``code`` is stable and machine-readable, ``message`` is for people."""
+
+    status: int = 500
+    code: str = "internal_error"
+
+    def __init__(self, message: str, *, code: str | None = None, headers: dict[str, str] | None = None):
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+        self.headers = headers or {}
+
+
+class ApiInvalid(ApiError):
+    status = 400
+    code = "invalid_request"
+
+
+class ApiUnauthorized(ApiError):
+    status = 401
+    code = "unauthorized"
+
+
+class ApiForbidden(ApiError):
+    status = 403
+    code = "forbidden"
+
+
+class ApiNotFound(ApiError):
+    status = 404
+    code = "not_found"
+
+
+class ApiConflict(ApiError):
+    status = 409
+    code = "conflict"
+
+
+class ApiTooLarge(ApiError):
+    status = 413
+    code = "request_too_large"
+
+
+class ApiThrottled(ApiError):
+    status = 429
+    code = "too_many_attempts"
+
+    def __init__(self, message: str, *, retry_after_s: int, code: str | None = None):
+        super().__init__(message, code=code, headers={"retry-after": str(max(1, retry_after_s))})
+        self.retry_after_s = retry_after_s
+
+
+class ApiUnavailable(ApiError):
+    status = 503
+    code = "unavailable"
 
 
 class GatewayError(TruePortError):

@@ -18,6 +18,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from trueport.audit.config import AuditConfig
 from trueport.errors import ConfigError
+from trueport.platform.config import MailConfig, PlatformConfig
 
 ProviderType = Literal["openai", "azure_openai", "anthropic", "gemini"]
 
@@ -196,6 +197,8 @@ class Settings(BaseSettings):
     guard: GuardConfig = GuardConfig()
     audit: AuditConfig = AuditConfig()
     resilience: ResilienceConfig = ResilienceConfig()
+    platform: PlatformConfig = PlatformConfig()
+    mail: MailConfig = MailConfig()
     admin_token: SecretStr | None = Field(
         default=None, description="Bearer token for /metrics and /api/v1/providers/status (operators)."
     )
@@ -245,7 +248,21 @@ class Settings(BaseSettings):
             raise ValueError("secret_key must be at least 32 bytes")
         if self.environment == "production" and self.secret_key is None:
             raise ValueError("secret_key is required when environment is production")
+        if self.environment == "production" and self.platform.jwt_secret is None:
+            raise ValueError("platform.jwt_secret is required when environment is production")
+        if self.environment == "production" and not self.platform.master_keys:
+            raise ValueError("platform.master_keys is required when environment is production")
         return self
+
+    @property
+    def development(self) -> bool:
+        return self.environment == "development"
+
+    @property
+    def private_upstreams_allowed(self) -> bool:
+        """May tenant-supplied provider URLs point at loopback or private networks (SSRF guard)?"""
+        allowed = self.platform.allow_private_upstreams
+        return self.development if allowed is None else allowed
 
     @property
     def database_url(self) -> str:

@@ -6,7 +6,19 @@ import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, Numeric, String, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    Numeric,
+    String,
+    Text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -136,3 +148,147 @@ class GuardViolation(Base):
     start: Mapped[int | None] = mapped_column(Integer)
     end: Mapped[int | None] = mapped_column(Integer)
     policy_version: Mapped[int] = mapped_column(Integer)
+
+
+# --- control plane -----------------------------------------------------------------------------
+
+
+class User(Base):
+    """A person who signs in to the control plane. Not tenant-owned: memberships tie users to tenants."""
+
+    __tablename__ = "users"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    email: Mapped[str] = mapped_column(String(320), unique=True)  # stored lower-cased
+    name: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str] = mapped_column(String(255))  # argon2id, PHC string
+    is_platform_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # Raised on password change or "log out everywhere": tokens issued before it are refused.
+    tokens_valid_after: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+
+class Membership(Base):
+    """A user's role in one tenant: owner, admin, member or auditor."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (Index("ux_memberships_tenant_user", "tenant_id", "user_id", unique=True),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class Invitation(Base):
+    """An invitation to join a tenant with a role; accepted once, by token (only its hash is kept)."""
+
+    __tablename__ = "invitations"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String(320))
+    role: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    invited_by: Mapped[str | None] = mapped_column(String(36))  # user id; None: a platform admin token
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+
+class RefreshToken(Base):
+    """One refresh token (hash only). Each use replaces it; reuse of a replaced one revokes its family."""
+
+    __tablename__ = "refresh_tokens"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    family_id: Mapped[str] = mapped_column(String(36), index=True)
+    tenant_id: Mapped[str | None] = mapped_column(String(36))  # the tenant the session is bound to
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+
+class PasswordReset(Base):
+    """A password-reset token sent by e-mail (hash only); single use, short-lived."""
+
+    __tablename__ = "password_resets"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+
+class ProviderCredential(Base):
+    """A tenant's own provider account (bring your own key). The secret is envelope-encrypted:
+    ``ciphertext`` under a per-record data key, which is stored wrapped by master key ``master_key_id``."""
+
+    __tablename__ = "provider_credentials"
+    __table_args__ = (Index("ux_provider_credentials_tenant_name", "tenant_id", "name", unique=True),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(63))  # used as the provider name in the tenant's routes
+    type: Mapped[str] = mapped_column(String(32))  # openai | azure_openai | anthropic | gemini
+    base_url: Mapped[str] = mapped_column(String(2048))
+    api_version: Mapped[str | None] = mapped_column(String(32))
+    ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    wrapped_key: Mapped[bytes] = mapped_column(LargeBinary)
+    master_key_id: Mapped[str] = mapped_column(String(64))
+    secret_hint: Mapped[str] = mapped_column(String(16), default="")  # e.g. "…x9Qz": last 4 characters
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class TenantRoute(Base):
+    """A tenant's model alias, on top of (and taking precedence over) the config file's global ones.
+
+    ``targets``: ``[{"provider": name, "model": name}]`` where the provider is one of the tenant's
+    credentials or a global provider; ``fallback`` as in the config file's ``models:``.
+    """
+
+    __tablename__ = "tenant_routes"
+    __table_args__ = (Index("ux_tenant_routes_tenant_alias", "tenant_id", "alias", unique=True),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    alias: Mapped[str] = mapped_column(String(200))
+    targets: Mapped[list[dict[str, str]]] = mapped_column(JSON)
+    fallback: Mapped[dict[str, str] | None] = mapped_column(JSON, default=None)
+    cache_ttl_s: Mapped[float | None] = mapped_column(Numeric(12, 3, asdecimal=False), default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class TenantSettings(Base):
+    """A tenant's settings and feature flags (one row per tenant, created on first write)."""
+
+    __tablename__ = "tenant_settings"
+
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True)
+    settings: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+    feature_flags: Mapped[dict[str, bool]] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+TENANT_OWNED: tuple[type[Base], ...] = (
+    ApiKey,
+    Membership,
+    Invitation,
+    ProviderCredential,
+    TenantRoute,
+    TenantSettings,
+)
+"""Tables whose rows belong to one tenant: the control plane reaches them only through
+``trueport.platform.scoping`` (a test enforces it)."""

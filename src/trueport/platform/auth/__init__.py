@@ -1,0 +1,1 @@
+"""Sign-in: passwords, access and refresh tokens, login throttling, password reset."""

@@ -1,0 +1,42 @@
+"""Password hashing with argon2id (argon2-cffi), a bounded number at a time.
+
+Each hash takes ~64 MiB and tens of milliseconds of CPU; hashing runs in a thread, and a semaphore
+caps how many run at once, so a flood of logins queues instead of exhausting memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from argon2 import PasswordHasher as Argon2Hasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+# A syntactically valid hash of a random password: verifying against it costs as much as a real
+# check, so an unknown e-mail takes as long to refuse as a wrong password.
+_DUMMY_HASH = (
+    "$argon2id$v=19$m=65536,t=3,p=4$c29tZXNhbHRzb21lc2FsdA$2uiwq0OJl1vxa3IVOPxsPHqrVTxtUhv44JAgnfEc4Ng"
+)
+
+
+class Passwords:
+    def __init__(self, concurrency: int, *, hasher: Argon2Hasher | None = None):
+        self._hasher = hasher or Argon2Hasher()  # argon2id, RFC 9106 low-memory profile
+        self._slots = asyncio.Semaphore(concurrency)
+
+    async def hash(self, password: str) -> str:
+        async with self._slots:
+            return await asyncio.to_thread(self._hasher.hash, password)
+
+    async def verify(self, password_hash: str | None, password: str) -> bool:
+        """True if ``password`` matches; a missing hash costs the same time and is False."""
+        async with self._slots:
+            return await asyncio.to_thread(self._verify, password_hash, password)
+
+    def _verify(self, password_hash: str | None, password: str) -> bool:
+        try:
+            return self._hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return False
+
+    def needs_rehash(self, password_hash: str) -> bool:
+        return self._hasher.check_needs_rehash(password_hash)

@@ -1,0 +1,98 @@
+"""What the control plane works with (``Platform``), and the unit of work each request owns.
+
+``open_platform`` builds the ``Platform`` in the app's lifespan; endpoints receive it and a
+``UnitOfWork`` through FastAPI dependencies. Services flush; the unit of work commits once, after the
+endpoint returned and before the response is sent, then announces configuration changes to the
+gateways (``trueport.platform.live``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from trueport.db.engine import SessionFactory
+from trueport.keys.secret import key_hmac_secret
+from trueport.platform.auth.passwords import Passwords
+from trueport.platform.auth.throttle import LoginThrottle
+from trueport.platform.auth.tokens import TokenCodec
+from trueport.platform.credentials.envelope import Envelope
+from trueport.platform.live import LiveConfig
+from trueport.platform.mail.mailer import Mailer
+from trueport.platform.secrets import load_platform_secrets
+from trueport.settings import Settings
+from trueport.state.protocols import State
+
+
+@dataclass(slots=True)
+class Platform:
+    settings: Settings
+    sessions: SessionFactory
+    state: State
+    tokens: TokenCodec
+    passwords: Passwords
+    throttle: LoginThrottle
+    mailer: Mailer
+    envelope: Envelope
+    live: LiveConfig
+    key_secret: bytes  # HMAC secret of virtual keys
+
+
+async def open_platform(settings: Settings, sessions: SessionFactory, state: State) -> Platform:
+    config = settings.platform
+    secrets = await load_platform_secrets(settings, sessions)
+    return Platform(
+        settings=settings,
+        sessions=sessions,
+        state=state,
+        tokens=TokenCodec(
+            secrets.jwt_secret,
+            issuer=config.jwt_issuer,
+            audience=config.jwt_audience,
+            ttl_s=config.access_token_ttl_s,
+        ),
+        passwords=Passwords(config.password_hash_concurrency),
+        throttle=LoginThrottle(
+            state, per_account=config.login_failures_per_account, per_ip=config.login_attempts_per_ip
+        ),
+        mailer=Mailer(settings.mail),
+        envelope=Envelope(secrets.master_keys, secrets.active_master_key),
+        live=LiveConfig(state, sessions, poll_s=config.live_config_poll_s),
+        key_secret=await key_hmac_secret(settings, sessions),
+    )
+
+
+def get_platform(request: Request) -> Platform:
+    platform: Platform = request.app.state.platform
+    return platform
+
+
+PlatformDep = Annotated[Platform, Depends(get_platform)]
+
+
+@dataclass(slots=True)
+class UnitOfWork:
+    """One request's session. Call ``config_changed()`` when the change must reach the gateways."""
+
+    session: AsyncSession
+    changed_config: bool = field(default=False)
+
+    def config_changed(self) -> None:
+        self.changed_config = True
+
+
+async def unit_of_work(platform: PlatformDep) -> AsyncIterator[UnitOfWork]:
+    async with platform.sessions() as session:
+        work = UnitOfWork(session)
+        yield work
+        generation = await platform.live.bump(session) if work.changed_config else None
+        await session.commit()
+    if generation is not None:
+        await platform.live.announce(generation)
+
+
+Work = Annotated[UnitOfWork, Depends(unit_of_work, scope="function")]

@@ -1,0 +1,1 @@
+"""Tenants' own provider accounts (bring your own key), envelope-encrypted at rest."""

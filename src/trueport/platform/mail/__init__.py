@@ -1,0 +1,1 @@
+"""Outgoing mail over SMTP, with plain-text and HTML templates."""

@@ -1,0 +1,56 @@
+"""Roles and what each may do. ``docs/api.md`` shows this matrix; ``tests/platform/test_rbac.py`` checks
+every endpoint against it role by role.
+
+Platform admins operate the installation (tenants); they are not members of tenants by virtue of
+that, and see no tenant's data unless they are also a member of it.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    OWNER = "owner"
+    ADMIN = "admin"
+    MEMBER = "member"
+    AUDITOR = "auditor"
+
+
+class Permission(StrEnum):
+    TENANT_READ = "tenant:read"  # the tenant itself, its settings and feature flags
+    TENANT_WRITE = "tenant:write"
+    MEMBERS_READ = "members:read"  # members and invitations
+    MEMBERS_WRITE = "members:write"
+    OWNERS_WRITE = "owners:write"  # grant or take away the owner role
+    KEYS_READ = "keys:read"
+    KEYS_WRITE = "keys:write"
+    CREDENTIALS_READ = "credentials:read"  # never the secret itself
+    CREDENTIALS_WRITE = "credentials:write"
+    ROUTES_READ = "routes:read"
+    ROUTES_WRITE = "routes:write"
+    USAGE_READ = "usage:read"
+    AUDIT_READ = "audit:read"
+
+
+_READ = frozenset(p for p in Permission if p.value.endswith(":read"))
+
+MATRIX: dict[Role, frozenset[Permission]] = {
+    Role.OWNER: frozenset(Permission),
+    Role.ADMIN: frozenset(Permission) - {Permission.OWNERS_WRITE},
+    Role.MEMBER: frozenset(
+        {
+            Permission.TENANT_READ,
+            Permission.KEYS_READ,
+            Permission.KEYS_WRITE,
+            Permission.ROUTES_READ,
+            Permission.CREDENTIALS_READ,
+            Permission.USAGE_READ,
+        }
+    ),
+    Role.AUDITOR: _READ,
+}
+
+
+def allows(role: Role, permission: Permission) -> bool:
+    return permission in MATRIX[role]

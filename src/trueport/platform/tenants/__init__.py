@@ -1,0 +1,1 @@
+"""Tenants as platform admins manage them (create, list, disable)."""

@@ -1,0 +1,1 @@
+"""Usage queries: request records, aggregates, CSV export."""
