@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 from tests.gateway.harness import PROVIDER_KEY
 from tests.platform.harness import ControlPlaneHarness, platform_settings, running_platform
 
+from support.smtp import SmtpSink
 from trueport.mockprovider import MockProvider
 
 
@@ -18,6 +19,18 @@ async def mock() -> AsyncIterator[MockProvider]:
 
 
 @pytest.fixture
-async def platform(database_url: str, mock: MockProvider) -> AsyncIterator[ControlPlaneHarness]:
-    async with running_platform(platform_settings(database_url, mock.url)) as harness:
+def smtp() -> Iterator[SmtpSink]:
+    """A real SMTP server (aiosmtpd) that keeps what it receives."""
+    sink = SmtpSink().start()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture
+async def platform(
+    database_url: str, mock: MockProvider, smtp: SmtpSink
+) -> AsyncIterator[ControlPlaneHarness]:
+    """TruePort with its control plane, on SQLite and on PostgreSQL, mailing to ``smtp``."""
+    settings = platform_settings(database_url, mock.url, mail=smtp.mail_settings())
+    async with running_platform(settings) as harness:
         yield harness

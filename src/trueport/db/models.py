@@ -282,8 +282,25 @@ class TenantSettings(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
 
+class TenantPolicy(Base):
+    """One version of a tenant's guard policy (``trueport.guard.policy`` format); the highest is active."""
+
+    __tablename__ = "tenant_policies"
+    __table_args__ = (Index("ux_tenant_policies_tenant_version", "tenant_id", "version", unique=True),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    policy: Mapped[dict[str, object]] = mapped_column(JSON)
+    created_by: Mapped[str | None] = mapped_column(String(36))  # user id
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 TENANT_OWNED: tuple[type[Base], ...] = (
     ApiKey,
+    RequestRecord,
+    GuardViolation,
+    TenantPolicy,
     Membership,
     Invitation,
     ProviderCredential,

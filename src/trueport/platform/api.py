@@ -18,6 +18,7 @@ from trueport.platform.context import Platform
 from trueport.platform.credentials.endpoints import router as credentials_router
 from trueport.platform.keys.endpoints import router as keys_router
 from trueport.platform.members.endpoints import router as members_router
+from trueport.platform.policies.endpoints import router as policies_router
 from trueport.platform.routes.endpoints import router as routes_router
 from trueport.platform.tenant_settings.endpoints import router as settings_router
 from trueport.platform.tenants.endpoints import router as tenants_router
@@ -47,6 +48,7 @@ ROUTERS = (
     keys_router,
     credentials_router,
     routes_router,
+    policies_router,
     settings_router,
     usage_router,
 )

@@ -1,4 +1,5 @@
-"""control plane: users, memberships, invitations, tokens, credentials, tenant routes and settings
+"""control plane: users, memberships, invitations, refresh tokens, password resets, provider credentials,
+tenant routes, settings and guard policies
 
 Revision ID: 0005
 Revises: 0004
@@ -121,6 +122,21 @@ def upgrade() -> None:
     with op.batch_alter_table("refresh_tokens", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_refresh_tokens_family_id"), ["family_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_refresh_tokens_user_id"), ["user_id"], unique=False)
+
+    op.create_table(
+        "tenant_policies",
+        sa.Column("id", sa.String(length=36), nullable=False),
+        sa.Column("tenant_id", sa.String(length=36), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("policy", sa.JSON(), nullable=False),
+        sa.Column("created_by", sa.String(length=36), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["tenant_id"], ["tenants.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("tenant_policies", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_tenant_policies_tenant_id"), ["tenant_id"], unique=False)
+        batch_op.create_index("ux_tenant_policies_tenant_version", ["tenant_id", "version"], unique=True)
 
     op.create_table(
         "tenant_routes",

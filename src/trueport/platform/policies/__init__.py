@@ -1,0 +1,1 @@
+"""A tenant's guard policies: versioned, stored, editable through the API."""
