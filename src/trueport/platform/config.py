@@ -102,7 +102,10 @@ class PlatformConfig(BaseModel):
     @classmethod
     def _regex(cls, value: str | None) -> str | None:
         if value is not None:
-            re.compile(value)
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"cors_allow_origin_regex is not a valid regular expression: {exc}") from exc
         return value
 
     @field_validator("base_domain")
