@@ -26,7 +26,12 @@ from trueport.errors import ApiForbidden, ApiInvalid
 from trueport.platform.context import PlatformDep, Work
 from trueport.platform.principal import CurrentPrincipal, Principal
 from trueport.platform.rbac import Permission, Role, allows
+from trueport.platform.scoping import ScopedRepository
 from trueport.settings import Settings
+
+
+class _Memberships(ScopedRepository[Membership]):
+    model = Membership
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,13 +106,7 @@ async def tenant_context(
     tenant = await resolve_tenant(request, platform.settings, principal, work, x_tenant_slug)
     if principal.user is None:
         raise ApiForbidden("the admin token acts on no tenant's data", code="not_a_member")
-    membership = (
-        await work.session.execute(
-            select(Membership).where(
-                Membership.tenant_id == tenant.id, Membership.user_id == principal.user.id
-            )
-        )
-    ).scalar_one_or_none()
+    membership = await _Memberships(work.session, tenant.id).first(Membership.user_id == principal.user.id)
     if membership is None:
         raise ApiForbidden("you are not a member of this tenant", code="not_a_member")
     return TenantContext(tenant=tenant, principal=principal, role=Role(membership.role))
