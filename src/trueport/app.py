@@ -164,6 +164,7 @@ class TruePortApp:
             guard = None
             if settings.guard.enabled:
                 guard = await asyncio.to_thread(GuardService.from_config, settings.guard)
+                await guard.reload_policies(sessions)  # tenants' own policies
             gateway = Gateway(
                 settings=settings,
                 router=router,

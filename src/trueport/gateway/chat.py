@@ -27,7 +27,7 @@ async def handle_chat(
     stream = require_stream_flag(request)
     check_chat_request(request)
     call.record.stream = stream
-    guard = gateway.guard.for_call() if gateway.guard is not None else None
+    guard = gateway.guard.for_call(call.key_info.tenant_id) if gateway.guard is not None else None
     try:
         upstream_request = guard.screen_request(request) if guard is not None else request
         if stream:

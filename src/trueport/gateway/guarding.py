@@ -1,8 +1,11 @@
 """The guard on the proxy path: screen the request, screen and restore the answer, guard streams.
 
-One ``GuardService`` per process holds the detectors (models loaded once) and an engine per policy;
-one ``CallGuard`` per request holds that request's redaction map, so placeholders sent to the provider
-are restored in its answer (streams included) and violations are recorded with the request.
+One ``GuardService`` per process holds the detectors (models loaded once) and, in ``policies``, an
+engine per tenant policy (``trueport.gateway.tenant_policies``: refreshed by the live-config watcher,
+never read from the database per request). One ``CallGuard`` per request runs the engine of the
+request's tenant and holds that request's redaction map, so placeholders sent to the provider are
+restored in its answer (streams included) and violations are recorded with the request, under the
+version of the tenant's policy that decided them.
 """
 
 from __future__ import annotations
@@ -10,30 +13,26 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from trueport.db.engine import SessionFactory
 from trueport.errors import GuardUnavailable, PolicyViolation
+from trueport.gateway.tenant_policies import TenantPolicies, installation_policy
 from trueport.guard.base import Detector, Direction
 from trueport.guard.engine import Decision, GuardEngine, ScannedText
 from trueport.guard.holdback import ChunkGuard, StreamGuard
 from trueport.guard.messages import ChunkRestorer, guard_completion, guard_request
-from trueport.guard.policy import Policy, default_policy
+from trueport.guard.policy import Policy
 from trueport.guard.redaction import RedactionMap
 from trueport.guard.scanner import Scanner
 from trueport.jsonutil import JSONObject
 from trueport.settings import GuardConfig
 
 
-def load_policy(config: GuardConfig) -> Policy:
-    if config.policy_file is None:
-        return default_policy()
-    return Policy.from_json(Path(config.policy_file).read_bytes())
-
-
 class GuardService:
     def __init__(self, config: GuardConfig, detectors: list[Detector], policy: Policy):
         self.config = config
         self.detectors = detectors
-        self.policy = policy
-        self._engine = GuardEngine(detectors, policy)
+        self.policy = policy  # the installation's: tenants without a policy of their own get it
+        self.policies = TenantPolicies(detectors, policy)
         self.scanner = Scanner(detectors)  # default thresholds, for the scan API
 
     @classmethod
@@ -41,10 +40,16 @@ class GuardService:
         from trueport.guard.registry import default_detectors
 
         models_dir = Path(config.models_dir) if config.models_dir else None
-        return cls(config, default_detectors(config.detectors, models_dir=models_dir), load_policy(config))
+        detectors = default_detectors(config.detectors, models_dir=models_dir)
+        return cls(config, detectors, installation_policy(config))
 
-    def for_call(self) -> CallGuard:
-        return CallGuard(self._engine, self.config)
+    async def reload_policies(self, sessions: SessionFactory) -> None:
+        """Load every tenant's active policy (at start-up, then on each configuration change)."""
+        await self.policies.reload(sessions)
+
+    def for_call(self, tenant_id: str | None) -> CallGuard:
+        """A guard for one request of ``tenant_id`` (None: the installation policy), under its policy."""
+        return CallGuard(self.policies.engine_for(tenant_id), self.config)
 
 
 @dataclass(slots=True)

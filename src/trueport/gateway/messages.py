@@ -36,7 +36,7 @@ async def handle_messages(
     stream = require_stream_flag(request)
     canonical = messages_request_to_chat(request)  # validates, and is what non-Anthropic targets get
     call.record.stream = stream
-    guard = gateway.guard.for_call() if gateway.guard is not None else None
+    guard = gateway.guard.for_call(call.key_info.tenant_id) if gateway.guard is not None else None
     try:
         if guard is not None:
             # The guard reads and rewrites the canonical form, so guarded calls never pass through natively.
