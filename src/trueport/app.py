@@ -39,6 +39,7 @@ from trueport.operations import (
 )
 from trueport.platform.api import ControlPlane
 from trueport.platform.context import Platform, open_platform
+from trueport.platform.live import ConfigWatcher
 from trueport.providers.registry import build_adapters
 from trueport.settings import Settings, load_settings_from_env, missing_env_vars
 from trueport.state import open_state
@@ -57,6 +58,7 @@ class Resources:
     gateway: Gateway
     platform: Platform
     control: ControlPlane
+    watcher: ConfigWatcher
 
 
 class TruePortApp:
@@ -88,6 +90,8 @@ class TruePortApp:
             status, body = await readiness(
                 resources.engine if resources else None, resources.gateway if resources else None
             )
+            if resources is not None:
+                body["config_generation"] = resources.watcher.applied
             await send_json(send, status, body)
         elif path in ("/metrics", "/api/v1/providers/status"):
             await self._operator(path, scope, send)
@@ -176,9 +180,18 @@ class TruePortApp:
                 guard=guard,
             )
             platform = await open_platform(settings, sessions, state)
+            watcher = ConfigWatcher(state, sessions, poll_s=settings.platform.live_config_poll_s)
+            watcher.add(keys.refresh)
+            await watcher.start()
+            stack.push_async_callback(watcher.stop)
             self._closing = stack.pop_all()
         self.resources = Resources(
-            engine=engine, http=http, gateway=gateway, platform=platform, control=ControlPlane(platform)
+            engine=engine,
+            http=http,
+            gateway=gateway,
+            platform=platform,
+            control=ControlPlane(platform),
+            watcher=watcher,
         )
         log.info(
             "gateway_started",

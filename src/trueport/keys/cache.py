@@ -1,9 +1,17 @@
 """The gateway's in-process copy of every active virtual key.
 
-Requests authenticate against this dict; the database is read by a background refresh every
-``key_refresh_interval_s`` (so a revoked key stops working within that time) and, for a key the
-cache has not seen yet, by one bounded lookup whose miss is remembered for a while. If the database
-is unreachable, the last good copy keeps serving (keys neither appear nor vanish until it is back).
+Requests authenticate against this dict, never against the database. It is rebuilt from the database:
+
+- when the configuration changes: ``trueport.platform.live.ConfigWatcher`` calls ``refresh`` on a
+  pushed change (a revoked key is refused within milliseconds) or when its poll of the configuration
+  generation finds a change it missed (within ``platform.live_config_poll_s``);
+- every ``key_refresh_interval_s`` regardless, as a safety net: the longest a change can take to be
+  seen even if push and poll both fail (a key revoked by a tool that does not bump the generation);
+- for a key the cache has not seen yet, by one bounded lookup whose miss is remembered for a while.
+
+If the database is unreachable, the last good copy keeps serving (keys neither appear nor vanish until
+it is back). Refreshes run one at a time, so a slow refresh that started before a revocation can never
+overwrite the newer copy made after it.
 """
 
 from __future__ import annotations
@@ -79,6 +87,8 @@ class KeyCache:
         self._by_hash: dict[str, KeyInfo] = {}
         self._misses: OrderedDict[str, float] = OrderedDict()
         self._lookups = asyncio.Semaphore(_MAX_CONCURRENT_LOOKUPS)
+        self._refreshing = asyncio.Lock()
+        self._loads = 0  # full refreshes so far: a lookup that raced one does not cache its answer
         self._task: asyncio.Task[None] | None = None
         self.loaded_at: float | None = None
 
@@ -98,11 +108,14 @@ class KeyCache:
             self._task = None
 
     async def refresh(self) -> None:
-        async with self._sessions() as session:
-            rows = await KeyRepository(session).active_with_tenants()
-        self._by_hash = {key.key_hash: key_info(key, tenant) for key, tenant in rows}
-        self._misses.clear()
-        self.loaded_at = time.monotonic()
+        """Replace the copy with the database's active keys (raises if the database is unreachable)."""
+        async with self._refreshing:
+            async with self._sessions() as session:
+                rows = await KeyRepository(session).active_with_tenants()
+            self._by_hash = {key.key_hash: key_info(key, tenant) for key, tenant in rows}
+            self._misses.clear()
+            self._loads += 1
+            self.loaded_at = time.monotonic()
 
     async def _refresh_forever(self) -> None:
         while True:
@@ -131,6 +144,7 @@ class KeyCache:
             info = self._by_hash.get(digest)
             if info is not None:
                 return info
+            loads = self._loads
             try:
                 async with self._sessions() as session:
                     row = await KeyRepository(session).active_by_hash(digest)
@@ -138,10 +152,15 @@ class KeyCache:
                 log.warning("key_lookup_failed", error=type(exc).__name__)
                 return None
             if row is None:
+                if loads != self._loads:
+                    return None  # a refresh ran meanwhile; it cleared the misses, and may know better
                 self._misses[digest] = now + _MISS_TTL_S
                 if len(self._misses) > _MAX_MISSES:
                     self._misses.popitem(last=False)
                 return None
             info = key_info(row[0], row[1])
-            self._by_hash[digest] = info
+            if loads == self._loads:
+                # Else a refresh finished meanwhile and may have seen this key revoked: answer this
+                # request with what was read, but do not put an older row into the newer copy.
+                self._by_hash[digest] = info
             return info
