@@ -182,6 +182,8 @@ class TruePortApp:
             platform = await open_platform(settings, sessions, state)
             watcher = ConfigWatcher(state, sessions, poll_s=settings.platform.live_config_poll_s)
             watcher.add(keys.refresh)
+            if guard is not None:
+                watcher.add(guard.policies_reloader(sessions))
             await watcher.start()
             stack.push_async_callback(watcher.stop)
             self._closing = stack.pop_all()

@@ -10,6 +10,7 @@ version of the tenant's policy that decided them.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,6 +47,14 @@ class GuardService:
     async def reload_policies(self, sessions: SessionFactory) -> None:
         """Load every tenant's active policy (at start-up, then on each configuration change)."""
         await self.policies.reload(sessions)
+
+    def policies_reloader(self, sessions: SessionFactory) -> Callable[[], Awaitable[None]]:
+        """``reload_policies`` bound to ``sessions``, for the live-config watcher (``ConfigWatcher.add``)."""
+
+        async def reload_tenant_policies() -> None:
+            await self.policies.reload(sessions)
+
+        return reload_tenant_policies
 
     def for_call(self, tenant_id: str | None) -> CallGuard:
         """A guard for one request of ``tenant_id`` (None: the installation policy), under its policy."""
