@@ -1,8 +1,10 @@
-"""The in-process key cache: hits without the database, revocations picked up by refresh."""
+"""The in-process key cache: hits without the database, revocations picked up by refresh (pushed by
+the live-configuration watcher, or the periodic safety net)."""
 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
@@ -10,6 +12,7 @@ import pytest
 
 from trueport.db.engine import SessionFactory, create_engine, session_factory
 from trueport.db.migrate import upgrade_to_head
+from trueport.db.models import ApiKey
 from trueport.keys.cache import KeyCache
 from trueport.keys.service import create_key, revoke_key
 from trueport.settings import async_database_url
@@ -74,3 +77,46 @@ async def test_a_hash_under_another_secret_does_not_match(sessions: SessionFacto
     cache = KeyCache(sessions, b"o" * 32, refresh_interval_s=60)
     await cache.refresh()
     assert await cache.lookup(created.secret) is None
+
+
+async def test_a_refresh_forgets_remembered_misses(sessions: SessionFactory) -> None:
+    """A key created after a failed attempt works as soon as the cache reloads (the live-config push),
+    not only when the remembered miss expires."""
+    async with sessions() as session:
+        tenant = await create_tenant(session, "acme")
+        created = await create_key(session, tenant, hmac_secret=SECRET)
+        await session.commit()
+        await revoke_key(session, tenant, created.key.id)
+        await session.commit()
+    cache = KeyCache(sessions, SECRET, refresh_interval_s=60)
+    await cache.refresh()
+    assert await cache.lookup(created.secret) is None  # revoked: the miss is remembered
+    async with sessions() as session:
+        key = await session.get(ApiKey, created.key.id)
+        assert key is not None
+        key.revoked_at = None  # as if reinstated
+        await session.commit()
+    assert await cache.lookup(created.secret) is None  # still the remembered miss: no query
+    await cache.refresh()
+    assert await cache.lookup(created.secret) is not None
+
+
+async def test_the_safety_net_refresh_sees_a_change_nobody_announced(sessions: SessionFactory) -> None:
+    """``key_refresh_interval_s`` bounds how long a revocation takes even with no push and no poll."""
+    async with sessions() as session:
+        tenant = await create_tenant(session, "acme")
+        created = await create_key(session, tenant, hmac_secret=SECRET)
+        await session.commit()
+    cache = KeyCache(sessions, SECRET, refresh_interval_s=0.2)
+    await cache.start()
+    try:
+        assert await cache.lookup(created.secret) is not None
+        async with sessions() as session:
+            await revoke_key(session, tenant, created.key.id)
+            await session.commit()
+        started = time.monotonic()
+        while await cache.lookup(created.secret) is not None:
+            assert time.monotonic() - started < 2
+            await asyncio.sleep(0.02)
+    finally:
+        await cache.stop()
