@@ -24,6 +24,7 @@ from trueport.gateway.gateway import Gateway
 from trueport.gateway.guarding import GuardService
 from trueport.gateway.resilience import open_resilience
 from trueport.gateway.router import Router
+from trueport.gateway.tenant_routing import TenantRouting
 from trueport.jsonutil import dumps
 from trueport.keys.cache import KeyCache
 from trueport.keys.secret import key_hmac_secret
@@ -165,13 +166,15 @@ class TruePortApp:
             stack.push_async_callback(state.close)
             resilience = await open_resilience(settings, stack)
             router = Router.from_settings(settings, build_adapters(settings, http))
+            routing = TenantRouting(router, settings)  # tenants' own routes: loaded once the platform is open
+            stack.push_async_callback(routing.close)
             guard = None
             if settings.guard.enabled:
                 guard = await asyncio.to_thread(GuardService.from_config, settings.guard)
                 await guard.reload_policies(sessions)  # tenants' own policies
             gateway = Gateway(
                 settings=settings,
-                router=router,
+                routing=routing,
                 keys=keys,
                 limiter=Limiter(state, settings.limits),
                 records=records,
@@ -180,8 +183,10 @@ class TruePortApp:
                 guard=guard,
             )
             platform = await open_platform(settings, sessions, state)
+            await routing.start(sessions, platform.envelope)
             watcher = ConfigWatcher(state, sessions, poll_s=settings.platform.live_config_poll_s)
             watcher.add(keys.refresh)
+            watcher.add(routing.reload)
             if guard is not None:
                 watcher.add(guard.policies_reloader(sessions))
             await watcher.start()

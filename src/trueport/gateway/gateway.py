@@ -11,6 +11,7 @@ from trueport.gateway.call import Call
 from trueport.gateway.failover import Resilience, call_with_failover
 from trueport.gateway.guarding import GuardService
 from trueport.gateway.router import Router, Target
+from trueport.gateway.tenant_routing import TenantRouting
 from trueport.jsonutil import JSONObject
 from trueport.keys.cache import KeyCache
 from trueport.limits.ratelimit import Limiter, Reservation
@@ -27,7 +28,7 @@ FALLBACK_HEADER = (b"x-trueport-fallback", b"true")
 @dataclass(slots=True)
 class Gateway:
     settings: Settings
-    router: Router
+    routing: TenantRouting  # the config file's aliases and every tenant's own
     keys: KeyCache
     limiter: Limiter
     records: RecordWriter
@@ -36,11 +37,20 @@ class Gateway:
     guard: GuardService | None = None
     active_calls: int = 0  # data-plane calls in progress (records are submitted when they end)
 
+    @property
+    def router(self) -> Router:
+        """The config file's aliases alone (``routing`` adds the tenants' own)."""
+        return self.routing.router
+
+    def cache_ttl_s(self, tenant_id: str, alias: str) -> float | None:
+        """The response-cache lifetime of ``alias`` as this tenant sees it; None: not cached."""
+        return self.routing.cache_ttl_s(tenant_id, alias)
+
     async def authorize(self, call: Call, alias: str) -> tuple[Target, ...]:
         """The targets for ``alias`` if this call's key may use it now: 404, 403 or 429 otherwise."""
         key = call.key_info
         call.record.alias = alias
-        targets = self.router.targets(alias)
+        targets = self.routing.targets(key.tenant_id, alias)
         if targets is None:
             raise ModelNotFound(f"the model {alias!r} does not exist", param="model")
         if not key.allows(alias):
@@ -67,7 +77,7 @@ class Gateway:
         try:
             return await call_with_failover(targets, attempt, call.record, resilience=self.resilience)
         except UpstreamFailed as failure:
-            fallback = self.router.fallback(alias)
+            fallback = self.routing.fallback(call.key_info.tenant_id, alias)
             if fallback is None:
                 raise
             try:

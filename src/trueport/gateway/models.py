@@ -1,4 +1,8 @@
-"""``GET /v1/models`` and ``GET /v1/models/{id}``: the aliases this key may use."""
+"""``GET /v1/models`` and ``GET /v1/models/{id}``: the aliases this key may use.
+
+A tenant sees the installation's aliases and its own routes; another tenant's routes do not exist
+for it (404, as for any unknown alias).
+"""
 
 from __future__ import annotations
 
@@ -14,12 +18,13 @@ def _model(alias: str) -> JSONObject:
 
 async def handle_list_models(gateway: Gateway, call: Call) -> None:
     key = call.key_info
-    data = [_model(alias) for alias in gateway.router.aliases if key.allows(alias)]
+    data = [_model(alias) for alias in gateway.routing.aliases(key.tenant_id) if key.allows(alias)]
     await call.respond_json(200, dumps({"object": "list", "data": data}))
 
 
 async def handle_get_model(gateway: Gateway, call: Call, alias: str) -> None:
     call.record.alias = alias
-    if gateway.router.targets(alias) is None or not call.key_info.allows(alias):
+    key = call.key_info
+    if gateway.routing.targets(key.tenant_id, alias) is None or not key.allows(alias):
         raise ModelNotFound(f"the model {alias!r} does not exist", param="model")
     await call.respond_json(200, dumps(_model(alias)))

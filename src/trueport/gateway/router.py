@@ -1,46 +1,68 @@
-"""Model aliases and the ordered provider targets behind each."""
+"""Model aliases and the ordered provider targets behind each (the config file's ``models:``)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from trueport.providers.base import ProviderAdapter
 from trueport.providers.fixed import FIXED_MODEL, FixedAnswerAdapter
-from trueport.settings import Settings
+from trueport.settings import FallbackConfig, Settings
 
 
 @dataclass(frozen=True, slots=True)
 class Target:
-    provider: str  # the provider's name in the config
+    provider: str  # the provider's name in the config, or a tenant's credential name
     model: str  # the model (or deployment) name at that provider
     adapter: ProviderAdapter
+    owner: str | None = None  # a tenant credential's id: its name is only unique within its tenant
 
     @property
     def label(self) -> str:
+        """Names the target in breakers, metrics and records; unique across tenants."""
+        if self.owner is not None:
+            return f"{self.provider}@{self.owner}/{self.model}"
         return f"{self.provider}/{self.model}"
 
 
+def fallback_target(fallback: FallbackConfig, target: Callable[[str, str], Target | None]) -> Target | None:
+    """The target a fallback names: a fixed answer, or ``target(provider, model)``."""
+    if fallback.message is not None:
+        return Target("fallback", FIXED_MODEL, FixedAnswerAdapter("fallback", fallback.message))
+    if fallback.provider is not None and fallback.model is not None:
+        return target(fallback.provider, fallback.model)
+    return None
+
+
 class Router:
-    def __init__(self, routes: dict[str, tuple[Target, ...]], fallbacks: dict[str, Target] | None = None):
+    def __init__(
+        self,
+        routes: dict[str, tuple[Target, ...]],
+        fallbacks: dict[str, Target] | None = None,
+        adapters: dict[str, ProviderAdapter] | None = None,
+        cache_ttls: dict[str, float] | None = None,
+    ):
         self._routes = routes
         self._fallbacks = fallbacks or {}
+        self._adapters = adapters or {}
+        self._cache_ttls = cache_ttls or {}
 
     @classmethod
     def from_settings(cls, settings: Settings, adapters: dict[str, ProviderAdapter]) -> Router:
+        def target(provider: str, model: str) -> Target:
+            return Target(provider, model, adapters[provider])
+
         routes: dict[str, tuple[Target, ...]] = {}
         fallbacks: dict[str, Target] = {}
+        cache_ttls: dict[str, float] = {}
         for alias, route in settings.models.items():
-            routes[alias] = tuple(Target(t.provider, t.model, adapters[t.provider]) for t in route.targets)
-            fallback = route.fallback
-            if fallback is None:
-                continue
-            if fallback.message is not None:
-                fallbacks[alias] = Target(
-                    "fallback", FIXED_MODEL, FixedAnswerAdapter("fallback", fallback.message)
-                )
-            elif fallback.provider is not None and fallback.model is not None:
-                fallbacks[alias] = Target(fallback.provider, fallback.model, adapters[fallback.provider])
-        return cls(routes, fallbacks)
+            routes[alias] = tuple(target(t.provider, t.model) for t in route.targets)
+            fallback = fallback_target(route.fallback, target) if route.fallback is not None else None
+            if fallback is not None:
+                fallbacks[alias] = fallback
+            if route.cache_ttl_s is not None:
+                cache_ttls[alias] = route.cache_ttl_s
+        return cls(routes, fallbacks, adapters, cache_ttls)
 
     def fallback(self, alias: str) -> Target | None:
         """The answer of last resort for ``alias`` when every target failed, if it has one."""
@@ -48,6 +70,13 @@ class Router:
 
     def targets(self, alias: str) -> tuple[Target, ...] | None:
         return self._routes.get(alias)
+
+    def cache_ttl_s(self, alias: str) -> float | None:
+        return self._cache_ttls.get(alias)
+
+    def adapter(self, provider: str) -> ProviderAdapter | None:
+        """The configured provider ``provider`` (tenants' routes may name it too)."""
+        return self._adapters.get(provider)
 
     @property
     def aliases(self) -> list[str]:
