@@ -1,4 +1,4 @@
-"""Password hashing with argon2id (argon2-cffi), a bounded number at a time.
+"""Password hashing with argon2id (argon2-cffi), a bounded number at a time, and the password policy.
 
 Each hash takes ~64 MiB and tens of milliseconds of CPU; hashing runs in a thread, and a semaphore
 caps how many run at once, so a flood of logins queues instead of exhausting memory.
@@ -11,11 +11,25 @@ import asyncio
 from argon2 import PasswordHasher as Argon2Hasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+MAX_PASSWORD_LENGTH = 256  # long passphrases are welcome; megabytes of "password" are a hashing DoS
+
 # A syntactically valid hash of a random password: verifying against it costs as much as a real
 # check, so an unknown e-mail takes as long to refuse as a wrong password.
 _DUMMY_HASH = (
     "$argon2id$v=19$m=65536,t=3,p=4$c29tZXNhbHRzb21lc2FsdA$2uiwq0OJl1vxa3IVOPxsPHqrVTxtUhv44JAgnfEc4Ng"
 )
+
+
+def password_problem(password: str, min_length: int) -> str | None:
+    """Why ``password`` may not be used, or None. Length is what makes a password strong; composition
+    rules ("one digit, one symbol") are not asked for (NIST SP 800-63B), only the obviously weak refused."""
+    if len(password) < min_length:
+        return f"the password must have at least {min_length} characters"
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return f"the password may have at most {MAX_PASSWORD_LENGTH} characters"
+    if len(set(password)) == 1:
+        return "the password may not repeat a single character"
+    return None
 
 
 class Passwords:

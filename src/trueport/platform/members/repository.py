@@ -1,0 +1,74 @@
+"""Queries on memberships and invitations: within one tenant (``ScopedRepository``), except
+``tenants_of``, a user's own memberships across tenants.
+
+``tenants_of`` is the one query here not scoped by tenant, on purpose: "which tenants may I pick?"
+is a question about the signed-in user, answered before any tenant is chosen, and it is scoped by
+that user's id instead. It returns the tenants and the user's roles, never other users' rows.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from trueport.db.models import Invitation, Membership, Tenant
+from trueport.platform.rbac import Role
+from trueport.platform.scoping import ScopedRepository
+
+
+class MemberRepo(ScopedRepository[Membership]):
+    model = Membership
+
+    async def of_user(self, user_id: str) -> Membership | None:
+        return await self.first(Membership.user_id == user_id)
+
+    async def owners(self, *, lock: bool = False) -> list[Membership]:
+        """The tenant's owners; ``lock`` holds their rows (PostgreSQL) until the transaction ends, so
+        that two owners demoting each other at the same moment cannot leave the tenant with none."""
+        statement = self.select().where(Membership.role == Role.OWNER.value).order_by(Membership.id)
+        if lock:
+            statement = statement.with_for_update()
+        return list((await self.session.execute(statement)).scalars())
+
+
+class InvitationRepo(ScopedRepository[Invitation]):
+    model = Invitation
+
+    async def by_digest(self, digest: str) -> Invitation | None:
+        return await self.first(Invitation.token_hash == digest)
+
+    async def pending_for(self, email: str, now: datetime) -> Invitation | None:
+        return await self.first(
+            Invitation.email == email,
+            Invitation.accepted_at.is_(None),
+            Invitation.revoked_at.is_(None),
+            Invitation.expires_at > now,
+        )
+
+    async def accept(self, invitation_id: str, now: datetime) -> bool:
+        """Mark it accepted if it still is pending; False if another request accepted or revoked it first."""
+        statement = (
+            update(Invitation)
+            .where(
+                Invitation.tenant_id == self.tenant_id,
+                Invitation.id == invitation_id,
+                Invitation.accepted_at.is_(None),
+                Invitation.revoked_at.is_(None),
+            )
+            .values(accepted_at=now)
+            .returning(Invitation.id)
+        )
+        return (await self.session.execute(statement)).scalar_one_or_none() is not None
+
+
+async def tenants_of(session: AsyncSession, user_id: str) -> list[tuple[Tenant, str]]:
+    """The enabled tenants ``user_id`` is a member of, with the user's role in each, by slug."""
+    statement = (
+        select(Tenant, Membership.role)
+        .join(Membership, Membership.tenant_id == Tenant.id)
+        .where(Membership.user_id == user_id, Tenant.disabled_at.is_(None))
+        .order_by(Tenant.slug)
+    )
+    return [(tenant, role) for tenant, role in await session.execute(statement)]
