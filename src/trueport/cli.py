@@ -20,6 +20,7 @@ from trueport.keys.repository import KeyRepository
 from trueport.keys.secret import key_hmac_secret
 from trueport.keys.service import KeyError_, create_key, revoke_key
 from trueport.limits.status import providers
+from trueport.platform.users.commands import users
 from trueport.settings import CONFIG_PATH_ENV, Settings, load_settings
 from trueport.tenants.repository import TenantRepository
 from trueport.tenants.service import TenantError, create_tenant, require_tenant
@@ -259,5 +260,5 @@ def demo(host: str, port: int, database_path: str) -> None:
     run_demo(host=host, port=port, database_path=database_path)
 
 
-for _command in (*GUARD_COMMANDS, audit, providers):
+for _command in (*GUARD_COMMANDS, audit, providers, users):
     main.add_command(_command)
