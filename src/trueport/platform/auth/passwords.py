@@ -7,17 +7,12 @@ caps how many run at once, so a flood of logins queues instead of exhausting mem
 from __future__ import annotations
 
 import asyncio
+import secrets
 
 from argon2 import PasswordHasher as Argon2Hasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 MAX_PASSWORD_LENGTH = 256  # long passphrases are welcome; megabytes of "password" are a hashing DoS
-
-# A syntactically valid hash of a random password: verifying against it costs as much as a real
-# check, so an unknown e-mail takes as long to refuse as a wrong password.
-_DUMMY_HASH = (
-    "$argon2id$v=19$m=65536,t=3,p=4$c29tZXNhbHRzb21lc2FsdA$2uiwq0OJl1vxa3IVOPxsPHqrVTxtUhv44JAgnfEc4Ng"
-)
 
 
 def password_problem(password: str, min_length: int) -> str | None:
@@ -36,6 +31,10 @@ class Passwords:
     def __init__(self, concurrency: int, *, hasher: Argon2Hasher | None = None):
         self._hasher = hasher or Argon2Hasher()  # argon2id, RFC 9106 low-memory profile
         self._slots = asyncio.Semaphore(concurrency)
+        # A hash of a random password with the same parameters as real ones: verifying against it
+        # costs as much as a real check, so an unknown e-mail takes as long to refuse as a wrong
+        # password. Made once, here (one hash at start-up), so even the first refusal is not slower.
+        self._dummy_hash = self._hasher.hash(secrets.token_urlsafe(16))
 
     async def hash(self, password: str) -> str:
         async with self._slots:
@@ -48,7 +47,9 @@ class Passwords:
 
     def _verify(self, password_hash: str | None, password: str) -> bool:
         try:
-            return self._hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+            return (
+                self._hasher.verify(password_hash or self._dummy_hash, password) and password_hash is not None
+            )
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return False
 
