@@ -27,8 +27,10 @@ from trueport.platform.auth.opaque import new_token, token_digest
 from trueport.platform.auth.repository import RefreshTokens
 from trueport.platform.context import Platform, UnitOfWork
 from trueport.platform.members.repository import MemberRepo, tenants_of
+from trueport.platform.tenants.repository import TenantAdminRepo
 from trueport.platform.users.repository import UserRepository
 from trueport.tenants.repository import TenantRepository
+from trueport.tenants.service import TenantError, check_slug
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,12 +139,22 @@ async def my_tenants(work: UnitOfWork, user: User) -> list[tuple[Tenant, str]]:
     return await tenants_of(work.session, user.id)
 
 
+async def _tenant_by_ref(work: UnitOfWork, tenant_ref: str) -> Tenant | None:
+    tenant = await TenantAdminRepo(work.session).get(tenant_ref)
+    if tenant is not None:
+        return tenant
+    slug = tenant_ref.strip().lower()
+    try:
+        check_slug(slug)
+    except TenantError:
+        return None  # not a slug either: nothing to look up
+    return await TenantRepository(work.session).get_by_slug(slug)
+
+
 async def select_tenant(work: UnitOfWork, platform: Platform, user: User, tenant_ref: str) -> TokenPair:
     """A new session bound to the tenant named by slug or id. Unknown, disabled and foreign tenants
     get the same 403, so the answer does not tell which tenants exist."""
-    tenant = await work.session.get(Tenant, tenant_ref)
-    if tenant is None:
-        tenant = await TenantRepository(work.session).get_by_slug(tenant_ref.strip().lower())
+    tenant = await _tenant_by_ref(work, tenant_ref)
     member = None
     if tenant is not None and tenant.disabled_at is None:
         member = await MemberRepo(work.session, tenant.id).of_user(user.id)

@@ -116,14 +116,10 @@ async def accept(
     invalid = ApiInvalid("this invitation is invalid, expired or already used", code="invalid_invitation")
     tenant_id = token[:_TENANT_ID_LENGTH]
     invitations = InvitationRepo(work.session, tenant_id)
-    invitation = await invitations.by_digest(token_digest(token))
+    found = await invitations.by_digest(token_digest(token))
+    invitation = await invitations.claim(found.id) if found is not None else None
     now = utcnow()
-    if (
-        invitation is None
-        or invitation.accepted_at is not None
-        or invitation.revoked_at is not None
-        or invitation.expires_at <= now
-    ):
+    if invitation is None or invitation.expires_at <= now:
         raise invalid
     tenant = await work.session.get(Tenant, tenant_id)
     if tenant is None or tenant.disabled_at is not None:
@@ -143,6 +139,6 @@ async def accept(
             min_password_length=platform.settings.platform.password_min_length,
         )
     membership = await add_member(work, tenant.id, user, Role(invitation.role))
-    if not await invitations.accept(invitation.id, now):
-        raise invalid
+    invitation.accepted_at = now
+    await work.session.flush()
     return Accepted(user, tenant, membership)

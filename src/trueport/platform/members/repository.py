@@ -8,9 +8,10 @@ that user's id instead. It returns the tenants and the user's roles, never other
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from trueport.db.models import Invitation, Membership, Tenant
@@ -18,8 +19,20 @@ from trueport.platform.rbac import Role
 from trueport.platform.scoping import ScopedRepository
 
 
+def is_id(value: str) -> bool:
+    """Ids are UUIDs; anything else is simply not found (and never reaches the database)."""
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
 class MemberRepo(ScopedRepository[Membership]):
     model = Membership
+
+    async def get(self, row_id: str) -> Membership | None:
+        return await super().get(row_id) if is_id(row_id) else None
 
     async def of_user(self, user_id: str) -> Membership | None:
         return await self.first(Membership.user_id == user_id)
@@ -36,6 +49,9 @@ class MemberRepo(ScopedRepository[Membership]):
 class InvitationRepo(ScopedRepository[Invitation]):
     model = Invitation
 
+    async def get(self, row_id: str) -> Invitation | None:
+        return await super().get(row_id) if is_id(row_id) else None
+
     async def by_digest(self, digest: str) -> Invitation | None:
         return await self.first(Invitation.token_hash == digest)
 
@@ -47,20 +63,20 @@ class InvitationRepo(ScopedRepository[Invitation]):
             Invitation.expires_at > now,
         )
 
-    async def accept(self, invitation_id: str, now: datetime) -> bool:
-        """Mark it accepted if it still is pending; False if another request accepted or revoked it first."""
+    async def claim(self, invitation_id: str) -> Invitation | None:
+        """The invitation if it is still pending, its row held until the transaction ends
+        (PostgreSQL): of two requests accepting it at the same moment, the second then sees it
+        accepted and gets None."""
         statement = (
-            update(Invitation)
+            self.select()
             .where(
-                Invitation.tenant_id == self.tenant_id,
                 Invitation.id == invitation_id,
                 Invitation.accepted_at.is_(None),
                 Invitation.revoked_at.is_(None),
             )
-            .values(accepted_at=now)
-            .returning(Invitation.id)
+            .with_for_update()
         )
-        return (await self.session.execute(statement)).scalar_one_or_none() is not None
+        return (await self.session.execute(statement)).scalar_one_or_none()
 
 
 async def tenants_of(session: AsyncSession, user_id: str) -> list[tuple[Tenant, str]]:

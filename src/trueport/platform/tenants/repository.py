@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,6 +16,11 @@ class TenantAdminRepo:
         self.session = session
 
     async def get(self, tenant_id: str) -> Tenant | None:
+        """The tenant with this id; None for an unknown or malformed id (never sent to the database)."""
+        try:
+            uuid.UUID(tenant_id)
+        except ValueError:
+            return None
         return await self.session.get(Tenant, tenant_id)
 
     async def page(self, query: PageQuery) -> tuple[list[Tenant], bool]:

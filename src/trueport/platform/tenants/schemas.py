@@ -22,7 +22,9 @@ Slug = Annotated[
         examples=["acme"],
     ),
 ]
-TenantName = Annotated[str, Field(min_length=1, max_length=200, examples=["Acme Corp"])]
+TenantName = Annotated[
+    str, Field(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$", examples=["Acme Corp"])
+]
 Limit = Annotated[int, Field(gt=0, le=2**31 - 1)]
 
 _TENANT_EXAMPLE: dict[str, Any] = {

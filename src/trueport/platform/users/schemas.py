@@ -16,7 +16,7 @@ Email = Annotated[
     Field(
         min_length=3,
         max_length=320,
-        pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+        pattern=r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$",
         examples=["alice@acme.example"],
         description="An e-mail address (compared case-insensitively).",
     ),
@@ -24,7 +24,10 @@ Email = Annotated[
 Password = Annotated[
     str, Field(min_length=1, max_length=MAX_PASSWORD_LENGTH, examples=["correct horse battery staple"])
 ]
-Name = Annotated[str, Field(min_length=1, max_length=200, examples=["Alice Martin"])]
+# No control characters: names are shown in mails and pages, and PostgreSQL refuses NUL in text.
+Name = Annotated[
+    str, Field(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$", examples=["Alice Martin"])
+]
 
 
 class UserOut(BaseModel):
