@@ -1,0 +1,103 @@
+"""What ``/settings`` does: read and merge a tenant's settings and feature flags.
+
+The row is created by the first write. A merge reads the row under a write lock
+(``SettingsRepo.locked``), so two PATCHes at the same moment both apply. On PostgreSQL two *first*
+writes can still race to insert the row: the loser gets 409 ``settings_conflict`` (a retry merges). Writes mark the
+configuration as changed: gateways read feature flags (``flags_for``) when they reload.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TypeVar
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from trueport.db.models import TenantSettings, utcnow
+from trueport.errors import ApiConflict, ApiInvalid
+from trueport.jsonutil import dumps
+from trueport.platform.context import UnitOfWork
+from trueport.platform.tenant_settings.repository import SettingsRepo
+from trueport.platform.tenant_settings.schemas import (
+    MAX_ENTRIES,
+    MAX_SETTINGS_BYTES,
+    SettingsOut,
+    SettingsPatch,
+)
+
+V = TypeVar("V")
+
+
+def _out(row: TenantSettings | None) -> SettingsOut:
+    if row is None:
+        return SettingsOut(settings={}, feature_flags={}, updated_at=None)
+    return SettingsOut(
+        settings=dict(row.settings), feature_flags=dict(row.feature_flags), updated_at=row.updated_at
+    )
+
+
+async def read(session: AsyncSession, tenant_id: str) -> SettingsOut:
+    return _out(await SettingsRepo(session, tenant_id).first())
+
+
+async def flags_for(session: AsyncSession, tenant_id: str) -> dict[str, bool]:
+    """The tenant's feature flags (empty if it never set one); a flag that is absent is off."""
+    row = await SettingsRepo(session, tenant_id).first()
+    return dict(row.feature_flags) if row is not None else {}
+
+
+def merged(current: Mapping[str, V], changes: Mapping[str, V | None] | None) -> dict[str, V]:
+    """``current`` with ``changes`` applied: ``None`` deletes a name, anything else sets it."""
+    result = dict(current)
+    for name, value in (changes or {}).items():
+        if value is None:
+            result.pop(name, None)
+        else:
+            result[name] = value
+    return result
+
+
+def _check(settings: dict[str, object], flags: dict[str, bool]) -> None:
+    if len(settings) > MAX_ENTRIES:
+        raise ApiInvalid(f"a tenant has at most {MAX_ENTRIES} settings", code="too_many_settings")
+    if len(flags) > MAX_ENTRIES:
+        raise ApiInvalid(f"a tenant has at most {MAX_ENTRIES} feature flags", code="too_many_feature_flags")
+    try:
+        size = len(dumps(settings))
+    except TypeError:  # orjson refuses what it cannot encode, e.g. nesting deeper than 254 levels
+        raise ApiInvalid(
+            "settings must be plain, reasonably nested JSON", code="settings_too_large"
+        ) from None
+    if size > MAX_SETTINGS_BYTES:
+        raise ApiInvalid(
+            f"settings take {size} bytes encoded; the limit is {MAX_SETTINGS_BYTES}",
+            code="settings_too_large",
+        )
+
+
+async def update(work: UnitOfWork, tenant_id: str, patch: SettingsPatch) -> SettingsOut:
+    """Merge ``patch`` into the tenant's settings and flags; nothing is written if nothing changes."""
+    repo = SettingsRepo(work.session, tenant_id)
+    row = await repo.locked()
+    current_settings: dict[str, object] = dict(row.settings) if row is not None else {}
+    current_flags: dict[str, bool] = dict(row.feature_flags) if row is not None else {}
+    settings = merged(current_settings, patch.settings)
+    flags = merged(current_flags, patch.feature_flags)
+    if settings == current_settings and flags == current_flags:
+        return _out(row)
+    _check(settings, flags)
+    if row is None:
+        row = repo.add(TenantSettings())
+    # New dicts, not in-place edits: the JSON columns only see an assignment as a change.
+    row.settings = settings
+    row.feature_flags = flags
+    row.updated_at = utcnow()
+    try:
+        await work.session.flush()
+    except IntegrityError:  # another first write inserted the row between our read and our insert
+        raise ApiConflict(
+            "the settings were changed by someone else at the same time; try again", code="settings_conflict"
+        ) from None
+    work.config_changed()
+    return _out(row)
