@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 import aiohttp
 import structlog
-from pydantic import SecretStr, ValidationError
+from pydantic import ValidationError
 from sqlalchemy import select
 
 from trueport.db.engine import SessionFactory
@@ -153,7 +153,7 @@ class TenantRouting:
                 {
                     "type": row.type,
                     "base_url": row.base_url,
-                    "api_key": SecretStr(open_api_key(envelope, row)),
+                    "api_key": open_api_key(envelope, row),
                     "api_version": row.api_version,
                 }
             )

@@ -8,6 +8,8 @@ Changing ``base_url`` through the API re-seals the key.
 
 from __future__ import annotations
 
+from pydantic import SecretStr
+
 from trueport.db.models import ProviderCredential
 from trueport.platform.credentials.envelope import Envelope, Sealed
 
@@ -34,14 +36,17 @@ def store_sealed(row: ProviderCredential, sealed: Sealed) -> None:
     )
 
 
-def seal_api_key(envelope: Envelope, row: ProviderCredential, api_key: str) -> None:
-    """Seal ``api_key`` into ``row`` (its tenant, id and base_url must be set) under a new data key."""
-    store_sealed(row, envelope.seal(api_key.encode(), context=context_of(row)))
-    row.secret_hint = secret_hint(api_key)
+def seal_api_key(envelope: Envelope, row: ProviderCredential, api_key: SecretStr) -> None:
+    """Seal ``api_key`` into ``row`` (its tenant, id and base_url must be set) under a new data key.
+
+    Keys travel as ``SecretStr`` so that no repr, log line or traceback's locals can show them.
+    """
+    store_sealed(row, envelope.seal(api_key.get_secret_value().encode(), context=context_of(row)))
+    row.secret_hint = secret_hint(api_key.get_secret_value())
 
 
-def open_api_key(envelope: Envelope, row: ProviderCredential) -> str:
-    return envelope.open(sealed_of(row), context=context_of(row)).decode()
+def open_api_key(envelope: Envelope, row: ProviderCredential) -> SecretStr:
+    return SecretStr(envelope.open(sealed_of(row), context=context_of(row)).decode())
 
 
 def secret_hint(api_key: str) -> str:

@@ -51,7 +51,7 @@ class CredentialService:
             base_url=base_url,
             api_version=body.api_version,
         )
-        seal_api_key(self._envelope, row, body.api_key.get_secret_value())
+        seal_api_key(self._envelope, row, body.api_key)
         self.repo.add(row)
         await self._flush(body.name)
         self._work.config_changed()
@@ -68,7 +68,7 @@ class CredentialService:
             if body.api_version is None and row.type == "azure_openai":
                 raise ApiInvalid("azure_openai credentials need api_version", code="invalid_field")
             row.api_version = body.api_version
-        api_key = body.api_key.get_secret_value() if body.api_key is not None else None
+        api_key = body.api_key
         if body.base_url is not None:
             base_url = await self._checked_url(body.base_url)
             if base_url != row.base_url:
