@@ -1,7 +1,94 @@
-"""HTTP endpoints of ``/usage`` (STUB: to be filled in by the helper that owns this package)."""
+"""HTTP endpoints of ``/usage``: a tenant's request records, their sums, and a CSV export."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import StreamingResponse
+
+from trueport.platform.context import PlatformDep, Work
+from trueport.platform.pagination import Page, PageQuery, encode_cursor, page_query
+from trueport.platform.rbac import Permission
+from trueport.platform.tenancy import Allowed, TenantContext
+from trueport.platform.usage import service
+from trueport.platform.usage.export import MAX_ROWS
+from trueport.platform.usage.filters import UsageFilters, time_range
+from trueport.platform.usage.schemas import Aggregates, GroupBy, Outcome, RecordOut
 
 router = APIRouter(prefix="/usage", tags=["usage"])
+
+Reader = Annotated[TenantContext, Allowed(Permission.USAGE_READ)]
+
+
+def usage_filters(
+    since: Annotated[
+        datetime | None,
+        Query(description="ISO 8601, inclusive; a time without a zone is UTC. Default: `until` - 30 days."),
+    ] = None,
+    until: Annotated[
+        datetime | None,
+        Query(description="ISO 8601, exclusive. Default: now. At most 366 days after `since`."),
+    ] = None,
+    key_id: Annotated[str | None, Query(max_length=36, description="Only this key's requests.")] = None,
+    alias: Annotated[str | None, Query(max_length=200, description="Only this model alias.")] = None,
+    provider: Annotated[str | None, Query(max_length=100, description="Only this provider.")] = None,
+    status: Annotated[
+        Outcome | None, Query(description="`ok`: status below 400; `error`: 400 or more.")
+    ] = None,
+) -> UsageFilters:
+    start, end = time_range(since, until)
+    return UsageFilters(start, end, key_id=key_id, alias=alias, provider=provider, outcome=status)
+
+
+Filters = Annotated[UsageFilters, Depends(usage_filters)]
+
+
+@router.get("/records", summary="List request records", description="Oldest first, within the range.")
+async def list_records(
+    ctx: Reader, work: Work, filters: Filters, q: Annotated[PageQuery, Depends(page_query)]
+) -> Page[RecordOut]:
+    rows, more = await service.list_records(work, ctx, q, filters)
+    cursor = encode_cursor(rows[-1].created_at, rows[-1].id) if more else None
+    return Page(data=[RecordOut.of(record) for record in rows], next_cursor=cursor)
+
+
+@router.get(
+    "/aggregates",
+    summary="Sum up request records",
+    description="Requests, errors, tokens, cost and mean latency per UTC day, model alias, key or provider.",
+)
+async def aggregates(
+    ctx: Reader,
+    work: Work,
+    filters: Filters,
+    group_by: Annotated[GroupBy, Query(description="What each row sums up.")] = GroupBy.DAY,
+) -> Aggregates:
+    return await service.aggregate(work, ctx, group_by, filters)
+
+
+@router.get(
+    "/export.csv",
+    summary="Export request records as CSV",
+    description=(
+        f"The records of `/usage/records` (same filters), oldest first, as RFC 4180 CSV with a header row. "
+        f"At most {MAX_ROWS:,} rows: `X-Export-Rows` says how many the file holds and `X-Export-Truncated` "
+        "is `true` when more matched (narrow the range to get the rest). Text cells that a spreadsheet "
+        "would run as a formula (starting with `=`, `+`, `-` or `@`) are prefixed with `'`."
+    ),
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/csv": {}}, "description": "The records, streamed."}},
+)
+async def export_csv(ctx: Reader, work: Work, platform: PlatformDep, filters: Filters) -> StreamingResponse:
+    export = await service.export(work, platform, ctx, filters)
+    return StreamingResponse(
+        export.body,
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="{export.filename}"',
+            "X-Export-Rows": str(export.rows),
+            "X-Export-Truncated": "true" if export.truncated else "false",
+            "Cache-Control": "no-store",
+        },
+    )
