@@ -6,6 +6,8 @@ when it is unset); see ``trueport.platform.api``.
 
 from __future__ import annotations
 
+from starlette.exceptions import HTTPException
+
 from trueport.errors import ApiTooLarge
 from trueport.gateway.asgi import Message, Receive, Scope, Send
 from trueport.jsonutil import dumps
@@ -64,7 +66,7 @@ class BodyLimit:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.limit:
-                    raise _BodyTooLarge
+                    raise _BodyTooLarge(self.limit)
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -79,12 +81,24 @@ class BodyLimit:
                 await _too_large(send, self.limit)
 
 
-class _BodyTooLarge(Exception):
-    pass
+class _BodyTooLarge(HTTPException):
+    """Raised by ``receive`` once a body without ``Content-Length`` passes the limit.
+
+    An ``HTTPException`` because FastAPI turns any other exception met while reading a body into
+    400 "There was an error parsing the body"; this one it re-raises, and ``api_errors`` renders it
+    as 413 ``request_too_large``. Raised outside FastAPI, ``BodyLimit`` answers the 413 itself.
+    """
+
+    def __init__(self, limit: int):
+        super().__init__(ApiTooLarge.status, _too_large_message(limit))
+
+
+def _too_large_message(limit: int) -> str:
+    return f"request body over {limit} bytes"
 
 
 async def _too_large(send: Send, limit: int) -> None:
-    error = ApiTooLarge(f"request body over {limit} bytes")
+    error = ApiTooLarge(_too_large_message(limit))
     body = dumps({"error": {"code": error.code, "message": error.message}})
     await send(
         {
