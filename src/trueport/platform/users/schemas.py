@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from trueport.db.models import User
 from trueport.platform.auth.passwords import MAX_PASSWORD_LENGTH
@@ -13,6 +13,7 @@ from trueport.platform.auth.passwords import MAX_PASSWORD_LENGTH
 # Deliberately loose: the only real check of an address is the mail that reaches it.
 Email = Annotated[
     str,
+    StringConstraints(strip_whitespace=True, to_lower=True),
     Field(
         min_length=3,
         max_length=320,
