@@ -63,20 +63,20 @@ async def test_the_data_plane_does_not_connect_where_a_stored_name_now_points(
         seal_api_key(strict.platform.envelope, row, SecretStr(PROVIDER_KEY))
         session.add(row)
         session.add(
-            TenantRoute(
-                tenant_id=acme.tenant.id, alias="rebound", targets=[{"provider": "rebound", "model": "m"}]
-            )
+            TenantRoute(tenant_id=acme.tenant.id, alias="oa", targets=[{"provider": "rebound", "model": "m"}])
         )
         created = await create_key(session, acme.tenant, hmac_secret=strict.platform.key_secret, name="k")
         await session.commit()
     await strict.app.gateway.routing.reload()
-    assert strict.app.gateway.routing.targets(acme.tenant.id, "rebound")  # loaded: the URL's shape is fine
+    [target] = strict.app.gateway.routing.targets(acme.tenant.id, "oa") or ()
+    assert target.provider == "rebound"  # loaded: the URL's shape is fine
     response = await strict.client.post(
         "/v1/chat/completions",
-        json={"model": "rebound", "messages": [{"role": "user", "content": "hi"}]},
+        json={"model": "oa", "messages": [{"role": "user", "content": "hi"}]},
         headers={"Authorization": f"Bearer {created.secret}"},
     )
     assert response.status_code == 503, response.text
+    assert "ClientConnectorDNSError" in response.json()["error"]["message"]  # refused before TLS or TCP
     assert mock.requests == []
 
 
