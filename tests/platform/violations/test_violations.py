@@ -116,6 +116,8 @@ async def test_bad_queries_are_refused(platform: ControlPlaneHarness, acme: Team
         ("?action=shred", 422, "validation_failed"),
         ("?direction=sideways", 422, "validation_failed"),
         ("?detector=PII;drop", 422, "validation_failed"),
+        ("?key_id=%00", 422, "validation_failed"),  # PostgreSQL refuses NUL in text
+        ("?request_id=a%27b", 422, "validation_failed"),
         ("?since=2025-05-01T00:00:00", 422, "validation_failed"),  # no time zone
     ):
         response = await platform.client.get(f"/api/v1/violations{query}", headers=headers)

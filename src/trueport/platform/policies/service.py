@@ -44,7 +44,7 @@ async def find_version(work: UnitOfWork, ctx: TenantContext, version: str | int)
     number = _version_number(version)
     row = await PolicyRepo(work.session, ctx.tenant_id).version(number) if number is not None else None
     if row is None:
-        raise ApiNotFound(f"no version {version} of this tenant's policy", code="policy_version_not_found")
+        raise ApiNotFound("no such version of this tenant's policy", code="policy_version_not_found")
     return row
 
 

@@ -13,6 +13,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from trueport.db.models import GuardViolation
 
 Name = Annotated[str, Query(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
+Id = Annotated[str, Query(pattern=r"^[0-9A-Fa-f-]{1,36}$")]  # key and request ids are UUID-shaped
 ActionName = Literal["block", "redact", "flag"]
 DirectionName = Literal["input", "output"]
 
@@ -100,8 +101,8 @@ def violation_filter(
     type: Annotated[Name | None, Query(description="A finding type, e.g. `email`.")] = None,
     action: ActionName | None = None,
     direction: DirectionName | None = None,
-    key_id: Annotated[str | None, Query(max_length=36)] = None,
-    request_id: Annotated[str | None, Query(max_length=36)] = None,
+    key_id: Annotated[Id | None, Query(description="The key's id.")] = None,
+    request_id: Annotated[Id | None, Query(description="The request's `x-request-id`.")] = None,
 ) -> ViolationFilter:
     return ViolationFilter(since, until, detector, type, action, direction, key_id, request_id)
 
