@@ -87,7 +87,10 @@ def _check_expiry(expires_at: datetime | None, now: datetime) -> datetime | None
         raise KeyError_("expiry must carry a time zone")
     if expires_at <= now:
         raise KeyError_("expiry must be in the future")
-    return expires_at.astimezone(UTC)
+    try:
+        return expires_at.astimezone(UTC)
+    except OverflowError:  # 9999-12-31T23:00-12:00 is in year 10000 in UTC
+        raise KeyError_("expiry is beyond the calendar") from None
 
 
 async def _add_key(

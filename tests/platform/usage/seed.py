@@ -24,7 +24,7 @@ K1, K2, K_OTHER = (str(uuid.UUID(int=n)) for n in (1, 2, 3))
 FORMULA = '=HYPERLINK("http://evil.test","x")'
 
 
-def _record(tenant_id: str | None, at: datetime, **fields: Any) -> RequestRecord:
+def make_record(tenant_id: str | None, at: datetime, **fields: Any) -> RequestRecord:
     values: dict[str, Any] = {
         "id": str(uuid.uuid4()),
         "tenant_id": tenant_id,
@@ -55,7 +55,7 @@ async def seed(platform: ControlPlaneHarness, acme: Tenant, other: Tenant) -> li
     ok = {"provider": "openai", "upstream_model": "gpt-4o-mini", "pricing_version": "2025-01"}
     a = acme.id
     mine = [
-        _record(
+        make_record(
             a,
             DAY + timedelta(hours=10),
             key_id=K1,
@@ -67,7 +67,7 @@ async def seed(platform: ControlPlaneHarness, acme: Tenant, other: Tenant) -> li
             cost_usd=Decimal("0.001"),
             latency_ms=100.0,
         ),
-        _record(
+        make_record(
             a,
             DAY + timedelta(hours=23, minutes=59, seconds=59, milliseconds=500),
             key_id=K1,
@@ -79,7 +79,7 @@ async def seed(platform: ControlPlaneHarness, acme: Tenant, other: Tenant) -> li
             cost_usd=Decimal("0.002"),
             latency_ms=300.0,
         ),
-        _record(
+        make_record(
             a,
             DAY + timedelta(days=1),
             key_id=K2,
@@ -91,7 +91,7 @@ async def seed(platform: ControlPlaneHarness, acme: Tenant, other: Tenant) -> li
             fallback=True,
             latency_ms=50.0,
         ),
-        _record(
+        make_record(
             a,
             DAY + timedelta(days=1, hours=12),
             key_id=K2,
@@ -102,7 +102,7 @@ async def seed(platform: ControlPlaneHarness, acme: Tenant, other: Tenant) -> li
             prompt_tokens=10,
             latency_ms=10.0,
         ),
-        _record(
+        make_record(
             a,
             DAY + timedelta(days=2, hours=8),
             key_id=K1,
@@ -116,7 +116,7 @@ async def seed(platform: ControlPlaneHarness, acme: Tenant, other: Tenant) -> li
             cost_usd=Decimal("0.0125"),
             latency_ms=250.0,
         ),
-        _record(
+        make_record(
             a,
             DAY + timedelta(days=2, hours=9),
             key_id=K2,
@@ -128,11 +128,11 @@ async def seed(platform: ControlPlaneHarness, acme: Tenant, other: Tenant) -> li
         ),
     ]
     outside = [
-        _record(a, DAY - timedelta(microseconds=1), key_id=K1, alias="oa", provider="openai"),
-        _record(a, UNTIL, key_id=K1, alias="oa", provider="openai"),
+        make_record(a, DAY - timedelta(microseconds=1), key_id=K1, alias="oa", provider="openai"),
+        make_record(a, UNTIL, key_id=K1, alias="oa", provider="openai"),
     ]
     theirs = [
-        _record(
+        make_record(
             other.id,
             DAY + timedelta(hours=h),
             key_id=K_OTHER,
@@ -144,7 +144,9 @@ async def seed(platform: ControlPlaneHarness, acme: Tenant, other: Tenant) -> li
         )
         for h in (1, 30, 60)
     ]
-    nobody = [_record(None, DAY + timedelta(hours=5), status_code=401, error_class="AuthenticationFailed")]
+    nobody = [
+        make_record(None, DAY + timedelta(hours=5), status_code=401, error_class="AuthenticationFailed")
+    ]
     async with platform.sessions() as session:
         session.add_all(mine + outside + theirs + nobody)
         await session.commit()

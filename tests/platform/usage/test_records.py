@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from tests.platform.harness import ControlPlaneHarness
-from tests.platform.usage.seed import FORMULA, K1, K2, K_OTHER, RANGE, Usage, _record
+from tests.platform.usage.seed import FORMULA, K1, K2, K_OTHER, RANGE, Usage, make_record
 
 from trueport.platform.rbac import MATRIX, Permission, Role
 
@@ -88,8 +88,8 @@ async def test_pages_follow_the_cursor(platform: ControlPlaneHarness, usage: Usa
 
 async def test_the_default_range_is_the_last_30_days(platform: ControlPlaneHarness, usage: Usage) -> None:
     now = datetime.now(UTC)
-    recent = _record(usage.acme.id, now - timedelta(days=29), alias="recent", cost_usd=Decimal("0.5"))
-    old = _record(usage.acme.id, now - timedelta(days=31), alias="old")
+    recent = make_record(usage.acme.id, now - timedelta(days=29), alias="recent", cost_usd=Decimal("0.5"))
+    old = make_record(usage.acme.id, now - timedelta(days=31), alias="old")
     async with platform.sessions() as session:
         session.add_all([recent, old])
         await session.commit()
@@ -110,7 +110,10 @@ async def test_bad_ranges_are_refused(platform: ControlPlaneHarness, usage: Usag
         ({"since": "2025-03-11", "until": "2025-03-10"}, 400, "invalid_range"),
         ({"since": "2024-01-01", "until": "2025-01-02"}, 400, "range_too_long"),
         ({"since": long_ago}, 400, "range_too_long"),
+        ({"until": "0001-01-01T00:00:00Z"}, 400, "invalid_range"),  # the default since is before year 1
         ({"until": "yesterday"}, 422, "validation_failed"),
+        ({"alias": "oa\x00"}, 422, "validation_failed"),
+        ({"key_id": "k1' OR 1=1"}, 422, "validation_failed"),
         ({"status": "meh"}, 422, "validation_failed"),
         ({"key_id": "x" * 37}, 422, "validation_failed"),
         ({"cursor": "%%%"}, 400, "invalid_cursor"),

@@ -14,7 +14,9 @@ MAX_OVERLAP_S = 30 * 86_400
 _MAX_LIFETIME_S = 10 * 366 * 86_400
 _MAX_LIMIT = 2_000_000_000  # the columns are 32-bit integers
 
-Alias = Annotated[str, Field(min_length=1, max_length=200)]
+_PRINTABLE = r"^[^\x00-\x1f\x7f]*$"  # no control characters (PostgreSQL refuses NUL in text)
+
+Alias = Annotated[str, Field(min_length=1, max_length=200, pattern=_PRINTABLE)]
 Models = Annotated[
     list[Alias] | None,
     Field(max_length=200, description="Model aliases the key may use; null: every model."),
@@ -93,7 +95,7 @@ class KeyCreate(BaseModel):
         },
     )
 
-    name: str = Field(default="", max_length=MAX_NAME_LENGTH)
+    name: str = Field(default="", max_length=MAX_NAME_LENGTH, pattern=_PRINTABLE)
     models: Models = None
     rpm_limit: Limit = None
     tpm_limit: Limit = None
@@ -117,7 +119,7 @@ class KeyUpdate(BaseModel):
         json_schema_extra={"examples": [{"rpm_limit": 1200, "tpm_limit": None}]},
     )
 
-    name: str | None = Field(default=None, max_length=MAX_NAME_LENGTH)
+    name: str | None = Field(default=None, max_length=MAX_NAME_LENGTH, pattern=_PRINTABLE)
     models: Models = None
     rpm_limit: Limit = None
     tpm_limit: Limit = None

@@ -20,6 +20,7 @@ from trueport.platform.usage.schemas import Aggregates, GroupBy, Outcome, Record
 router = APIRouter(prefix="/usage", tags=["usage"])
 
 Reader = Annotated[TenantContext, Allowed(Permission.USAGE_READ)]
+_PRINTABLE = r"^[^\x00-\x1f\x7f]+$"  # no control characters (PostgreSQL refuses NUL in text)
 
 
 def usage_filters(
@@ -31,9 +32,15 @@ def usage_filters(
         datetime | None,
         Query(description="ISO 8601, exclusive. Default: now. At most 366 days after `since`."),
     ] = None,
-    key_id: Annotated[str | None, Query(max_length=36, description="Only this key's requests.")] = None,
-    alias: Annotated[str | None, Query(max_length=200, description="Only this model alias.")] = None,
-    provider: Annotated[str | None, Query(max_length=100, description="Only this provider.")] = None,
+    key_id: Annotated[
+        str | None, Query(max_length=36, pattern=r"^[0-9A-Fa-f-]+$", description="Only this key's requests.")
+    ] = None,
+    alias: Annotated[
+        str | None, Query(max_length=200, pattern=_PRINTABLE, description="Only this model alias.")
+    ] = None,
+    provider: Annotated[
+        str | None, Query(max_length=100, pattern=_PRINTABLE, description="Only this provider.")
+    ] = None,
     status: Annotated[
         Outcome | None, Query(description="`ok`: status below 400; `error`: 400 or more.")
     ] = None,

@@ -36,8 +36,11 @@ def time_range(
     since: datetime | None, until: datetime | None, now: datetime | None = None
 ) -> tuple[datetime, datetime]:
     """``[since, until)`` with the defaults filled in; 400 if empty, reversed or too long."""
-    end = _utc(until) if until is not None else (now or datetime.now(UTC))
-    start = _utc(since) if since is not None else end - DEFAULT_RANGE
+    try:
+        end = _utc(until) if until is not None else (now or datetime.now(UTC))
+        start = _utc(since) if since is not None else end - DEFAULT_RANGE
+    except OverflowError:  # e.g. 0001-01-01 with a positive offset, or minus the default range
+        raise ApiInvalid("the range lies outside the calendar", code="invalid_range") from None
     if start >= end:
         raise ApiInvalid("`since` must be before `until`", code="invalid_range")
     if end - start > MAX_RANGE:
