@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import update
 from tests.platform.harness import ControlPlaneHarness
 from tests.platform.keys.calls import Acme
@@ -24,7 +25,9 @@ async def create(platform: ControlPlaneHarness, acme: Acme, **body: object) -> d
     return created
 
 
-async def test_the_secret_is_returned_once(platform: ControlPlaneHarness, acme: Acme) -> None:
+async def test_the_secret_is_returned_once(
+    platform: ControlPlaneHarness, acme: Acme, capfd: pytest.CaptureFixture[str]
+) -> None:
     created = await create(
         platform, acme, name="billing", models=["oa", "an", "oa"], rpm_limit=60, expires_in_s=3600
     )
@@ -46,6 +49,8 @@ async def test_the_secret_is_returned_once(platform: ControlPlaneHarness, acme: 
     schema = (await platform.client.get("/api/v1/openapi.json")).json()["components"]["schemas"]
     assert "secret" in schema["CreatedKeyOut"]["properties"]
     assert "secret" not in schema["KeyOut"]["properties"]
+    logged = capfd.readouterr()
+    assert "key_created" in logged.out and secret not in logged.out + logged.err
 
 
 async def test_expiry_can_be_given_as_a_time(platform: ControlPlaneHarness, acme: Acme) -> None:

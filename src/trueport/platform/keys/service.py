@@ -10,6 +10,8 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import structlog
+
 from trueport.db.models import ApiKey
 from trueport.errors import ApiConflict, ApiInvalid, ApiNotFound
 from trueport.keys import service as keys
@@ -19,6 +21,8 @@ from trueport.platform.keys.repository import KeyRepo
 from trueport.platform.keys.schemas import KeyCreate, KeyUpdate
 from trueport.platform.pagination import PageQuery
 from trueport.platform.tenancy import TenantContext
+
+log = structlog.get_logger(__name__)
 
 
 def _refused(exc: keys.KeyError_) -> ApiInvalid | ApiConflict:
@@ -62,6 +66,7 @@ async def create_key(
     except keys.KeyError_ as exc:
         raise _refused(exc) from exc
     work.config_changed()
+    log.info("key_created", key_id=created.key.id, tenant_id=ctx.tenant_id)
     return created
 
 
@@ -81,6 +86,7 @@ async def update_key(work: UnitOfWork, ctx: TenantContext, key_id: str, body: Ke
     except keys.KeyError_ as exc:
         raise _refused(exc) from exc
     work.config_changed()
+    log.info("key_updated", key_id=key.id, tenant_id=ctx.tenant_id, fields=sorted(given))
     return key
 
 
@@ -89,6 +95,7 @@ async def revoke_key(work: UnitOfWork, ctx: TenantContext, key_id: str) -> ApiKe
     if key.revoked_at is None:
         await keys.revoke(work.session, key)
         work.config_changed()
+        log.info("key_revoked", key_id=key.id, tenant_id=ctx.tenant_id)
     return key
 
 
@@ -105,4 +112,7 @@ async def rotate_key(
     except keys.KeyError_ as exc:
         raise _refused(exc) from exc
     work.config_changed()
+    log.info(
+        "key_rotated", key_id=key.id, new_key_id=created.key.id, tenant_id=ctx.tenant_id, overlap_s=overlap_s
+    )
     return created
