@@ -146,3 +146,60 @@ def test_serve_refuses_a_bad_config(tmp_path: Path) -> None:
     )
     assert result.returncode == 1
     assert "unknown provider" in result.stderr
+
+
+def test_users_create_admin_then_sign_in(config: Path, server: str) -> None:
+    created = subprocess.run(
+        [
+            *TRUEPORT,
+            "users",
+            "create-admin",
+            "Ops@Example.test",
+            "--name",
+            "Ops",
+            "--password-stdin",
+            "--config",
+            str(config),
+        ],
+        input="a long admin passphrase\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert "ops@example.test" in created.stdout
+    assert "passphrase" not in created.stdout + created.stderr
+    listing = run("users", "list", config=config).stdout
+    email, user_id, name, kind, status = listing.strip().split("\t")
+    assert (email, name, kind, status) == ("ops@example.test", "Ops", "admin", "active")
+    duplicate = subprocess.run(
+        [*TRUEPORT, "users", "create-admin", "ops@example.test", "--password-stdin", "--config", str(config)],
+        input="another long passphrase\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert duplicate.returncode == 1 and "exists" in duplicate.stderr
+    weak = subprocess.run(
+        [*TRUEPORT, "users", "create-admin", "x@example.test", "--password-stdin", "--config", str(config)],
+        input="short\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert weak.returncode == 1 and "at least" in weak.stderr
+    login = httpx.post(
+        f"{server}/api/v1/auth/login",
+        json={"email": "ops@example.test", "password": "a long admin passphrase"},
+        timeout=30,
+    )
+    assert login.status_code == 200, login.text
+    tenants = httpx.get(
+        f"{server}/api/v1/tenants",
+        headers={"Authorization": f"Bearer {login.json()['access_token']}"},
+        timeout=30,
+    )
+    assert tenants.status_code == 200
+    assert len(user_id) == 36
