@@ -54,4 +54,3 @@ async def test_no_operation_answers_with_a_server_error(platform: ControlPlaneHa
     output, _ = await asyncio.wait_for(process.communicate(), timeout=600)
     text = output.decode(errors="replace")
     assert process.returncode == 0, text[-6000:]
-    assert "not_a_server_error" in text

@@ -81,6 +81,7 @@ class ControlPlane:
             allow_origin_regex=config.cors_allow_origin_regex or r"(?!)",  # (?!) matches nothing
             allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
             allow_headers=["authorization", "content-type", "x-tenant-slug", "idempotency-key"],
+            expose_headers=["content-disposition", "x-export-rows", "x-export-truncated", "retry-after"],
             max_age=600,
         )
         self._app = SecurityHeaders(BodyLimit(cors, config.max_body_bytes))
