@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import copy
 from typing import Any
 
@@ -211,3 +212,13 @@ async def test_the_openapi_schema_shows_an_example_policy(platform: ControlPlane
     assert operation["summary"] and "201" in operation["responses"]
     assert "credit_card" in str(schema["components"]["schemas"]["PolicyIn"])
     assert "/api/v1/policies/{version}" in schema["paths"]
+
+
+async def test_concurrent_saves_never_share_a_version(platform: ControlPlaneHarness, acme: Team) -> None:
+    responses = await asyncio.gather(*(put(platform, acme, blocking_emails()) for _ in range(5)))
+    assert {r.status_code for r in responses} <= {201, 409}
+    saved = sorted(r.json()["version"] for r in responses if r.status_code == 201)
+    assert saved == list(range(1, len(saved) + 1))
+    assert all(r.json()["error"]["code"] == "policy_conflict" for r in responses if r.status_code == 409)
+    listed = (await get(platform, acme, "")).json()["data"]
+    assert [v["version"] for v in listed] == saved
