@@ -24,6 +24,7 @@ from trueport.platform.tenant_settings.endpoints import router as settings_route
 from trueport.platform.tenants.endpoints import router as tenants_router
 from trueport.platform.usage.endpoints import router as usage_router
 from trueport.platform.users.endpoints import router as users_router
+from trueport.platform.violations.endpoints import router as violations_router
 from trueport.platform.web import BodyLimit, SecurityHeaders
 
 PREFIX = "/api/v1"
@@ -51,6 +52,7 @@ ROUTERS = (
     policies_router,
     settings_router,
     usage_router,
+    violations_router,
 )
 
 

@@ -16,7 +16,6 @@ import httpx
 import pytest
 from tests.platform.harness import ControlPlaneHarness, platform_settings, running_platform
 from tests.platform.policies.conftest import Team, team
-from tests.platform.violations.conftest import mount_violations_api
 
 from trueport.guard.policy import default_policy
 from trueport.keys.service import create_key
@@ -32,7 +31,6 @@ async def guarded(database_url: str, mock: MockProvider) -> AsyncIterator[Contro
     async with running_platform(
         platform_settings(database_url, mock.url, guard={"enabled": True})
     ) as harness:
-        mount_violations_api(harness)
         yield harness
 
 

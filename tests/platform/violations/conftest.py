@@ -1,4 +1,4 @@
-"""Fixtures of the violations tests: the API mounted, a team per role, and seeded violation rows."""
+"""Fixtures of the violations tests: a team per role, and seeded violation rows."""
 
 from __future__ import annotations
 
@@ -10,25 +10,8 @@ from tests.platform.harness import ControlPlaneHarness
 from tests.platform.policies.conftest import Team, team
 
 from trueport.db.models import GuardViolation
-from trueport.platform.api import PREFIX
-from trueport.platform.api_errors import ERROR_RESPONSES
-from trueport.platform.violations.endpoints import router
 
 BASE = datetime(2025, 5, 1, 9, 30, tzinfo=UTC)
-
-
-def mount_violations_api(platform: ControlPlaneHarness) -> None:
-    """Include ``/violations`` in the running API unless ``platform/api.py`` already does (it is to be
-    registered there; this keeps the tests meaningful until then and is a no-op after)."""
-    api = platform.app.resources.control.api if platform.app.resources is not None else None
-    assert api is not None
-    if not any(getattr(route, "path", "") == f"{PREFIX}/violations" for route in api.routes):
-        api.include_router(router, prefix=PREFIX, responses=ERROR_RESPONSES)
-
-
-@pytest.fixture(autouse=True)
-def violations_api(platform: ControlPlaneHarness) -> None:
-    mount_violations_api(platform)
 
 
 @pytest.fixture
