@@ -10,7 +10,7 @@ from trueport.db.models import Tenant
 from trueport.platform.auth.service import TokenPair
 from trueport.platform.members.schemas import OneTimeToken
 from trueport.platform.rbac import Role
-from trueport.platform.users.schemas import Email, Password
+from trueport.platform.users.schemas import Email, NewPassword, Password
 
 _TENANT_ID = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"
 _REFRESH = "q3VJ0dT9xw8Lr2pZ7yHc5mB1nF4gE6aUoWsXiRtYvQe"
@@ -124,4 +124,4 @@ class ResetConfirmIn(BaseModel):
     )
 
     token: OneTimeToken
-    new_password: Password
+    new_password: NewPassword

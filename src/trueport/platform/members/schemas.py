@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from trueport.db.models import Invitation, Membership, User
 from trueport.platform.rbac import Role
-from trueport.platform.users.schemas import Email, Name, Password
+from trueport.platform.users.schemas import Email, Name, NewPassword
 
 _ID = "5f0c2b8e-1d4a-4e3b-9c7f-0a1b2c3d4e5f"
 _USER_ID = "0b7c3f5e-8d2a-4c61-9e0f-5a1b2c3d4e5f"
@@ -156,7 +156,7 @@ class AcceptIn(BaseModel):
 
     token: OneTimeToken
     name: Name | None = None
-    password: Password | None = None
+    password: NewPassword | None = None
 
 
 class AcceptOut(BaseModel):

@@ -25,6 +25,11 @@ Email = Annotated[
 Password = Annotated[
     str, Field(min_length=1, max_length=MAX_PASSWORD_LENGTH, examples=["correct horse battery staple"])
 ]
+# A password being chosen: the policy (``password_problem``) judges its length and answers 400
+# ``weak_password`` with the reason; the schema only caps what is worth reading at all.
+NewPassword = Annotated[
+    str, Field(min_length=1, max_length=4 * MAX_PASSWORD_LENGTH, examples=["a longer passphrase 2026"])
+]
 # No control characters: names are shown in mails and pages, and PostgreSQL refuses NUL in text.
 Name = Annotated[
     str, Field(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$", examples=["Alice Martin"])
@@ -87,4 +92,4 @@ class PasswordChange(BaseModel):
     )
 
     current_password: Password
-    new_password: Password
+    new_password: NewPassword
