@@ -3,7 +3,8 @@
 
 ``tenants_of`` is the one query here not scoped by tenant, on purpose: "which tenants may I pick?"
 is a question about the signed-in user, answered before any tenant is chosen, and it is scoped by
-that user's id instead. It returns the tenants and the user's roles, never other users' rows.
+that user's id instead. It returns the tenants and the user's roles, never other users' rows
+(marked ``# tenant-scope:`` for the scoping check, ``tests/platform/test_scoping.py``).
 """
 
 from __future__ import annotations
@@ -82,7 +83,7 @@ class InvitationRepo(ScopedRepository[Invitation]):
 async def tenants_of(session: AsyncSession, user_id: str) -> list[tuple[Tenant, str]]:
     """The enabled tenants ``user_id`` is a member of, with the user's role in each, by slug."""
     statement = (
-        select(Tenant, Membership.role)
+        select(Tenant, Membership.role)  # tenant-scope: the signed-in user's own memberships, by user id
         .join(Membership, Membership.tenant_id == Tenant.id)
         .where(Membership.user_id == user_id, Tenant.disabled_at.is_(None))
         .order_by(Tenant.slug)
