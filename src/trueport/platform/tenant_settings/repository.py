@@ -20,7 +20,7 @@ class SettingsRepo(ScopedRepository[TenantSettings]):
         (even when no row matches), on PostgreSQL the row's lock.
         """
         touch = (
-            update(TenantSettings)
+            update(TenantSettings)  # tenant-scope: filtered by self.tenant_id on the next line
             .where(TenantSettings.tenant_id == self.tenant_id)
             .values(updated_at=TenantSettings.updated_at)  # explicit, so ``onupdate`` does not apply
             .execution_options(synchronize_session=False)

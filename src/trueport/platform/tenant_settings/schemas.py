@@ -11,7 +11,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, Strict, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, Strict, StringConstraints, field_validator
+
+from trueport.jsonutil import dumps
 
 NAME_PATTERN = r"^[a-z][a-z0-9_.-]{0,63}$"
 MAX_ENTRIES = 100  # settings, and separately feature flags
@@ -52,6 +54,7 @@ class SettingsPatch(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        allow_inf_nan=False,  # NaN and Infinity are not JSON: PostgreSQL would refuse them
         json_schema_extra={
             "examples": [
                 {
@@ -73,3 +76,14 @@ class SettingsPatch(BaseModel):
         max_length=MAX_ENTRIES,
         description=f"Flag name to true or false, or null to delete. At most {MAX_ENTRIES} flags.",
     )
+
+    @field_validator("settings")
+    @classmethod
+    def _encodable(cls, value: dict[str, JsonValue] | None) -> dict[str, JsonValue] | None:
+        """Refuse what the gateways could not encode back: integers beyond 64 bits, lone surrogates,
+        nesting deeper than 254 levels (``orjson``'s limits)."""
+        try:
+            dumps(value)
+        except TypeError as exc:
+            raise ValueError(f"not storable as JSON: {exc}") from None
+        return value
