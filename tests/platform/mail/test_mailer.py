@@ -55,8 +55,10 @@ class Credentials:
 
 
 async def test_delivers_a_multipart_mail_with_headers(smtp: SmtpSink) -> None:
+    mailer = Mailer(config(smtp))
+    assert mailer.configured
     with structlog.testing.capture_logs() as logs:
-        await Mailer(config(smtp)).send(MAIL)
+        await mailer.send(MAIL)
     message = await smtp.wait_for("ada@example.org")
     assert smtp.recipients == [["Ada@Example.org"]]
     assert message.get_content_type() == "multipart/alternative"
@@ -90,7 +92,9 @@ async def test_unset_host_is_an_error_and_a_warning_naming_the_domain_only() -> 
         structlog.testing.capture_logs() as logs,
         pytest.raises(MailError, match=r"^mail is not configured$"),
     ):
-        await Mailer(MailConfig()).send(MAIL)
+        unset = Mailer(MailConfig())
+        assert not unset.configured
+        await unset.send(MAIL)
     assert logs == [
         {
             "event": "mail_not_configured",
