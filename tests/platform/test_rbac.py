@@ -49,7 +49,7 @@ def test_every_route_outside_auth_users_and_admin_needs_a_tenant_permission() ->
 
 def test_the_documented_matrix_is_the_enforced_one() -> None:
     assert render_matrix() in DOCS.read_text(encoding="utf-8"), (
-        "docs/api.md is out of date: paste `uv run python -m trueport.platform.permissions` into it"
+        "docs/api.md is out of date: run `uv run python -m trueport.platform.permissions --update docs/api.md`"
     )
 
 

@@ -2,7 +2,8 @@
 
 This is the permission matrix the docs publish (``docs/api.md``, kept equal to ``render_matrix()`` by a
 test) and the RBAC tests check role by role: what is enforced and what is documented come from the
-same place. Run ``python -m trueport.platform.permissions`` to print the table.
+same place. Run ``python -m trueport.platform.permissions`` to print the table, or with
+``--update docs/api.md`` to rewrite it in place.
 """
 
 from __future__ import annotations
