@@ -8,7 +8,9 @@ same place. Run ``python -m trueport.platform.permissions`` to print the table, 
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
@@ -96,5 +98,22 @@ def render_matrix() -> str:
     return "\n".join(lines) + "\n"
 
 
+_START = "<!-- permission matrix: generated, do not edit by hand -->\n"
+_END = "<!-- end of permission matrix -->"
+
+
+def update_document(path: Path) -> None:
+    """Replace the table between the markers of ``path`` (``docs/api.md``) with ``render_matrix()``."""
+    text = path.read_text(encoding="utf-8")
+    head, start, rest = text.partition(_START)
+    _, end, tail = rest.partition(_END)
+    if not start or not end:
+        raise SystemExit(f"{path} has no permission-matrix markers")
+    path.write_text(head + _START + render_matrix() + _END + tail, encoding="utf-8")
+
+
 if __name__ == "__main__":
-    print(render_matrix(), end="")
+    if len(sys.argv) == 3 and sys.argv[1] == "--update":
+        update_document(Path(sys.argv[2]))
+    else:
+        print(render_matrix(), end="")
