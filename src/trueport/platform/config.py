@@ -51,6 +51,10 @@ class MailConfig(BaseModel):
     password: SecretStr | None = None
     sender: str = "TruePort <no-reply@localhost>"
     timeout_s: float = Field(default=10.0, gt=0)
+    ca_file: str | None = Field(
+        default=None,
+        description="PEM bundle to trust for the server's TLS certificate; the system's otherwise.",
+    )
 
 
 class PlatformConfig(BaseModel):

@@ -8,6 +8,7 @@ gateways (``trueport.platform.live``).
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Annotated
@@ -16,6 +17,7 @@ from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from trueport.db.engine import SessionFactory
+from trueport.errors import ConfigError
 from trueport.keys.secret import key_hmac_secret
 from trueport.platform.auth.passwords import Passwords
 from trueport.platform.auth.throttle import LoginThrottle
@@ -59,11 +61,21 @@ async def open_platform(settings: Settings, sessions: SessionFactory, state: Sta
         throttle=LoginThrottle(
             state, per_account=config.login_failures_per_account, per_ip=config.login_attempts_per_ip
         ),
-        mailer=Mailer(settings.mail),
+        mailer=Mailer(settings.mail, tls_context=_mail_tls(settings)),
         envelope=Envelope(secrets.master_keys, secrets.active_master_key),
         live=LiveConfig(state, sessions, poll_s=config.live_config_poll_s),
         key_secret=await key_hmac_secret(settings, sessions),
     )
+
+
+def _mail_tls(settings: Settings) -> ssl.SSLContext | None:
+    """The certificates mail servers are checked against: ``mail.ca_file`` if set, else the system's."""
+    if settings.mail.ca_file is None:
+        return None
+    try:
+        return ssl.create_default_context(cafile=settings.mail.ca_file)
+    except (OSError, ssl.SSLError) as exc:
+        raise ConfigError(f"cannot load mail.ca_file {settings.mail.ca_file}: {exc}") from exc
 
 
 def get_platform(request: Request) -> Platform:
