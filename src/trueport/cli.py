@@ -10,9 +10,11 @@ from functools import wraps
 from typing import Any, ParamSpec, TypeVar
 
 import click
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from trueport import __version__
 from trueport.audit.commands import audit
+from trueport.db.engine import SessionFactory
 from trueport.db.session import database, is_embedded
 from trueport.errors import ConfigError
 from trueport.guard.commands import GUARD_COMMANDS
@@ -20,8 +22,10 @@ from trueport.keys.repository import KeyRepository
 from trueport.keys.secret import key_hmac_secret
 from trueport.keys.service import KeyError_, create_key, revoke_key
 from trueport.limits.status import providers
+from trueport.platform.live import LiveConfig
 from trueport.platform.users.commands import users
 from trueport.settings import CONFIG_PATH_ENV, Settings, load_settings
+from trueport.state import open_state
 from trueport.tenants.repository import TenantRepository
 from trueport.tenants.service import TenantError, create_tenant, require_tenant
 
@@ -42,6 +46,19 @@ def _settings(config_path: str | None) -> Settings:
         return load_settings(config_path)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from exc
+
+
+async def _commit_config_change(settings: Settings, sessions: SessionFactory, session: AsyncSession) -> None:
+    """Commit a change the gateways cache (keys, tenants), and announce it as the API does, so that
+    running gateways apply it within seconds rather than at their safety-net refresh."""
+    state = await open_state(settings)
+    try:
+        live = LiveConfig(state, sessions, poll_s=settings.platform.live_config_poll_s)
+        generation = await live.bump(session)
+        await session.commit()
+        await live.announce(generation)
+    finally:
+        await state.close()
 
 
 def _run(function: Callable[P, Coroutine[Any, Any, R]]) -> Callable[P, R]:
@@ -126,9 +143,10 @@ async def tenants_create(
     slug: str, name: str | None, rpm: int | None, tpm: int | None, config_path: str | None
 ) -> None:
     """Create the tenant SLUG."""
-    async with database(_settings(config_path)) as sessions, sessions() as session:
+    settings = _settings(config_path)
+    async with database(settings) as sessions, sessions() as session:
         tenant = await create_tenant(session, slug, name, rpm_limit=rpm, tpm_limit=tpm)
-        await session.commit()
+        await _commit_config_change(settings, sessions, session)
     click.echo(f"created tenant {tenant.slug} ({tenant.id})")
 
 
@@ -187,7 +205,7 @@ async def keys_create(
                 tpm_limit=tpm,
                 expires_in=timedelta(days=expires_in) if expires_in is not None else None,
             )
-            await session.commit()
+            await _commit_config_change(settings, sessions, session)
     click.echo(f"created key {created.key.id} ({created.key.prefix}...) for tenant {tenant_slug}", err=True)
     click.echo(created.secret)
 
@@ -223,11 +241,12 @@ async def keys_list(tenant_slug: str, config_path: str | None) -> None:
 @config_option
 @_run
 async def keys_revoke(key_id: str, tenant_slug: str, config_path: str | None) -> None:
-    """Revoke a key by id (gateways stop accepting it within key_refresh_interval_s)."""
-    async with database(_settings(config_path)) as sessions, sessions() as session:
+    """Revoke a key by id (running gateways stop accepting it within seconds)."""
+    settings = _settings(config_path)
+    async with database(settings) as sessions, sessions() as session:
         tenant = await require_tenant(session, tenant_slug)
         await revoke_key(session, tenant, key_id)
-        await session.commit()
+        await _commit_config_change(settings, sessions, session)
     click.echo(f"revoked key {key_id}")
 
 

@@ -202,7 +202,12 @@ class Settings(BaseSettings):
     admin_token: SecretStr | None = Field(
         default=None, description="Bearer token for /metrics and /api/v1/providers/status (operators)."
     )
-    key_refresh_interval_s: float = Field(default=2.0, gt=0)
+    key_refresh_interval_s: float = Field(
+        default=60.0,
+        gt=0,
+        description="Safety net: the longest a key change takes to reach a gateway if both the push "
+        "and the poll of the configuration generation (platform.live_config_poll_s) failed.",
+    )
     idempotency_wait_s: float = Field(
         default=120.0,
         gt=0,
