@@ -22,6 +22,7 @@ from trueport.keys.repository import KeyRepository
 from trueport.keys.secret import key_hmac_secret
 from trueport.keys.service import KeyError_, create_key, revoke_key
 from trueport.limits.status import providers
+from trueport.platform.credentials.commands import master_key
 from trueport.platform.live import LiveConfig
 from trueport.platform.users.commands import users
 from trueport.settings import CONFIG_PATH_ENV, Settings, load_settings
@@ -279,5 +280,5 @@ def demo(host: str, port: int, database_path: str) -> None:
     run_demo(host=host, port=port, database_path=database_path)
 
 
-for _command in (*GUARD_COMMANDS, audit, providers, users):
+for _command in (*GUARD_COMMANDS, audit, providers, users, master_key):
     main.add_command(_command)

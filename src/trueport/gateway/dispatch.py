@@ -139,7 +139,7 @@ async def _route(
             await asyncio.shield(gateway.limiter.settle(reservation, used))
 
     answer = run
-    cache_ttl_s = gateway.settings.models[alias].cache_ttl_s
+    cache_ttl_s = gateway.cache_ttl_s(call.key_info.tenant_id, alias)
     if cache_ttl_s is not None:
         key = cache_key(call.key_info.tenant_id, path, request)
 

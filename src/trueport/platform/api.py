@@ -15,6 +15,7 @@ from trueport.gateway.asgi import Receive, Scope, Send
 from trueport.platform.api_errors import ERROR_RESPONSES, install_error_handlers
 from trueport.platform.auth.endpoints import router as auth_router
 from trueport.platform.context import Platform
+from trueport.platform.credentials.endpoints import admin_router
 from trueport.platform.credentials.endpoints import router as credentials_router
 from trueport.platform.keys.endpoints import router as keys_router
 from trueport.platform.members.endpoints import router as members_router
@@ -53,6 +54,7 @@ ROUTERS = (
     settings_router,
     usage_router,
     violations_router,
+    admin_router,
 )
 
 

@@ -11,7 +11,6 @@ import time
 from typing import Any
 
 import httpx
-import pytest
 from tests.gateway.harness import PROVIDER_KEY
 from tests.platform.credentials.seed import Member, emulator_credential, member_of
 from tests.platform.harness import ControlPlaneHarness
@@ -19,13 +18,6 @@ from tests.platform.harness import ControlPlaneHarness
 from trueport.mockprovider import MockProvider
 
 WRONG_KEY = "sk-wrong-tenant-key-0000"
-
-# ``gateway/dispatch.py`` (not this change's file) reads an alias's cache TTL from the config file's
-# aliases only, so a call to a tenant-only alias ends in a KeyError (500) until it asks
-# ``gateway.cache_ttl_s(call.key_info.tenant_id, alias)``. Strict: remove this mark once it does.
-NEEDS_TENANT_CACHE_TTL = pytest.mark.xfail(
-    reason="dispatch.py must read the cache TTL with gateway.cache_ttl_s(tenant_id, alias)", strict=True
-)
 
 
 async def _key(platform: ControlPlaneHarness, member: Member, **options: Any) -> str:
@@ -49,7 +41,6 @@ async def _models(platform: ControlPlaneHarness, secret: str) -> list[str]:
     return [model["id"] for model in response.json()["data"]]
 
 
-@NEEDS_TENANT_CACHE_TTL
 async def test_a_tenants_route_serves_that_tenant_with_its_own_key(
     platform: ControlPlaneHarness, mock: MockProvider
 ) -> None:
@@ -98,7 +89,6 @@ async def test_a_tenants_route_serves_that_tenant_with_its_own_key(
     assert other_get.status_code == 404
 
 
-@NEEDS_TENANT_CACHE_TTL
 async def test_a_keys_allowed_models_filter_tenant_aliases_too(platform: ControlPlaneHarness) -> None:
     acme = await member_of(platform, "acme")
     await platform.client.post(
@@ -143,7 +133,6 @@ async def test_a_tenant_alias_shadows_the_global_one_for_that_tenant_only(
     assert [r["path"] for r in mock.requests] == ["/v1/chat/completions"]
 
 
-@NEEDS_TENANT_CACHE_TTL
 async def test_a_tenant_route_falls_back_and_caches_as_configured(
     platform: ControlPlaneHarness, mock: MockProvider
 ) -> None:
@@ -172,7 +161,6 @@ async def test_a_tenant_route_falls_back_and_caches_as_configured(
     assert first.json() == second.json() and len(mock.requests) == 1
 
 
-@NEEDS_TENANT_CACHE_TTL
 async def test_a_new_route_reaches_the_gateway_by_itself(platform: ControlPlaneHarness) -> None:
     acme = await member_of(platform, "acme")
     key = await _key(platform, acme)
