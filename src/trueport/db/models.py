@@ -296,11 +296,193 @@ class TenantPolicy(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+# --- guard review, budgets, webhooks, usage roll-ups, billing ---------------------------------------
+
+
+class ReviewItem(Base):
+    """A finding a person should look at (human in the loop): raised by async detectors or by policy."""
+
+    __tablename__ = "review_items"
+    __table_args__ = (Index("ix_review_items_tenant_status_created", "tenant_id", "status", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    request_id: Mapped[str] = mapped_column(String(36), index=True)
+    key_id: Mapped[str | None] = mapped_column(String(36))
+    direction: Mapped[str] = mapped_column(String(8))
+    detector: Mapped[str] = mapped_column(String(32))
+    type: Mapped[str] = mapped_column(String(64))
+    score: Mapped[float] = mapped_column(Numeric(6, 4, asdecimal=False))
+    location: Mapped[str] = mapped_column(String(200), default="")
+    policy_version: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open | confirmed | dismissed
+    note: Mapped[str] = mapped_column(Text, default="")
+    resolved_by: Mapped[str | None] = mapped_column(String(36))
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Budget(Base):
+    """A spending limit for a tenant (``key_id`` None) or one key, in USD or tokens, per period."""
+
+    __tablename__ = "budgets"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    key_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    unit: Mapped[str] = mapped_column(String(8))  # usd | tokens
+    amount: Mapped[Decimal] = mapped_column(Numeric(20, 6))
+    period: Mapped[str] = mapped_column(String(8))  # daily | weekly | monthly | total
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    hard: Mapped[bool] = mapped_column(Boolean, default=True)  # block when exhausted; soft: alert only
+    alert_thresholds: Mapped[list[int]] = mapped_column(JSON, default=lambda: [50, 80, 100])
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+
+class BudgetPeriod(Base):
+    """One period of a budget: its committed spend (the durable copy) and the alerts already sent."""
+
+    __tablename__ = "budget_periods"
+    __table_args__ = (Index("ux_budget_periods_budget_start", "budget_id", "period_start", unique=True),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    budget_id: Mapped[str] = mapped_column(ForeignKey("budgets.id", ondelete="CASCADE"))
+    period_start: Mapped[datetime] = mapped_column(UTCDateTime())
+    period_end: Mapped[datetime | None] = mapped_column(UTCDateTime())  # None: the "total" period
+    spent: Mapped[Decimal] = mapped_column(Numeric(20, 6), default=Decimal(0))
+    alerts_sent: Mapped[list[int]] = mapped_column(JSON, default=list)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class WebhookSubscription(Base):
+    """Where a tenant wants events delivered; the signing secret is envelope-encrypted."""
+
+    __tablename__ = "webhook_subscriptions"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str] = mapped_column(String(2048))
+    topics: Mapped[list[str]] = mapped_column(JSON)
+    description: Mapped[str] = mapped_column(String(200), default="")
+    ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    wrapped_key: Mapped[bytes] = mapped_column(LargeBinary)
+    master_key_id: Mapped[str] = mapped_column(String(64))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class WebhookDelivery(Base):
+    """One event to one subscription: retried with backoff; ``dead`` after the last failed attempt."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
+        Index("ix_webhook_deliveries_tenant_created", "tenant_id", "created_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    subscription_id: Mapped[str] = mapped_column(ForeignKey("webhook_subscriptions.id", ondelete="CASCADE"))
+    event_id: Mapped[str] = mapped_column(String(36))
+    topic: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[bytes] = mapped_column(LargeBinary)  # the exact bytes that are signed and sent
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | delivered | dead
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    last_status: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+
+class UsageRollup(Base):
+    """Request records summed per hour or day and per tenant, key, alias and provider ("" for none).
+
+    Kept current by the record writer in the same transaction as the records; the latency histogram
+    (``latency_buckets``: counts per upper bound in ms) gives percentiles without the raw rows."""
+
+    __tablename__ = "usage_rollups"
+
+    tenant_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    granularity: Mapped[str] = mapped_column(String(4), primary_key=True)  # hour | day
+    bucket_start: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
+    key_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    alias: Mapped[str] = mapped_column(String(200), primary_key=True)
+    provider: Mapped[str] = mapped_column(String(100), primary_key=True)
+    requests: Mapped[int] = mapped_column(BigInteger, default=0)
+    errors: Mapped[int] = mapped_column(BigInteger, default=0)
+    prompt_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
+    completion_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
+    cached_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
+    cost_usd: Mapped[Decimal] = mapped_column(Numeric(20, 10), default=Decimal(0))
+    latency_ms_sum: Mapped[float] = mapped_column(Numeric(20, 3, asdecimal=False), default=0.0)
+    latency_buckets: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    violations: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class PricingOverride(Base):
+    """A tenant's negotiated price for a model, in USD per million tokens, over the catalog's."""
+
+    __tablename__ = "pricing_overrides"
+    __table_args__ = (Index("ux_pricing_overrides_tenant_model", "tenant_id", "model", unique=True),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    model: Mapped[str] = mapped_column(String(200))  # the upstream model name, as in the catalog
+    input_per_mtok: Mapped[Decimal] = mapped_column(Numeric(20, 6))
+    output_per_mtok: Mapped[Decimal] = mapped_column(Numeric(20, 6))
+    cached_input_per_mtok: Mapped[Decimal | None] = mapped_column(Numeric(20, 6))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class BillingPlan(Base):
+    """A plan tenants are billed on (installation-wide, managed by platform admins)."""
+
+    __tablename__ = "billing_plans"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    monthly_fee_usd: Mapped[Decimal] = mapped_column(Numeric(20, 6), default=Decimal(0))
+    included_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
+    included_spend_usd: Mapped[Decimal] = mapped_column(Numeric(20, 6), default=Decimal(0))
+    overage_per_mtok_usd: Mapped[Decimal] = mapped_column(Numeric(20, 6), default=Decimal(0))
+    overage_markup_pct: Mapped[Decimal] = mapped_column(Numeric(9, 4), default=Decimal(0))
+    limits: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)  # e.g. {"rpm": 600}
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class TenantPlan(Base):
+    """Which plan a tenant is on, since when."""
+
+    __tablename__ = "tenant_plans"
+
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True)
+    plan_id: Mapped[str] = mapped_column(ForeignKey("billing_plans.id", ondelete="RESTRICT"))
+    since: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 TENANT_OWNED: tuple[type[Base], ...] = (
     ApiKey,
     RequestRecord,
     GuardViolation,
     TenantPolicy,
+    ReviewItem,
+    Budget,
+    BudgetPeriod,
+    WebhookSubscription,
+    WebhookDelivery,
+    UsageRollup,
+    PricingOverride,
+    TenantPlan,
     Membership,
     Invitation,
     ProviderCredential,

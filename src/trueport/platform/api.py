@@ -13,13 +13,17 @@ from starlette.middleware.cors import CORSMiddleware
 from trueport import __version__
 from trueport.gateway.asgi import Receive, Scope, Send
 from trueport.platform.api_errors import ERROR_RESPONSES, install_error_handlers
+from trueport.platform.audit.endpoints import router as audit_router
 from trueport.platform.auth.endpoints import router as auth_router
+from trueport.platform.billing.endpoints import router as billing_router
+from trueport.platform.budgets.endpoints import router as budgets_router
 from trueport.platform.context import Platform
 from trueport.platform.credentials.endpoints import admin_router
 from trueport.platform.credentials.endpoints import router as credentials_router
 from trueport.platform.keys.endpoints import router as keys_router
 from trueport.platform.members.endpoints import router as members_router
 from trueport.platform.policies.endpoints import router as policies_router
+from trueport.platform.reviews.endpoints import router as reviews_router
 from trueport.platform.routes.endpoints import router as routes_router
 from trueport.platform.tenant_settings.endpoints import router as settings_router
 from trueport.platform.tenants.endpoints import router as tenants_router
@@ -27,6 +31,7 @@ from trueport.platform.usage.endpoints import router as usage_router
 from trueport.platform.users.endpoints import router as users_router
 from trueport.platform.violations.endpoints import router as violations_router
 from trueport.platform.web import BodyLimit, SecurityHeaders
+from trueport.platform.webhooks.endpoints import router as webhooks_router
 
 PREFIX = "/api/v1"
 
@@ -54,6 +59,11 @@ ROUTERS = (
     settings_router,
     usage_router,
     violations_router,
+    reviews_router,
+    budgets_router,
+    webhooks_router,
+    billing_router,
+    audit_router,
     admin_router,
 )
 

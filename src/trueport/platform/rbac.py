@@ -30,7 +30,14 @@ class Permission(StrEnum):
     ROUTES_READ = "routes:read"
     ROUTES_WRITE = "routes:write"
     USAGE_READ = "usage:read"
-    AUDIT_READ = "audit:read"
+    AUDIT_READ = "audit:read"  # the audit trail, proofs and guard violations
+    REVIEWS_READ = "reviews:read"  # guard findings waiting for a person
+    REVIEWS_WRITE = "reviews:write"
+    BUDGETS_READ = "budgets:read"
+    BUDGETS_WRITE = "budgets:write"
+    WEBHOOKS_READ = "webhooks:read"
+    WEBHOOKS_WRITE = "webhooks:write"
+    BILLING_READ = "billing:read"  # the tenant's plan, invoice previews and pricing overrides
 
 
 _READ = frozenset(p for p in Permission if p.value.endswith(":read"))
@@ -46,6 +53,7 @@ MATRIX: dict[Role, frozenset[Permission]] = {
             Permission.ROUTES_READ,
             Permission.CREDENTIALS_READ,
             Permission.USAGE_READ,
+            Permission.BUDGETS_READ,
         }
     ),
     Role.AUDITOR: _READ,

@@ -1,0 +1,1 @@
+"""The audit trail through the API: proofs, public keys, exports."""

@@ -1,0 +1,1 @@
+"""Plans, tenant plan assignment, pricing overrides and invoice previews."""

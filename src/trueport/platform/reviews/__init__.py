@@ -1,0 +1,1 @@
+"""Guard findings waiting for a person (human in the loop)."""

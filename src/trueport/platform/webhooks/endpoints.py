@@ -1,0 +1,7 @@
+"""HTTP endpoints of ``/webhooks`` (STUB: to be filled in by the helper that owns this package)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/webhooks", tags=["webhooks"])
