@@ -7,7 +7,7 @@ the few values listed in each metric's help. Defining a metric creates no connec
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 
@@ -54,5 +54,58 @@ UPSTREAM_RETRIES = Counter(
 RETRY_BUDGET_EXHAUSTED = Counter(
     "trueport_retry_budget_exhausted",
     "Retries not made because the retry budget was spent (failover moved on instead).",
+    registry=REGISTRY,
+)
+
+# Requests as recorded (trueport.usage.writer, counted when a record is submitted). There is no tenant
+# label on purpose: a series per tenant times provider, alias and status class grows without bound
+# with the tenants of an installation; per-tenant numbers come from the usage API's roll-ups instead.
+# ``alias`` is the configured alias a request was routed by, "" when none was (an unknown model name
+# from a client must not become a label value).
+REQUESTS = Counter(
+    "trueport_requests",
+    "Data-plane requests by provider, routed alias and status class (2xx, 3xx, 4xx, 5xx, other).",
+    ["provider", "alias", "status_class"],
+    registry=REGISTRY,
+)
+REQUEST_LATENCY = Histogram(
+    "trueport_request_latency_seconds",
+    "End-to-end latency of data-plane requests by provider and status class.",
+    ["provider", "status_class"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120),
+    registry=REGISTRY,
+)
+TOKENS = Counter(
+    "trueport_tokens",
+    "Tokens by provider and kind: prompt, completion, cached (cached tokens are part of the prompt).",
+    ["provider", "kind"],
+    registry=REGISTRY,
+)
+COST_USD = Counter(
+    "trueport_cost_usd",
+    "Cost of requests in US dollars by provider (catalog prices or the tenant's override).",
+    ["provider"],
+    registry=REGISTRY,
+)
+LIMIT_REFUSALS = Counter(
+    "trueport_limit_refusals",
+    "Requests refused with 429 or 402 by a limit or budget, by the error class the client saw.",
+    ["error_class"],
+    registry=REGISTRY,
+)
+GUARD_FINDINGS = Counter(
+    "trueport_guard_findings",
+    "Guard findings by detector and action (allow, redact, block, review, ...), shadow ones included.",
+    ["detector", "action"],
+    registry=REGISTRY,
+)
+RECORDS_PENDING = Gauge(
+    "trueport_record_writer_pending",
+    "Request records queued in memory, not yet written to the database.",
+    registry=REGISTRY,
+)
+RECORDS_DROPPED = Counter(
+    "trueport_record_writer_dropped",
+    "Request records dropped because the in-memory queue was full (the database was down too long).",
     registry=REGISTRY,
 )

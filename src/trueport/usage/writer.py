@@ -4,6 +4,10 @@ Records queue in memory and are inserted in one transaction per batch (group com
 is full or ``flush_interval_ms`` has passed. If the database fails, the batch stays queued and is
 retried with backoff; at most ``max_pending`` records wait in memory (the oldest beyond that are
 dropped and counted, loudly). ``stop()`` writes everything still queued before returning.
+
+The same transaction keeps the hourly and daily roll-ups current (``trueport.usage.rollups``), and
+records are priced with the tenant's negotiated prices where it has some (``TenantPrices``).
+Prometheus counters are updated on ``submit``, before the database, so they do not wait on it.
 """
 
 from __future__ import annotations
@@ -18,10 +22,12 @@ import structlog
 from sqlalchemy import insert
 from sqlalchemy.exc import SQLAlchemyError
 
+from trueport import metrics
 from trueport.db.engine import SessionFactory
 from trueport.db.models import GuardViolation, RequestRecord
 from trueport.jsonutil import JSONObject
-from trueport.usage.pricing import PricingCatalog
+from trueport.usage import rollups
+from trueport.usage.pricing import PricingCatalog, TenantPrices
 from trueport.usage.records import RequestRecordData
 
 log = structlog.get_logger(__name__)
@@ -29,20 +35,21 @@ log = structlog.get_logger(__name__)
 _MAX_BACKOFF_S = 5.0
 _INSERT = insert(RequestRecord.__table__)  # type: ignore[arg-type]
 _INSERT_VIOLATIONS = insert(GuardViolation.__table__)  # type: ignore[arg-type]
+_COST_PLACES = Decimal("1e-10")  # the precision of ``cost_usd`` columns: records and roll-ups agree
 
 
 class RecordWriter:
     def __init__(
         self,
         sessions: SessionFactory,
-        catalog: PricingCatalog,
+        catalog: PricingCatalog | TenantPrices,
         *,
         batch_size: int,
         flush_interval_s: float,
         max_pending: int,
     ):
         self._sessions = sessions
-        self._catalog = catalog
+        self.prices = catalog if isinstance(catalog, TenantPrices) else TenantPrices(catalog)
         self._batch_size = batch_size
         self._interval = flush_interval_s
         self._max_pending = max_pending
@@ -61,12 +68,15 @@ class RecordWriter:
 
     def submit(self, record: RequestRecordData) -> None:
         """Queue one record (never blocks, never raises)."""
+        _observe(record)
         self._queue.append(record)
         if len(self._queue) > self._max_pending:
             self._queue.popleft()
             self.dropped += 1
+            metrics.RECORDS_DROPPED.inc()
             if self.dropped == 1 or self.dropped % 1000 == 0:
                 log.error("request_records_dropped", dropped=self.dropped, max_pending=self._max_pending)
+        metrics.RECORDS_PENDING.set(len(self._queue))
         if len(self._queue) >= self._batch_size:
             self._wake.set()
 
@@ -133,17 +143,31 @@ class RecordWriter:
                 violations = [_violation_row(record, v) for record in batch for v in record.violations]
                 if violations:
                     await session.execute(_INSERT_VIOLATIONS, violations)
+                rolled = (
+                    rollups.RolledRecord.of(row, len(record.violations))
+                    for row, record in zip(rows, batch, strict=True)
+                )
+                await rollups.apply(session, rollups.summarize(r for r in rolled if r is not None))
                 await session.commit()
         except BaseException:
             self._queue.extendleft(reversed(batch))  # keep order; retried by the loop
             raise
+        finally:
+            metrics.RECORDS_PENDING.set(len(self._queue))
         self.written += len(batch)
+        for row in rows:
+            if row["cost_usd"]:
+                metrics.COST_USD.labels(row["provider"] or "").inc(float(row["cost_usd"]))
 
     def _row(self, record: RequestRecordData) -> dict[str, Any]:
-        cost: Decimal | None = None
+        priced: tuple[Decimal, str] | None = None
         if record.upstream_model is not None:
-            cost = self._catalog.cost(
-                record.upstream_model, record.prompt_tokens, record.completion_tokens, record.cached_tokens
+            priced = self.prices.cost(
+                record.tenant_id,
+                record.upstream_model,
+                record.prompt_tokens,
+                record.completion_tokens,
+                record.cached_tokens,
             )
         return {
             "id": record.id,
@@ -165,9 +189,32 @@ class RecordWriter:
             "prompt_tokens": record.prompt_tokens,
             "completion_tokens": record.completion_tokens,
             "cached_tokens": record.cached_tokens,
-            "cost_usd": cost if cost is not None else Decimal(0),
-            "pricing_version": self._catalog.version if cost is not None else None,
+            "cost_usd": priced[0].quantize(_COST_PLACES) if priced is not None else Decimal(0),
+            "pricing_version": priced[1] if priced is not None else None,
         }
+
+
+def _status_class(status: int) -> str:
+    return f"{status // 100}xx" if 200 <= status < 600 else "other"
+
+
+def _observe(record: RequestRecordData) -> None:
+    """Prometheus counters for one request (labels bounded: see ``trueport.metrics``)."""
+    provider = record.provider or ""
+    status = _status_class(record.status_code)
+    metrics.REQUESTS.labels(provider, (record.alias or "") if record.provider else "", status).inc()
+    metrics.REQUEST_LATENCY.labels(provider, status).observe(max(record.latency_ms, 0.0) / 1000)
+    for kind, tokens in (
+        ("prompt", record.prompt_tokens),
+        ("completion", record.completion_tokens),
+        ("cached", record.cached_tokens),
+    ):
+        if tokens > 0:
+            metrics.TOKENS.labels(provider, kind).inc(tokens)
+    if record.status_code in (402, 429):
+        metrics.LIMIT_REFUSALS.labels(record.error_class or "").inc()
+    for violation in record.violations:
+        metrics.GUARD_FINDINGS.labels(str(violation["detector"]), str(violation["action"])).inc()
 
 
 def _violation_row(record: RequestRecordData, violation: JSONObject) -> dict[str, Any]:
