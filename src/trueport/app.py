@@ -14,6 +14,8 @@ import aiohttp
 import structlog
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from trueport.audit.dataplane import DataPlaneAudit, run_audited
+from trueport.audit.service import AuditTrail
 from trueport.db.engine import create_engine, session_factory
 from trueport.db.migrate import current_revision, head_revision
 from trueport.errors import ConfigError, RouteNotFound
@@ -21,6 +23,7 @@ from trueport.gateway.asgi import JSON_HEADERS, SECURITY_HEADERS, Message, Recei
 from trueport.gateway.dispatch import handle_data_plane, is_data_plane
 from trueport.gateway.error_shapes import openai_error
 from trueport.gateway.gateway import Gateway
+from trueport.gateway.guard_queue import GuardScanQueue
 from trueport.gateway.guarding import GuardService
 from trueport.gateway.resilience import open_resilience
 from trueport.gateway.router import Router
@@ -83,7 +86,8 @@ class TruePortApp:
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope["path"]
         if is_data_plane(path):
-            await handle_data_plane(self.gateway, scope, receive, send)
+            gateway = self.gateway
+            await run_audited(gateway.audit, scope, lambda: handle_data_plane(gateway, scope, receive, send))
         elif path == "/healthz":
             await send_json(send, 200, {"status": "ok"})
         elif path == "/readyz":
@@ -143,6 +147,9 @@ class TruePortApp:
                     f"database schema is at {revision or 'nothing'}, not {head_revision()}: run `trueport migrate`"
                 )
             sessions = session_factory(engine)
+            audit = await AuditTrail.open(settings, sessions)
+            await audit.start()
+            stack.push_async_callback(audit.stop)  # stops after all that appends: queued events are written
             keys = KeyCache(
                 sessions, await key_hmac_secret(settings, sessions), settings.key_refresh_interval_s
             )
@@ -172,6 +179,9 @@ class TruePortApp:
             if settings.guard.enabled:
                 guard = await asyncio.to_thread(GuardService.from_config, settings.guard)
                 await guard.reload_policies(sessions)  # tenants' own policies
+                guard.scans = GuardScanQueue(sessions)  # async detectors, off the hot path
+                await guard.scans.start()
+                stack.push_async_callback(guard.scans.stop)
             gateway = Gateway(
                 settings=settings,
                 routing=routing,
@@ -181,8 +191,9 @@ class TruePortApp:
                 state=state,
                 resilience=resilience,
                 guard=guard,
+                audit=DataPlaneAudit(audit, PricingCatalog.load()),
             )
-            platform = await open_platform(settings, sessions, state)
+            platform = await open_platform(settings, sessions, state, audit=audit)
             await routing.start(sessions, platform.envelope)
             watcher = ConfigWatcher(state, sessions, poll_s=settings.platform.live_config_poll_s)
             watcher.add(keys.refresh)

@@ -6,6 +6,11 @@ never read from the database per request). One ``CallGuard`` per request runs th
 request's tenant and holds that request's redaction map, so placeholders sent to the provider are
 restored in its answer (streams included) and violations are recorded with the request, under the
 version of the tenant's policy that decided them.
+
+Detectors a policy runs in ``mode: async`` are deferred by the engine: the call's guard hands the
+texts it already extracted (input, output, and a stream's answer as collected) to ``scans``
+(``trueport.gateway.guard_queue``), tagged with the request, key and policy version; the request
+never waits for them.
 """
 
 from __future__ import annotations
@@ -14,14 +19,17 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import structlog
+
 from trueport.db.engine import SessionFactory
 from trueport.errors import GuardUnavailable, PolicyViolation
+from trueport.gateway.guard_queue import GuardScanQueue, ScanJob
 from trueport.gateway.tenant_policies import TenantPolicies, installation_policy
-from trueport.guard.base import Detector, Direction
+from trueport.guard.base import Detector, Direction, Source
 from trueport.guard.engine import Decision, GuardEngine, ScannedText
 from trueport.guard.holdback import ChunkGuard, StreamGuard
 from trueport.guard.messages import ChunkRestorer, guard_completion, guard_request
-from trueport.guard.policy import Policy
+from trueport.guard.policy import Policy, RunMode
 from trueport.guard.redaction import RedactionMap
 from trueport.guard.scanner import Scanner
 from trueport.jsonutil import JSONObject
@@ -35,6 +43,7 @@ class GuardService:
         self.policy = policy  # the installation's: tenants without a policy of their own get it
         self.policies = TenantPolicies(detectors, policy)
         self.scanner = Scanner(detectors)  # default thresholds, for the scan API
+        self.scans: GuardScanQueue | None = None  # async detectors' queue; None: deferred ones are skipped
 
     @classmethod
     def from_config(cls, config: GuardConfig) -> GuardService:
@@ -58,7 +67,7 @@ class GuardService:
 
     def for_call(self, tenant_id: str | None) -> CallGuard:
         """A guard for one request of ``tenant_id`` (None: the installation policy), under its policy."""
-        return CallGuard(self.policies.engine_for(tenant_id), self.config)
+        return CallGuard(self.policies.engine_for(tenant_id), self.config, scans=self.scans)
 
 
 @dataclass(slots=True)
@@ -68,8 +77,12 @@ class ChunkPipeline:
     guard: ChunkGuard | None
     restorer: ChunkRestorer | None
 
+    collector: AnswerCollector | None = None
+
     def feed(self, chunk: JSONObject) -> tuple[list[JSONObject], bool]:
         """Chunks safe to send now, and whether the stream must be cut."""
+        if self.collector is not None:
+            self.collector.feed(chunk)
         released = [chunk]
         if self.guard is not None:
             result = self.guard.feed(chunk)
@@ -96,6 +109,39 @@ class ChunkPipeline:
         return [self.restorer.feed(chunk) for chunk in chunks]
 
 
+_MAX_COLLECTED_CHARS = 64_000  # per choice: what async detectors see of a streamed answer
+
+
+@dataclass(slots=True)
+class AnswerCollector:
+    """The content deltas of a streamed answer, per choice, for the async detectors (memory only)."""
+
+    parts: dict[int, list[str]] = field(default_factory=dict)
+    sizes: dict[int, int] = field(default_factory=dict)
+
+    def feed(self, chunk: JSONObject) -> None:
+        choices = chunk.get("choices")
+        if not isinstance(choices, list):
+            return
+        for position, choice in enumerate(choices):
+            delta = choice.get("delta") if isinstance(choice, dict) else None
+            content = delta.get("content") if isinstance(delta, dict) else None
+            if not isinstance(content, str) or not content:
+                continue
+            index = choice.get("index", position)
+            index = index if isinstance(index, int) else position
+            size = self.sizes.get(index, 0)
+            if size < _MAX_COLLECTED_CHARS:
+                self.parts.setdefault(index, []).append(content[: _MAX_COLLECTED_CHARS - size])
+                self.sizes[index] = size + len(content)
+
+    def texts(self) -> list[ScannedText]:
+        return [
+            ScannedText("".join(parts), ("choices", index, "message", "content"), Source.COMPLETION)
+            for index, parts in sorted(self.parts.items())
+        ]
+
+
 @dataclass(slots=True)
 class CallGuard:
     engine: GuardEngine
@@ -103,6 +149,8 @@ class CallGuard:
     redactions: RedactionMap = field(default_factory=RedactionMap)
     violations: list[JSONObject] = field(default_factory=list)
     stream_guard: StreamGuard | None = None
+    scans: GuardScanQueue | None = None
+    collector: AnswerCollector | None = None
 
     def screen_request(self, request: JSONObject) -> JSONObject:
         """The request to send upstream (redacted if the policy says so); raises if it is blocked."""
@@ -135,16 +183,53 @@ class CallGuard:
             )
             guard = ChunkGuard(self.stream_guard)
         restorer = ChunkRestorer(self.redactions, self.engine.policy) if self.redactions.restorable else None
-        if guard is None and restorer is None:
+        if self.scans is not None and _defers(self.engine.policy, Direction.OUTPUT):
+            self.collector = AnswerCollector()
+        if guard is None and restorer is None and self.collector is None:
             return None
-        return ChunkPipeline(guard, restorer)
+        return ChunkPipeline(guard, restorer, self.collector)
 
     def finish_stream(self) -> None:
         if self.stream_guard is not None:
             self.violations.extend(record.as_dict() for record in self.stream_guard.records)
+        if self.collector is not None:
+            collected, self.collector = self.collector.texts(), None
+            if collected:
+                self._defer(Direction.OUTPUT, collected)
 
     def _note(self, decision: Decision, texts: list[ScannedText]) -> None:
         self.violations.extend(record.as_dict() for record in decision.violations(texts))
+        if decision.deferred:
+            self._defer(decision.direction, texts)
+
+    def _defer(self, direction: Direction, texts: list[ScannedText]) -> None:
+        """Hand the texts to the async detectors' queue (never blocks; the queue drops when full)."""
+        if self.scans is None or not any(t.text for t in texts):
+            return
+        # dispatch binds the request's context once per call (STYLE 9): read it only when deferring.
+        bound = structlog.contextvars.get_contextvars()
+        request_id = bound.get("request_id")
+        if not isinstance(request_id, str):
+            return  # outside a data-plane call (the scan API): nothing to attach findings to
+        tenant_id, key_id = bound.get("tenant_id"), bound.get("key_id")
+        self.scans.submit(
+            ScanJob(
+                engine=self.engine,
+                direction=direction,
+                texts=tuple(t for t in texts if t.text),
+                request_id=request_id,
+                tenant_id=tenant_id if isinstance(tenant_id, str) else None,
+                key_id=key_id if isinstance(key_id, str) else None,
+            )
+        )
+
+
+def _defers(policy: Policy, direction: Direction) -> bool:
+    """Whether ``policy`` runs an async detector in ``direction``."""
+    return any(
+        rules.mode is RunMode.ASYNC and rules.direction(direction).active
+        for rules in policy.detectors.values()
+    )
 
 
 def _raise_if_blocked(decision: Decision) -> None:
