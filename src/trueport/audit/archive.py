@@ -4,16 +4,19 @@ The export is bounded by positions in the log, found from the time window: the f
 after ``since`` and the last before ``until``; everything between is exported (for a tenant, its
 events between), so the archive is a contiguous run an auditor can check for gaps. A checkpoint
 covering the newest exported event is issued first when none exists.
+
+Files go to an ``ObjectStore``: a directory, or S3 with every object under Object Lock. The
+scheduled ``archive_sealed`` writes the events sealed by a checkpoint since the previous run as one
+more archive under the configured root (``<first index>-<last index>-<time>/``), each verifiable on
+its own.
 """
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import bisect
 import gzip
 import hashlib
-import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -33,6 +36,7 @@ from trueport.audit.layout import (
     proofs_file,
     segment_name,
 )
+from trueport.audit.objectstore import DirectoryStore, ObjectStore, StoreError
 from trueport.audit.repository import AuditRepository
 from trueport.audit.tables import AuditCheckpointRow
 from trueport.audit.tree import LoggedEvent, StoredTree
@@ -44,12 +48,12 @@ _PAGE = 1000
 
 
 class ExportError(Exception):
-    """The export cannot be written (e.g. the output directory is not empty)."""
+    """The export cannot be written (e.g. the output directory is not empty, the bucket refuses)."""
 
 
 @dataclass(frozen=True, slots=True)
 class ExportResult:
-    directory: Path
+    location: str
     events: int
     segments: int
 
@@ -63,7 +67,7 @@ class _Segment:
 async def export_archive(
     sessions: SessionFactory,
     issuer: CheckpointIssuer,
-    out_dir: Path,
+    out: ObjectStore | Path,
     *,
     tenant_id: str | None = None,
     since: datetime | None = None,
@@ -71,19 +75,80 @@ async def export_archive(
     segment_events: int = 10_000,
 ) -> ExportResult:
     """Write the archive of ``tenant_id``'s events (all events when None) in ``[since, until)``."""
-    await asyncio.to_thread(_prepare, out_dir)
-    keyring = issuer.keyring
-    async with sessions() as session:
-        repo = AuditRepository(session)
-        bounds = await repo.bounds(tenant_id, since, until)
-        size, _ = await repo.read_state()
-        checkpoints = _usable(await repo.checkpoints(), issuer.origin)
-    if bounds is not None and (not checkpoints or checkpoints[-1].tree_size < size):
-        fresh = await issuer.issue()  # covers every event in the bounds, found before it
-        assert fresh is not None
-        checkpoints.append(fresh)
-    sizes = [checkpoint.tree_size for checkpoint in checkpoints]
+    store = DirectoryStore(out) if isinstance(out, Path) else out
+    try:
+        await store.ensure_empty()
+        async with sessions() as session:
+            repo = AuditRepository(session)
+            bounds = await repo.bounds(tenant_id, since, until)
+            size, _ = await repo.read_state()
+            checkpoints = _usable(await repo.checkpoints(), issuer.origin)
+        if bounds is not None and (not checkpoints or checkpoints[-1].tree_size < size):
+            fresh = await issuer.issue()  # covers every event in the bounds, found before it
+            assert fresh is not None
+            checkpoints.append(fresh)
+        return await _write_archive(
+            sessions,
+            issuer,
+            store,
+            checkpoints,
+            bounds,
+            tenant_id=tenant_id,
+            window=(since, until),
+            segment_events=segment_events,
+        )
+    except StoreError as exc:
+        raise ExportError(str(exc)) from None
 
+
+async def archive_sealed(
+    sessions: SessionFactory, issuer: CheckpointIssuer, root: ObjectStore, *, segment_events: int = 10_000
+) -> ExportResult | None:
+    """Archive the whole log's events sealed (covered by a checkpoint) since the last archive.
+
+    Meant to run on a schedule, after checkpoints are issued. Returns None when nothing new is
+    sealed. An archive is complete once its manifest is written (last); an incomplete one left by a
+    crash is ignored (its objects may be locked) and its events go into the next archive.
+    """
+    try:
+        after = await _last_archived(root)
+        async with sessions() as session:
+            checkpoints = _usable(await AuditRepository(session).checkpoints(), issuer.origin)
+        if not checkpoints or checkpoints[-1].tree_size - 1 <= after:
+            return None
+        bounds = after + 1, checkpoints[-1].tree_size - 1
+        stamp = utcnow().strftime("%Y%m%dT%H%M%SZ")
+        store = root.child(f"{bounds[0]:012d}-{bounds[1]:012d}-{stamp}")
+        await store.ensure_empty()
+        return await _write_archive(
+            sessions, issuer, store, checkpoints, bounds, tenant_id=None, segment_events=segment_events
+        )
+    except StoreError as exc:
+        raise ExportError(str(exc)) from None
+
+
+async def _last_archived(root: ObjectStore) -> int:
+    """The last index of the newest complete archive under ``root``, or -1."""
+    for folder in reversed(await root.folders()):
+        first, _, rest = folder.partition("-")
+        last = rest.partition("-")[0]
+        if first.isdigit() and last.isdigit() and MANIFEST_NAME in await root.child(folder).names():
+            return int(last)
+    return -1
+
+
+async def _write_archive(
+    sessions: SessionFactory,
+    issuer: CheckpointIssuer,
+    store: ObjectStore,
+    checkpoints: list[Checkpoint],
+    bounds: tuple[int, int] | None,
+    *,
+    tenant_id: str | None,
+    window: tuple[datetime | None, datetime | None] = (None, None),
+    segment_events: int,
+) -> ExportResult:
+    sizes = [checkpoint.tree_size for checkpoint in checkpoints]
     entries: list[dict[str, Any]] = []
     total = 0
     async with sessions() as session:
@@ -96,7 +161,7 @@ async def export_archive(
             if current is not None and (
                 current.checkpoint is not checkpoint or len(current.events) >= segment_events
             ):
-                entries.append(await _seal(out_dir, len(entries) + 1, current, previous, tenant_id, tree))
+                entries.append(await _seal(store, len(entries) + 1, current, previous, tenant_id, tree))
                 previous = current.checkpoint
                 current = None
             if current is None:
@@ -104,8 +169,10 @@ async def export_archive(
             current.events.append(event)
             total += 1
         if current is not None:
-            entries.append(await _seal(out_dir, len(entries) + 1, current, previous, tenant_id, tree))
+            entries.append(await _seal(store, len(entries) + 1, current, previous, tenant_id, tree))
 
+    since, until = window
+    keyring = issuer.keyring
     manifest: dict[str, Any] = {
         "format": ARCHIVE_FORMAT,
         "origin": issuer.origin,
@@ -118,22 +185,8 @@ async def export_archive(
         "key_id": keyring.key_id,
     }
     manifest["signature"] = base64.b64encode(keyring.sign(manifest_message(manifest))).decode()
-    await asyncio.to_thread(_write, out_dir / MANIFEST_NAME, canonical_json(manifest) + b"\n")
-    return ExportResult(out_dir, total, len(entries))
-
-
-def _prepare(out_dir: Path) -> None:
-    if out_dir.exists() and any(out_dir.iterdir()):
-        raise ExportError(f"{out_dir} is not empty")
-    out_dir.mkdir(parents=True, exist_ok=True)
-
-
-def _write(path: Path, data: bytes) -> None:
-    """Write a file durably: an archive is evidence."""
-    with path.open("xb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
+    await store.put(MANIFEST_NAME, canonical_json(manifest) + b"\n")
+    return ExportResult(store.location, total, len(entries))
 
 
 def _usable(rows: list[AuditCheckpointRow], origin: str) -> list[Checkpoint]:
@@ -166,7 +219,7 @@ async def _events(
 
 
 async def _seal(
-    out_dir: Path,
+    store: ObjectStore,
     number: int,
     segment: _Segment,
     previous: Checkpoint | None,
@@ -190,8 +243,8 @@ async def _seal(
     }
     events_data = gzip.compress(b"".join(event.body + b"\n" for event in segment.events), mtime=0)
     proofs_data = dumps(document) + b"\n"
-    await asyncio.to_thread(_write, out_dir / events_file(number), events_data)
-    await asyncio.to_thread(_write, out_dir / proofs_file(number), proofs_data)
+    await store.put(events_file(number), events_data)
+    await store.put(proofs_file(number), proofs_data)
     return {
         "name": segment_name(number),
         "events": len(indexes),
