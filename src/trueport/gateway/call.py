@@ -1,10 +1,16 @@
-"""One data-plane call in flight: its ASGI channels, its key, its record, its response headers."""
+"""One data-plane call in flight: its ASGI channels, its key, its record, its response headers.
+
+When the app audits the data plane (``trueport.audit.dataplane``), the call sends through its
+``CallAudit``: the last body message of a 2xx answer (``respond_json``, the final stream chunk, a
+cached replay) waits until the call's audit event is durable.
+"""
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
 
+from trueport.audit.dataplane import call_audit_of
 from trueport.gateway.asgi import JSON_HEADERS, SECURITY_HEADERS, Headers, Receive, Scope, Send, send_body
 from trueport.gateway.error_shapes import Dialect
 from trueport.keys.cache import KeyInfo
@@ -23,6 +29,12 @@ class Call:
     key: KeyInfo | None = None
     headers: Headers = field(default_factory=list)  # added to every response of this call
     response_started: bool = False
+
+    def __post_init__(self) -> None:
+        audit = call_audit_of(self.scope)
+        if audit is not None:
+            audit.bind(self.record, self.headers)
+            self.send = audit.wrap(self.send)
 
     @property
     def key_info(self) -> KeyInfo:

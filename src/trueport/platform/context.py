@@ -16,6 +16,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from trueport.audit.service import AuditTrail
 from trueport.db.engine import SessionFactory
 from trueport.errors import ConfigError
 from trueport.keys.secret import key_hmac_secret
@@ -42,9 +43,12 @@ class Platform:
     envelope: Envelope
     live: LiveConfig
     key_secret: bytes  # HMAC secret of virtual keys
+    audit: AuditTrail | None = None  # None: control-plane changes are not audited
 
 
-async def open_platform(settings: Settings, sessions: SessionFactory, state: State) -> Platform:
+async def open_platform(
+    settings: Settings, sessions: SessionFactory, state: State, *, audit: AuditTrail | None = None
+) -> Platform:
     config = settings.platform
     secrets = await load_platform_secrets(settings, sessions)
     return Platform(
@@ -65,6 +69,7 @@ async def open_platform(settings: Settings, sessions: SessionFactory, state: Sta
         envelope=Envelope(secrets.master_keys, secrets.active_master_key),
         live=LiveConfig(state, sessions, poll_s=config.live_config_poll_s),
         key_secret=await key_hmac_secret(settings, sessions),
+        audit=audit,
     )
 
 
