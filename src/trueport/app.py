@@ -28,6 +28,7 @@ from trueport.gateway.guarding import GuardService
 from trueport.gateway.resilience import open_resilience
 from trueport.gateway.router import Router
 from trueport.gateway.tenant_routing import TenantRouting
+from trueport.jobs.budgets import open_budgets
 from trueport.jsonutil import dumps
 from trueport.keys.cache import KeyCache
 from trueport.keys.secret import key_hmac_secret
@@ -198,6 +199,8 @@ class TruePortApp:
             watcher = ConfigWatcher(state, sessions, poll_s=settings.platform.live_config_poll_s)
             watcher.add(keys.refresh)
             watcher.add(routing.reload)
+            gateway.budgets = await open_budgets(settings, sessions, state, platform.mailer, stack)
+            watcher.add(gateway.budgets.book.reloader(sessions, state))
             if guard is not None:
                 watcher.add(guard.policies_reloader(sessions))
             await watcher.start()

@@ -125,7 +125,7 @@ async def _route(
     targets = await gateway.authorize(call, alias)
     handler = post[0]
 
-    async def run() -> None:
+    async def limited() -> None:
         key = call.key_info
         if key.tpm_limit is None and key.tenant_tpm_limit is None:
             await handler(gateway, call, request, alias, targets)  # no token limit: nothing to hold
@@ -137,6 +137,18 @@ async def _route(
             # Settle to the real usage (a failure used nothing): shielded so a cancelled call still settles.
             used = call.record.prompt_tokens + call.record.completion_tokens
             await asyncio.shield(gateway.limiter.settle(reservation, used))
+
+    async def run() -> None:
+        budgets = gateway.budgets
+        hold = await budgets.reserve(call.key_info, targets, request) if budgets is not None else None
+        if budgets is None or hold is None:
+            await limited()  # no budget: nothing to hold
+            return
+        try:
+            await limited()
+        finally:
+            # Commit the real cost and refund the rest of the worst case; shielded like the TPM settle.
+            await asyncio.shield(budgets.commit(hold, call.record))
 
     answer = run
     cache_ttl_s = gateway.cache_ttl_s(call.key_info.tenant_id, alias)

@@ -15,6 +15,7 @@ from trueport.gateway.router import Router, Target
 from trueport.gateway.tenant_routing import TenantRouting
 from trueport.jsonutil import JSONObject
 from trueport.keys.cache import KeyCache
+from trueport.limits.budgets import Budgets
 from trueport.limits.ratelimit import Limiter, Reservation
 from trueport.limits.tokens import reservation_tokens
 from trueport.settings import Settings
@@ -36,6 +37,7 @@ class Gateway:
     state: State
     resilience: Resilience | None = None
     guard: GuardService | None = None
+    budgets: Budgets | None = None  # None: no budget is enforced (the control plane is not open)
     audit: DataPlaneAudit | None = None  # None: calls are not audited
     active_calls: int = 0  # data-plane calls in progress (records are submitted when they end)
 

@@ -1,0 +1,1 @@
+"""Periodic background jobs that run inside the app and coordinate across replicas."""
