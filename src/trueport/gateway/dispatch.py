@@ -140,7 +140,8 @@ async def _route(
 
     async def run() -> None:
         budgets = gateway.budgets
-        hold = await budgets.reserve(call.key_info, targets, request) if budgets is not None else None
+        models = [target.model for target in targets]
+        hold = await budgets.reserve(call.key_info, models, request) if budgets is not None else None
         if budgets is None or hold is None:
             await limited()  # no budget: nothing to hold
             return

@@ -2,7 +2,7 @@
 
 Per request, with no database query::
 
-    hold = await budgets.reserve(key, targets, request)  # 402 budget_exceeded if a hard budget is full
+    hold = await budgets.reserve(key, models, request)  # 402 budget_exceeded if a hard budget is full
     ...                                                  # forward
     await budgets.commit(hold, call.record)              # real cost; the rest of the hold is refunded
 
@@ -32,7 +32,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Protocol
 
 from trueport.errors import GatewayError
-from trueport.gateway.router import Target
 from trueport.jsonutil import JSONObject
 from trueport.keys.cache import KeyInfo
 from trueport.limits.budget_book import GRACE_S, ActiveBudget, BudgetBook, Unit, spent_key, used_key
@@ -80,12 +79,12 @@ def micro_usd(cost: Decimal) -> int:
 
 
 def worst_case_micro_usd(
-    catalog: PricingCatalog, targets: Sequence[Target], prompt_tokens: int, completion_tokens: int
+    catalog: PricingCatalog, models: Sequence[str], prompt_tokens: int, completion_tokens: int
 ) -> int:
-    """The most the request may cost at the priciest of its targets (an unpriced model costs 0)."""
+    """The most the request may cost at the priciest of its targets' models (an unpriced model costs 0)."""
     worst = Decimal(0)
-    for target in targets:
-        cost = catalog.cost(target.model, prompt_tokens, completion_tokens, 0)
+    for model in models:
+        cost = catalog.cost(model, prompt_tokens, completion_tokens, 0)
         if cost is not None and cost > worst:
             worst = cost
     # Round up: the reservation must never be below what the record will say.
@@ -124,9 +123,7 @@ class Budgets:
     def now(self) -> datetime:
         return datetime.fromtimestamp(self._state.now(), UTC)
 
-    async def reserve(
-        self, key: KeyInfo, targets: Sequence[Target], request: JSONObject
-    ) -> BudgetHold | None:
+    async def reserve(self, key: KeyInfo, models: Sequence[str], request: JSONObject) -> BudgetHold | None:
         """Hold the worst case on every budget of the key and its tenant; 402 if a hard one is full."""
         budgets = self.book.applicable(key.tenant_id, key.id)
         if not budgets:
@@ -136,7 +133,7 @@ class Budgets:
         amounts = {Unit.TOKENS: tokens}
         if any(budget.unit is Unit.USD for budget in budgets):
             prompt = estimate_prompt_tokens(request)
-            amounts[Unit.USD] = worst_case_micro_usd(self._catalog, targets, prompt, tokens - prompt)
+            amounts[Unit.USD] = worst_case_micro_usd(self._catalog, models, prompt, tokens - prompt)
         charges = [
             Charge(
                 budget,
@@ -203,9 +200,10 @@ class Budgets:
                 [used_key(charge.budget.id, charge.period)], -charge.reserved, charge.ttl_s
             )
 
-    async def status(self, budget: ActiveBudget, now: datetime) -> tuple[Period, int, int]:
-        """The current period, its committed spend and what is reserved in it now."""
-        period = budget.period_at(now)
-        used = await self._state.counters.get(used_key(budget.id, period))
-        spent = await self._state.counters.get(spent_key(budget.id, period))
-        return period, spent, max(0, used - spent)
+
+async def counted(state: State, budget: ActiveBudget, now: datetime) -> tuple[Period, int, int]:
+    """The current period of ``budget``, its committed spend and its spend + reservations (counters)."""
+    period = budget.period_at(now)
+    spent = await state.counters.get(spent_key(budget.id, period))
+    used = await state.counters.get(used_key(budget.id, period))
+    return period, spent, max(used, spent)
