@@ -19,6 +19,8 @@ from trueport.audit.service import AuditTrail
 from trueport.db.engine import create_engine, session_factory
 from trueport.db.migrate import current_revision, head_revision
 from trueport.errors import ConfigError, RouteNotFound
+from trueport.events import open_event_bus
+from trueport.events.inference import PublishingRecordWriter
 from trueport.gateway.asgi import JSON_HEADERS, SECURITY_HEADERS, Message, Receive, Scope, Send, send_body
 from trueport.gateway.dispatch import handle_data_plane, is_data_plane
 from trueport.gateway.error_shapes import openai_error
@@ -29,6 +31,7 @@ from trueport.gateway.resilience import open_resilience
 from trueport.gateway.router import Router
 from trueport.gateway.tenant_routing import TenantRouting
 from trueport.jobs.budgets import open_budgets
+from trueport.jobs.webhooks import WebhookWorker
 from trueport.jsonutil import dumps
 from trueport.keys.cache import KeyCache
 from trueport.keys.secret import key_hmac_secret
@@ -49,7 +52,6 @@ from trueport.providers.registry import build_adapters
 from trueport.settings import Settings, load_settings_from_env, missing_env_vars
 from trueport.state import open_state
 from trueport.usage.pricing import PricingCatalog
-from trueport.usage.writer import RecordWriter
 
 log = structlog.get_logger(__name__)
 
@@ -64,6 +66,7 @@ class Resources:
     platform: Platform
     control: ControlPlane
     watcher: ConfigWatcher
+    webhooks: WebhookWorker | None = None
 
 
 class TruePortApp:
@@ -161,7 +164,7 @@ class TruePortApp:
                 json_serialize=lambda value: dumps(value).decode(),
             )
             stack.push_async_callback(http.close)
-            records = RecordWriter(
+            records = PublishingRecordWriter(  # a RecordWriter that announces inference.events.v1
                 sessions,
                 PricingCatalog.load(),
                 batch_size=settings.records.batch_size,
@@ -205,6 +208,13 @@ class TruePortApp:
                 watcher.add(guard.policies_reloader(sessions))
             await watcher.start()
             stack.push_async_callback(watcher.stop)
+            gateway.events = records.events = await open_event_bus(settings)
+            stack.push_async_callback(gateway.events.close)
+            webhooks = WebhookWorker(
+                sessions, gateway.events, platform.envelope, allow_private=settings.private_upstreams_allowed
+            )
+            await webhooks.start()
+            stack.push_async_callback(webhooks.stop)
             self._closing = stack.pop_all()
         self.resources = Resources(
             engine=engine,
@@ -213,6 +223,7 @@ class TruePortApp:
             platform=platform,
             control=ControlPlane(platform),
             watcher=watcher,
+            webhooks=webhooks,
         )
         log.info(
             "gateway_started",

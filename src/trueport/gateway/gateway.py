@@ -8,6 +8,7 @@ from typing import TypeVar
 
 from trueport.audit.dataplane import DataPlaneAudit
 from trueport.errors import ModelNotFound, PermissionDenied, UpstreamFailed
+from trueport.events.bus import EventBus
 from trueport.gateway.call import Call
 from trueport.gateway.failover import Resilience, call_with_failover
 from trueport.gateway.guarding import GuardService
@@ -39,6 +40,7 @@ class Gateway:
     guard: GuardService | None = None
     budgets: Budgets | None = None  # None: no budget is enforced (the control plane is not open)
     audit: DataPlaneAudit | None = None  # None: calls are not audited
+    events: EventBus | None = None  # the event bus (inference, budget, hitl, eval topics)
     active_calls: int = 0  # data-plane calls in progress (records are submitted when they end)
 
     @property

@@ -1,0 +1,30 @@
+"""Queries on a tenant's webhook subscriptions and deliveries (always scoped to the tenant)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from trueport.db.models import WebhookDelivery, WebhookSubscription
+from trueport.platform.pagination import PageQuery
+from trueport.platform.scoping import ScopedRepository
+
+
+class WebhookRepository(ScopedRepository[WebhookSubscription]):
+    model = WebhookSubscription
+
+    async def subscribed(self, topic: str) -> list[WebhookSubscription]:
+        """The active subscriptions that want ``topic`` (topics are a JSON list: filtered here)."""
+        rows: Sequence[WebhookSubscription] = await self.all(WebhookSubscription.active.is_(True))
+        return [row for row in rows if topic in row.topics]
+
+
+class DeliveryRepository(ScopedRepository[WebhookDelivery]):
+    model = WebhookDelivery
+
+    async def of_subscription(
+        self, subscription_id: str, query: PageQuery
+    ) -> tuple[list[WebhookDelivery], bool]:
+        return await self.page(query, WebhookDelivery.subscription_id == subscription_id)
+
+    async def dead(self, query: PageQuery) -> tuple[list[WebhookDelivery], bool]:
+        return await self.page(query, WebhookDelivery.status == "dead")
