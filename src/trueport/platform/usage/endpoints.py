@@ -12,9 +12,11 @@ from trueport.platform.context import PlatformDep, Work
 from trueport.platform.pagination import Page, PageQuery, encode_cursor, page_query
 from trueport.platform.rbac import Permission
 from trueport.platform.tenancy import Allowed, TenantContext
-from trueport.platform.usage import service
+from trueport.platform.usage import rollup_service, service
 from trueport.platform.usage.export import MAX_ROWS
 from trueport.platform.usage.filters import UsageFilters, time_range
+from trueport.platform.usage.rollup_repository import RollupFilters
+from trueport.platform.usage.rollup_schemas import Breakdown, BreakdownBy, Granularity, TimeSeries
 from trueport.platform.usage.schemas import Aggregates, GroupBy, Outcome, RecordOut
 
 router = APIRouter(prefix="/usage", tags=["usage"])
@@ -99,3 +101,63 @@ async def export_csv(ctx: Reader, work: Work, platform: PlatformDep, filters: Fi
             "Cache-Control": "no-store",
         },
     )
+
+
+Since = Annotated[
+    datetime | None,
+    Query(description="ISO 8601; a time without a zone is UTC. Default: `until` - 30 days."),
+]
+Until = Annotated[
+    datetime | None, Query(description="ISO 8601, exclusive. Default: now. At most 366 days after `since`.")
+]
+
+
+@router.get(
+    "/timeseries",
+    summary="Usage over time",
+    description=(
+        "Requests, errors, tokens, cost, latency percentiles and guard findings per UTC hour or day, "
+        "from the roll-ups the gateways keep current as they write records. Every bucket that overlaps "
+        "`[since, until)` is included whole. Percentiles are the upper bound (ms) of the latency "
+        "histogram bucket that holds them (`buckets_ms`)."
+    ),
+)
+async def timeseries(
+    ctx: Reader,
+    work: Work,
+    since: Since = None,
+    until: Until = None,
+    granularity: Annotated[Granularity, Query(description="Bucket size.")] = Granularity.HOUR,
+    key_id: Annotated[
+        str | None, Query(max_length=36, pattern=r"^[0-9A-Fa-f-]+$", description="Only this key.")
+    ] = None,
+    alias: Annotated[
+        str | None, Query(max_length=200, pattern=_PRINTABLE, description="Only this model alias.")
+    ] = None,
+    provider: Annotated[
+        str | None, Query(max_length=100, pattern=_PRINTABLE, description="Only this provider.")
+    ] = None,
+) -> TimeSeries:
+    start, end = time_range(since, until)
+    filters = RollupFilters(granularity.value, start, end, key_id=key_id, alias=alias, provider=provider)
+    return await rollup_service.timeseries(work, ctx, filters)
+
+
+@router.get(
+    "/breakdown",
+    summary="Usage by key, model or provider",
+    description=(
+        "The same sums as `/usage/timeseries`, one row per key, model alias or provider over the range "
+        "(daily roll-ups when the range is whole UTC days, hourly ones otherwise; buckets that overlap "
+        "the range count whole)."
+    ),
+)
+async def breakdown(
+    ctx: Reader,
+    work: Work,
+    by: Annotated[BreakdownBy, Query(description="What each row sums up.")],
+    since: Since = None,
+    until: Until = None,
+) -> Breakdown:
+    start, end = time_range(since, until)
+    return await rollup_service.breakdown(work, ctx, by, start, end)
