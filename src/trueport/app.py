@@ -51,7 +51,7 @@ from trueport.platform.live import ConfigWatcher
 from trueport.providers.registry import build_adapters
 from trueport.settings import Settings, load_settings_from_env, missing_env_vars
 from trueport.state import open_state
-from trueport.usage.pricing import PricingCatalog
+from trueport.usage.pricing import PricingCatalog, TenantPrices
 
 log = structlog.get_logger(__name__)
 
@@ -166,7 +166,7 @@ class TruePortApp:
             stack.push_async_callback(http.close)
             records = PublishingRecordWriter(  # a RecordWriter that announces inference.events.v1
                 sessions,
-                PricingCatalog.load(),
+                TenantPrices(PricingCatalog.load(), sessions),  # tenants' overrides: loaded by the watcher
                 batch_size=settings.records.batch_size,
                 flush_interval_s=settings.records.flush_interval_ms / 1000,
                 max_pending=settings.records.max_pending,
@@ -202,6 +202,7 @@ class TruePortApp:
             watcher = ConfigWatcher(state, sessions, poll_s=settings.platform.live_config_poll_s)
             watcher.add(keys.refresh)
             watcher.add(routing.reload)
+            watcher.add(records.prices.reload)
             gateway.budgets = await open_budgets(settings, sessions, state, platform.mailer, stack)
             watcher.add(gateway.budgets.book.reloader(sessions, state))
             if guard is not None:
