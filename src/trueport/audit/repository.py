@@ -160,6 +160,33 @@ class AuditRepository:
         )
         return list(result.scalars())
 
+    async def event_by_id(self, event_id: str) -> AuditEventRow | None:
+        result = await self._session.execute(select(AuditEventRow).where(AuditEventRow.event_id == event_id))
+        return result.scalar_one_or_none()
+
+    async def tenant_page(
+        self,
+        tenant_id: str,
+        *,
+        after_seq: int,
+        kind: str | None,
+        since: datetime | None,
+        until: datetime | None,
+        limit: int,
+    ) -> list[AuditEventRow]:
+        """A page of a tenant's events after ``after_seq`` in log order, within the filters."""
+        statement = select(AuditEventRow).where(
+            AuditEventRow.tenant_id == tenant_id, AuditEventRow.tenant_seq > after_seq
+        )
+        if kind is not None:
+            statement = statement.where(AuditEventRow.kind == kind)
+        if since is not None:
+            statement = statement.where(AuditEventRow.ts >= since)
+        if until is not None:
+            statement = statement.where(AuditEventRow.ts < until)
+        result = await self._session.execute(statement.order_by(AuditEventRow.tenant_seq).limit(limit))
+        return list(result.scalars())
+
     async def bounds(
         self, tenant_id: str | None, since: datetime | None, until: datetime | None
     ) -> tuple[int, int] | None:

@@ -115,6 +115,12 @@ class AuditTrail:
         async with self._sessions() as session:
             return await StoredTree(session).consistency_proof(first, second)
 
+    async def roots(self, *sizes: int) -> list[bytes]:
+        """Tree heads of earlier sizes (for consistency proofs)."""
+        async with self._sessions() as session:
+            tree = StoredTree(session)
+            return [await tree.root(size) for size in sizes]
+
     async def start(self) -> None:
         await self.log.start()
         await self.checkpoints.start()

@@ -8,6 +8,7 @@ gateways (``trueport.platform.live``).
 
 from __future__ import annotations
 
+import hmac
 import ssl
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -16,9 +17,10 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from trueport.audit.changes import ChangeTracker
 from trueport.audit.service import AuditTrail
 from trueport.db.engine import SessionFactory
-from trueport.errors import ConfigError
+from trueport.errors import ApiUnauthorized, ConfigError
 from trueport.keys.secret import key_hmac_secret
 from trueport.platform.auth.passwords import Passwords
 from trueport.platform.auth.throttle import LoginThrottle
@@ -102,14 +104,46 @@ class UnitOfWork:
         self.changed_config = True
 
 
-async def unit_of_work(platform: PlatformDep) -> AsyncIterator[UnitOfWork]:
+async def unit_of_work(platform: PlatformDep, request: Request) -> AsyncIterator[UnitOfWork]:
+    """The request's session; after the commit, each change it made becomes a durable audit event."""
     async with platform.sessions() as session:
         work = UnitOfWork(session)
+        tracker = ChangeTracker(session) if platform.audit is not None else None
         yield work
         generation = await platform.live.bump(session) if work.changed_config else None
         await session.commit()
+    if tracker is not None and tracker.changes and platform.audit is not None:
+        await _audit_changes(platform, platform.audit, request, tracker)
     if generation is not None:
         await platform.live.announce(generation)
+
+
+async def _audit_changes(
+    platform: Platform, audit: AuditTrail, request: Request, tracker: ChangeTracker
+) -> None:
+    """Append the events in order and wait for the last: the answer goes out once they are durable."""
+    actor = _actor(platform, request)
+    source_ip = request.client.host if request.client is not None else None
+    events = [change.event(actor, source_ip) for change in tracker.changes]
+    for event in events[:-1]:
+        audit.append(event)
+    await audit.record(events[-1])
+
+
+def _actor(platform: Platform, request: Request) -> str:
+    """Who made the change: ``admin-token``, ``user:<id>``, or ``anonymous`` (sign-up, sign-in, resets)."""
+    scheme, _, token = (request.headers.get("authorization") or "").partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        return "anonymous"
+    admin_token = platform.settings.admin_token
+    if admin_token is not None and hmac.compare_digest(
+        token.encode(), admin_token.get_secret_value().encode()
+    ):
+        return "admin-token"
+    try:
+        return f"user:{platform.tokens.decode(token).user_id}"
+    except ApiUnauthorized:
+        return "anonymous"
 
 
 Work = Annotated[UnitOfWork, Depends(unit_of_work, scope="function")]
