@@ -11,7 +11,7 @@ import pytest
 from trueport.keys.cache import KeyInfo
 from trueport.limits.budget_book import ActiveBudget, BudgetBook, Unit
 from trueport.limits.budget_periods import TOTAL_START, Period, PeriodKind, period_at
-from trueport.limits.budgets import BudgetExceeded, Budgets, counted, micro_usd, worst_case_micro_usd
+from trueport.limits.budgets import BudgetExceeded, Budgets, counted, usd_units, worst_case_usd_units
 from trueport.state.memory import MemoryState
 from trueport.usage.pricing import PricingCatalog
 from trueport.usage.records import RequestRecordData
@@ -86,7 +86,7 @@ async def test_a_soft_budget_counts_but_never_refuses() -> None:
 
 
 async def test_a_refusal_by_the_usd_budget_releases_the_token_hold() -> None:
-    budgets, state, _ = make(budget(10_000, bid="tok"), budget(1, unit=Unit.USD, bid="usd"))
+    budgets, state, _ = make(budget(10_000, bid="tok"), budget(10**4, unit=Unit.USD, bid="usd"))
     with pytest.raises(BudgetExceeded):
         await budgets.reserve(KEY, ["gpt-4.1"], REQUEST)
     _, spent, used = await counted(state, budget(10_000, bid="tok"), budgets.now())
@@ -101,17 +101,19 @@ async def test_key_budgets_apply_to_their_key_only() -> None:
 
 
 async def test_usd_reserves_at_the_priciest_target_and_commits_the_records_cost() -> None:
-    assert worst_case_micro_usd(CATALOG, ["gpt-4o-mini", "gpt-4.1"], 1000, 1000) == 10_000  # $2 + $8 / M
-    assert worst_case_micro_usd(CATALOG, ["unpriced-model"], 1000, 1000) == 0
-    budgets, state, _ = make(budget(1_000_000, unit=Unit.USD))
+    assert (
+        worst_case_usd_units(CATALOG, ["gpt-4o-mini", "gpt-4.1"], 1000, 1000) == 10_000 * 10**4
+    )  # $2 + $8 / M
+    assert worst_case_usd_units(CATALOG, ["unpriced-model"], 1000, 1000) == 0
+    budgets, state, _ = make(budget(10**10, unit=Unit.USD))
     hold = await budgets.reserve(KEY, ["gpt-4o-mini", "gpt-4.1"], REQUEST)
     assert hold is not None
     await budgets.commit(hold, record(1000, 333))
-    expected = micro_usd(
+    expected = usd_units(
         Decimal(1000) * Decimal("0.15") / 1_000_000 + Decimal(333) * Decimal("0.60") / 1_000_000
     )
     _, spent, used = await counted(state, budget(1, unit=Unit.USD), budgets.now())
-    assert spent == used == expected == 350
+    assert spent == used == expected == 3_498_000
 
 
 async def test_concurrent_requests_at_the_edge_never_pass_the_limit() -> None:

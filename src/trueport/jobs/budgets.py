@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal
 
 import structlog
 from sqlalchemy import select
@@ -61,7 +62,7 @@ async def roll_over(sessions: SessionFactory, state: State, now: datetime | None
             if budget is not None:
                 period = Period(row.period_start.replace(tzinfo=UTC), row.period_end)
                 counted = await state.counters.get(spent_key(budget.id, period))
-                row.spent = max(row.spent, from_units(budget.unit, counted))
+                row.spent = max(row.spent, from_units(budget.unit, counted).quantize(Decimal("0.000001")))
             row.closed_at = now
             closed += 1
         for budget in budgets.values():

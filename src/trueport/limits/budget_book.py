@@ -41,13 +41,18 @@ class Unit(StrEnum):
     TOKENS = "tokens"
 
 
+# Counters hold USD in units of 1e-10, the precision of ``RequestRecord.cost_usd``, so that the
+# committed spend is exactly the sum of the recorded costs (an int64 counter still holds 9e8 USD).
+USD_SCALE = 10**10
+
+
 def to_units(unit: Unit, amount: Decimal) -> int:
-    """A budget amount as the counters hold it: micro-USD or tokens."""
-    return int(amount * 1_000_000) if unit is Unit.USD else int(amount)
+    """A budget amount as the counters hold it: 1e-10 USD or tokens."""
+    return int(amount * USD_SCALE) if unit is Unit.USD else int(amount)
 
 
 def from_units(unit: Unit, value: int) -> Decimal:
-    return Decimal(value) / 1_000_000 if unit is Unit.USD else Decimal(value)
+    return Decimal(value) / USD_SCALE if unit is Unit.USD else Decimal(value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +62,7 @@ class ActiveBudget:
     key_id: str | None
     name: str
     unit: Unit
-    limit: int  # micro-USD or tokens
+    limit: int  # 1e-10 USD or tokens
     period: PeriodKind
     timezone: str
     hard: bool

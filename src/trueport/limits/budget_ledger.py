@@ -15,7 +15,7 @@ import contextlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import structlog
 from sqlalchemy import select
@@ -33,6 +33,7 @@ from trueport.state.protocols import State
 log = structlog.get_logger(__name__)
 
 BUDGET_TOPIC = "budget.events.v1"
+_MICRO = Decimal("0.000001")
 _ALERTED_ROLES = ("owner", "admin")
 
 SendMail = Callable[[OutgoingMail], Awaitable[None]]
@@ -179,7 +180,8 @@ async def record_spend(
 ) -> BudgetPeriod:
     """Raise the period's durable spend to ``spent`` (never lower it) and add ``alerts``; create it if new."""
     row = await open_period(session, budget, period)
-    value = from_units(budget.unit, spent)
+    # The column holds micro-dollars: the durable copy is the counter rounded to the micro-dollar.
+    value = from_units(budget.unit, spent).quantize(_MICRO, rounding=ROUND_HALF_UP)
     row.spent = max(row.spent, value)
     if alerts:
         row.alerts_sent = sorted({*row.alerts_sent, *alerts})

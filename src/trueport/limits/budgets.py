@@ -6,7 +6,7 @@ Per request, with no database query::
     ...                                                  # forward
     await budgets.commit(hold, call.record)              # real cost; the rest of the hold is refunded
 
-Each budget period has two integer counters in the shared state (micro-USD or tokens):
+Each budget period has two integer counters in the shared state (1e-10 USD, the records' precision, or tokens):
 ``budget:{id}:{start}:used`` (committed + still reserved) is what a hard budget checks, atomically
 with ``WindowCounters.reserve``; ``budget:{id}:{start}:spent`` is the committed spend alone. Because
 every reservation is the request's worst case (prompt estimate + max completion, at the priciest
@@ -34,14 +34,22 @@ from typing import Protocol
 from trueport.errors import GatewayError
 from trueport.jsonutil import JSONObject
 from trueport.keys.cache import KeyInfo
-from trueport.limits.budget_book import GRACE_S, ActiveBudget, BudgetBook, Unit, spent_key, used_key
+from trueport.limits.budget_book import (
+    GRACE_S,
+    USD_SCALE,
+    ActiveBudget,
+    BudgetBook,
+    Unit,
+    spent_key,
+    used_key,
+)
 from trueport.limits.budget_periods import Period
 from trueport.limits.tokens import estimate_prompt_tokens, reservation_tokens
 from trueport.state.protocols import State, Window
 from trueport.usage.pricing import PricingCatalog
 from trueport.usage.records import RequestRecordData
 
-_MICRO = Decimal("0.000001")
+_RECORD_PRECISION = Decimal(1).scaleb(-10)  # RequestRecord.cost_usd is NUMERIC(20, 10)
 
 
 class BudgetExceeded(GatewayError):
@@ -73,12 +81,12 @@ class BudgetHold:
     charges: tuple[Charge, ...]
 
 
-def micro_usd(cost: Decimal) -> int:
-    """USD to integer micro-USD, rounded as the request record's NUMERIC(20, 6) column stores it."""
-    return int(cost.quantize(_MICRO, rounding=ROUND_HALF_UP) * 1_000_000)
+def usd_units(cost: Decimal) -> int:
+    """USD to counter units, rounded as the request record's NUMERIC(20, 10) column stores it."""
+    return int(cost.quantize(_RECORD_PRECISION, rounding=ROUND_HALF_UP) * USD_SCALE)
 
 
-def worst_case_micro_usd(
+def worst_case_usd_units(
     catalog: PricingCatalog, models: Sequence[str], prompt_tokens: int, completion_tokens: int
 ) -> int:
     """The most the request may cost at the priciest of its targets' models (an unpriced model costs 0)."""
@@ -88,7 +96,7 @@ def worst_case_micro_usd(
         if cost is not None and cost > worst:
             worst = cost
     # Round up: the reservation must never be below what the record will say.
-    return int((worst * 1_000_000).to_integral_value(rounding="ROUND_CEILING"))
+    return int((worst * USD_SCALE).to_integral_value(rounding="ROUND_CEILING"))
 
 
 def exceeded_message(budget: ActiveBudget, period: Period) -> str:
@@ -133,7 +141,7 @@ class Budgets:
         amounts = {Unit.TOKENS: tokens}
         if any(budget.unit is Unit.USD for budget in budgets):
             prompt = estimate_prompt_tokens(request)
-            amounts[Unit.USD] = worst_case_micro_usd(self._catalog, models, prompt, tokens - prompt)
+            amounts[Unit.USD] = worst_case_usd_units(self._catalog, models, prompt, tokens - prompt)
         charges = [
             Charge(
                 budget,
@@ -191,7 +199,7 @@ class Budgets:
             cost = self._catalog.cost(
                 record.upstream_model, record.prompt_tokens, record.completion_tokens, record.cached_tokens
             )
-            usd = micro_usd(cost) if cost is not None else 0
+            usd = usd_units(cost) if cost is not None else 0
         return {Unit.TOKENS: record.prompt_tokens + record.completion_tokens, Unit.USD: usd}
 
     async def _release(self, held: Sequence[Charge]) -> None:

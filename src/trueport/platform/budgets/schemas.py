@@ -13,7 +13,7 @@ from trueport.limits.budget_periods import valid_timezone
 
 _PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
 
-Amount = Annotated[Decimal, Field(gt=0, le=Decimal("1000000000000"), max_digits=20, decimal_places=6)]
+Amount = Annotated[Decimal, Field(gt=0, le=Decimal("100000000"), max_digits=20, decimal_places=6)]
 Thresholds = Annotated[
     list[Annotated[int, Field(ge=1, le=100)]],
     Field(max_length=10, description="Percentages of the amount at which owners and admins are alerted."),

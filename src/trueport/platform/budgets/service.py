@@ -12,7 +12,7 @@ import structlog
 
 from trueport.db.models import Budget
 from trueport.errors import ApiInvalid, ApiNotFound
-from trueport.limits.budget_book import ActiveBudget, from_units
+from trueport.limits.budget_book import ActiveBudget, from_units, to_units
 from trueport.limits.budgets import counted
 from trueport.platform.budgets.repository import BudgetPeriodRepo, BudgetRepo
 from trueport.platform.budgets.schemas import BudgetCreate, BudgetStatusOut, BudgetUpdate
@@ -112,7 +112,7 @@ async def delete_budget(work: UnitOfWork, ctx: TenantContext, budget_id: str) ->
 async def budget_status(
     work: UnitOfWork, platform: Platform, ctx: TenantContext, budget_id: str
 ) -> BudgetStatusOut:
-    """The current period from the shared counters (the durable spend if it is higher: counters lost)."""
+    """The current period from the shared counters (from the durable spend if they were lost)."""
     row = await find_budget(work, ctx, budget_id)
     budget = ActiveBudget.of(row)
     period, spent, used = await counted(
@@ -120,8 +120,8 @@ async def budget_status(
     )
     durable = await BudgetPeriodRepo(work.session, ctx.tenant_id).at(budget.id, period.start)
     if durable is not None:
-        spent_durable = int(durable.spent * 1_000_000) if budget.unit == "usd" else int(durable.spent)
-        if spent_durable > spent:
+        spent_durable = to_units(budget.unit, durable.spent)
+        if spent == 0 and spent_durable > 0:  # the counters are gone (the durable copy is rounded)
             used += spent_durable - spent
             spent = spent_durable
     unit = budget.unit
