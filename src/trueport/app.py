@@ -25,7 +25,7 @@ from trueport.gateway.asgi import JSON_HEADERS, SECURITY_HEADERS, Message, Recei
 from trueport.gateway.dispatch import handle_data_plane, is_data_plane
 from trueport.gateway.error_shapes import openai_error
 from trueport.gateway.gateway import Gateway
-from trueport.gateway.guard_queue import GuardScanQueue
+from trueport.gateway.guard_queue import GuardScanQueue, review_publisher
 from trueport.gateway.guarding import GuardService
 from trueport.gateway.resilience import open_resilience
 from trueport.gateway.router import Router
@@ -216,6 +216,10 @@ class TruePortApp:
             )
             await webhooks.start()
             stack.push_async_callback(webhooks.stop)
+            if guard is not None and guard.scans is not None:
+                guard.scans.on_review = review_publisher(gateway.events)  # hitl.events.v1
+                # Drained again here, first at shutdown, while the bus is still open (stop is idempotent).
+                stack.push_async_callback(guard.scans.stop)
             self._closing = stack.pop_all()
         self.resources = Resources(
             engine=engine,

@@ -34,6 +34,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from trueport.db.engine import SessionFactory
 from trueport.db.models import GuardViolation, ReviewItem, new_id
+from trueport.events.bus import EventBus
+from trueport.events.event import Event, Topic
 from trueport.guard.base import Direction
 from trueport.guard.engine import GuardEngine, ScannedText, ViolationRecord
 from trueport.guard.policy import RunMode
@@ -91,6 +93,18 @@ class ReviewRaised:
 
 
 ReviewHook = Callable[[Sequence[ReviewRaised]], Awaitable[None]]
+HITL_TOPIC: Topic = "hitl.events.v1"
+
+
+def review_publisher(bus: EventBus) -> ReviewHook:
+    """``on_review`` announcing each new item on ``hitl.events.v1`` (``kind: review.created``)."""
+
+    async def publish_reviews(items: Sequence[ReviewRaised]) -> None:
+        for item in items:
+            data = {"kind": "review.created", **item.as_event()}
+            bus.publish(HITL_TOPIC, Event.new(HITL_TOPIC, item.tenant_id, data))
+
+    return publish_reviews
 
 
 @dataclass(slots=True)
@@ -113,7 +127,7 @@ class GuardScanQueue:
         self._sessions = sessions
         self._max_pending = max_pending
         self._batch_size = batch_size
-        self.on_review = on_review  # publishes hitl.events.v1 once the events bus exists
+        self.on_review = on_review  # e.g. review_publisher(bus): hitl.events.v1
         self._queue: deque[ScanJob] = deque()
         self._wake = asyncio.Event()
         self._idle = asyncio.Event()

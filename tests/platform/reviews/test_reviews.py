@@ -92,6 +92,9 @@ async def test_an_async_injection_is_answered_then_flagged_and_reviewed(
     acme, globex = await team(guarded, "acme"), await team(guarded, "globex")
     await async_injection(guarded, acme)
     key = await key_of(guarded, acme)
+    events = guarded.app.gateway.events
+    assert events is not None
+    hitl = events.consumer(["hitl.events.v1"], "test-reviewers", "r1")
 
     answered = await chat(guarded, key)
     assert answered.status_code == 200  # not blocked: the verdict comes after the answer
@@ -113,6 +116,13 @@ async def test_an_async_injection_is_answered_then_flagged_and_reviewed(
         (request_id, "output", "injection", "open"),
     ]
     assert INJECTION not in str(items)
+    await events.flush()
+    delivered = await hitl.read(count=10, block_s=2.0)
+    assert sorted(d.event.data["review_id"] for d in delivered) == sorted(i["id"] for i in items)
+    assert {(d.event.tenant_id, d.event.data["kind"]) for d in delivered} == {
+        (acme.tenant.id, "review.created")
+    }
+    assert INJECTION not in str([d.event.as_dict() for d in delivered])
     assert await reviews(guarded, acme, "?detector=bias") == []
     assert await reviews(guarded, acme, "?since=2999-01-01T00:00:00Z") == []
     assert len(await reviews(guarded, acme, "?status=open&detector=injection&limit=1")) == 1
