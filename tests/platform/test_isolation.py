@@ -23,7 +23,7 @@ from typing import Any
 from tests.gateway.harness import PROVIDER_KEY
 from tests.platform.harness import ControlPlaneHarness
 
-from trueport.db.models import GuardViolation, Membership, RequestRecord, Tenant, User
+from trueport.db.models import GuardViolation, Membership, RequestRecord, ReviewItem, Tenant, User
 
 MARK = "beeb"  # in every name of tenant B's objects, so a leak in any list is visible
 # Valid bodies for routes that take an id, so that the answer is about the id, not the body.
@@ -34,6 +34,7 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("PUT", "/api/v1/routes/{route_id}"): {"alias": "renamed", "targets": [{"provider": "oa", "model": "m"}]},
     ("PATCH", "/api/v1/members/{member_id}"): {"role": "member"},
     ("PATCH", "/api/v1/tenants/{tenant_id}"): {"name": "renamed"},
+    ("POST", "/api/v1/reviews/{review_id}/resolve"): {"status": "dismissed", "note": "not mine"},
 }
 
 
@@ -117,6 +118,23 @@ async def _seed_tenant_b(
                 policy_version=1,
             )
         )
+        review_id = str(uuid.uuid4())
+        session.add(
+            ReviewItem(
+                id=review_id,
+                tenant_id=b.id,
+                request_id=record_id,
+                key_id=ids["/api/v1/keys/"],
+                direction="input",
+                detector="injection",
+                type="prompt_injection",
+                score=0.97,
+                location=f"{MARK}-review",
+                policy_version=1,
+                created_at=now,
+            )
+        )
+        ids["/api/v1/reviews/"] = review_id
         await session.commit()
     ids["record"] = record_id
     return b, headers, ids
