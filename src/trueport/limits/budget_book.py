@@ -90,7 +90,7 @@ class ActiveBudget:
     @property
     def amount_text(self) -> str:
         if self.unit is Unit.USD:
-            return f"{from_units(self.unit, self.limit):.2f} USD"
+            return f"{from_units(self.unit, self.limit).normalize():f} USD"
         return f"{self.limit} tokens"
 
 

@@ -38,6 +38,13 @@ _BUDGET_EXAMPLE: dict[str, Any] = {
 }
 
 
+def shown(unit: str, value: Decimal, places: int = 6) -> Decimal:
+    """An amount as the API shows it: USD with ``places`` decimals (always), tokens whole."""
+    if unit == "usd":
+        return value.quantize(Decimal(1).scaleb(-places))
+    return value.to_integral_value()
+
+
 def _check_timezone(value: str | None) -> str | None:
     if value is not None and not valid_timezone(value):
         raise ValueError("not a known IANA time zone")
@@ -112,7 +119,7 @@ class BudgetOut(BaseModel):
             name=row.name,
             key_id=row.key_id,
             unit=row.unit,
-            amount=row.amount,
+            amount=shown(row.unit, row.amount),
             period=row.period,
             timezone=row.timezone,
             hard=row.hard,
@@ -135,9 +142,9 @@ class BudgetStatusOut(BaseModel):
                     "period_start": "2025-04-30T22:00:00Z",
                     "period_end": "2025-05-31T22:00:00Z",
                     "amount": "250.000000",
-                    "spent": "131.250000",
-                    "reserved": "0.420000",
-                    "remaining": "118.330000",
+                    "spent": "131.2500000000",
+                    "reserved": "0.4200000000",
+                    "remaining": "118.3300000000",
                     "alerts_sent": [50],
                     "exhausted": False,
                 }
@@ -150,7 +157,7 @@ class BudgetStatusOut(BaseModel):
     period_start: datetime
     period_end: datetime | None = Field(description="Exclusive; null for a total budget.")
     amount: Decimal
-    spent: Decimal = Field(description="Committed spend of the period.")
+    spent: Decimal = Field(description="Committed spend of the period (USD to 1e-10, as request costs are).")
     reserved: Decimal = Field(description="Held by requests in flight (their worst case).")
     remaining: Decimal = Field(description="What new requests may still reserve; never below 0.")
     alerts_sent: list[int]

@@ -15,7 +15,7 @@ from trueport.errors import ApiInvalid, ApiNotFound
 from trueport.limits.budget_book import ActiveBudget, from_units, to_units
 from trueport.limits.budgets import counted
 from trueport.platform.budgets.repository import BudgetPeriodRepo, BudgetRepo
-from trueport.platform.budgets.schemas import BudgetCreate, BudgetStatusOut, BudgetUpdate
+from trueport.platform.budgets.schemas import BudgetCreate, BudgetStatusOut, BudgetUpdate, shown
 from trueport.platform.context import Platform, UnitOfWork
 from trueport.platform.keys.repository import KeyRepo
 from trueport.platform.pagination import PageQuery
@@ -130,10 +130,10 @@ async def budget_status(
         unit=unit.value,
         period_start=period.start,
         period_end=period.end,
-        amount=from_units(unit, budget.limit),
-        spent=from_units(unit, spent),
-        reserved=from_units(unit, used - spent),
-        remaining=from_units(unit, max(0, budget.limit - used)),
+        amount=shown(unit, from_units(unit, budget.limit)),
+        spent=shown(unit, from_units(unit, spent), 10),
+        reserved=shown(unit, from_units(unit, used - spent), 10),
+        remaining=shown(unit, from_units(unit, max(0, budget.limit - used)), 10),
         alerts_sent=sorted(durable.alerts_sent) if durable is not None else [],
         exhausted=used >= budget.limit,
     )
