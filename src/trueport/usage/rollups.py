@@ -26,7 +26,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Table, and_, or_, select
+from sqlalchemy import Table, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -198,8 +198,7 @@ async def apply(session: AsyncSession, deltas: Mapping[RollupKey, Delta]) -> Non
         row["latency_ms_sum"] = round(delta.latency_ms_sum, 3)
         row["latency_buckets"] = merge_buckets(dict(current.get(key, {})), delta.latency_buckets)
         rows.append(row)
-    for row in rows:  # one statement per row: executemany of an upsert is not portable across drivers
-        await session.execute(statement.values(**row))
+    await session.execute(statement, rows)  # one upsert per row, sent as one executemany
 
 
 async def _locked_histograms(
@@ -212,7 +211,7 @@ async def _locked_histograms(
         # Not a tenant-scoped control-plane query: the gateway's writer updates every tenant's rows.
         statement = (
             select(*key_columns, _TABLE.c.latency_buckets)
-            .where(or_(*(and_(*(c == v for c, v in zip(key_columns, key, strict=True))) for key in chunk)))
+            .where(tuple_(*key_columns).in_(chunk))
             .order_by(*key_columns)
         )
         if dialect == "postgresql":
