@@ -80,6 +80,11 @@ class AuditConfig(BaseModel):
     batch_size: int = Field(default=500, gt=0)
     flush_interval_ms: int = Field(default=50, gt=0)
     db_timeout_s: float = Field(default=5.0, gt=0, description="A commit slower than this goes to the spool.")
+    write_ahead: bool = Field(
+        default=True,
+        description="Make events that a 2xx answer waits for durable with one fsync of the local spool, "
+        "replayed into the database right behind (instead of waiting for a database transaction).",
+    )
     retry_interval_s: float = Field(
         default=2.0, gt=0, description="Longest wait between attempts to reach the database again."
     )

@@ -12,6 +12,13 @@ it runs until the spool is empty, new events waiting in memory behind it. So eve
 in the order this process took them. The log drops events it already has (by event id), so a
 replay after a commit that succeeded without our hearing of it duplicates nothing.
 ``stop()`` writes what is queued (to the database, else to the spool) before returning.
+
+With ``write_ahead``, the spool is the log's write-ahead file even while the database is up: a
+waiter's event (and everything queued before it) is fsync'd to the spool at once, many waiters
+sharing one fsync, and the writer replays the spool into the database behind them. A waiter then
+pays one local fsync instead of a database transaction; a process killed before the replay leaves
+the file for the next one (and the log drops what it already had). Spool reads and writes are
+serialised by one lock: they share a file handle.
 """
 
 from __future__ import annotations
@@ -56,6 +63,7 @@ class AuditLog:
         flush_interval_s: float = 0.05,
         db_timeout_s: float = 5.0,
         retry_interval_s: float = 2.0,
+        write_ahead: bool = False,
     ):
         self._sessions = sessions
         self._spool = spool
@@ -66,6 +74,8 @@ class AuditLog:
         self._queue: deque[_Item] = deque()
         self._wake = asyncio.Event()
         self._working = asyncio.Lock()  # one cycle at a time; flush() waits for it
+        self._spooling = asyncio.Lock()  # one spool operation at a time (they share file handles)
+        self._write_ahead = write_ahead
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
         self._backoff = 0.0
@@ -104,6 +114,8 @@ class AuditLog:
             raise RuntimeError("the audit log is not running")
         durable: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._queue.append(_Item(_checked(event), durable))
+        if self._write_ahead:
+            await self._spool_queue(durable)  # one fsync for every waiter queued meanwhile
         # A waiter does not sit out the flush interval: the writer starts now, and whatever queues
         # while it commits goes into the next batch (group commit without a timer).
         self._wake.set()
@@ -164,7 +176,9 @@ class AuditLog:
     async def _cycle(self) -> None:
         if self._replay_due():
             await self._replay()
-        if self._spool.pending:  # the database is still failing: queued events go behind the spooled
+        if (
+            self._spool.pending
+        ):  # the database is failing (or write-ahead): queued events go behind the spooled
             await self._spool_queue()
             return
         if not self._queue:
@@ -187,18 +201,23 @@ class AuditLog:
             await session.commit()
         return result
 
-    async def _spool_queue(self) -> None:
-        """Everything queued to the spool, with one fsync."""
-        if not self._queue:
-            return
-        batch = list(self._queue)
-        self._queue.clear()
-        try:
-            await asyncio.to_thread(self._spool.append, [dump_event(item.event) for item in batch])
-        except OSError as exc:
-            self._queue.extendleft(reversed(batch))
-            self.spool_failures += 1
-            log.error("audit_spool_write_failed", error=str(exc), pending=len(self._queue))
+    async def _spool_queue(self, waiter: asyncio.Future[None] | None = None) -> None:
+        """Everything queued to the spool, with one fsync (none if ``waiter`` is durable meanwhile)."""
+        async with self._spooling:
+            if not self._queue or (waiter is not None and waiter.done()):
+                return
+            batch = list(self._queue)
+            self._queue.clear()
+            try:
+                await asyncio.to_thread(self._spool.append, [dump_event(item.event) for item in batch])
+            except OSError as exc:
+                self._queue.extendleft(reversed(batch))
+                self.spool_failures += 1
+                log.error("audit_spool_write_failed", error=str(exc), pending=len(self._queue))
+                failed = True
+            else:
+                failed = False
+        if failed:
             await asyncio.sleep(_SPOOL_RETRY_S)
             return
         self.spooled += len(batch)
@@ -206,7 +225,8 @@ class AuditLog:
 
     async def _replay(self) -> None:
         while True:
-            chunk = await asyncio.to_thread(self._spool.read, self._batch_size)
+            async with self._spooling:
+                chunk = await asyncio.to_thread(self._spool.read, self._batch_size)
             if chunk is None:
                 return
             spool_file, lines = chunk
@@ -217,9 +237,10 @@ class AuditLog:
                 self._db_failed(exc)
                 return
             self._db_ok()
-            await asyncio.to_thread(self._spool.mark_replayed, spool_file, lines)
+            async with self._spooling:
+                await asyncio.to_thread(self._spool.mark_replayed, spool_file, lines)
             self._count(result, replayed=True)
-            if result.committed:
+            if result.committed and not self._write_ahead:  # write-ahead: the normal path, not news
                 log.info("audit_spool_replayed", events=result.committed, duplicates=result.skipped)
 
     def _count(self, result: AppendResult, *, replayed: bool = False) -> None:
@@ -235,7 +256,8 @@ class AuditLog:
     async def _adopt(self) -> None:
         self._next_adoption = time.monotonic() + _ADOPT_INTERVAL_S
         try:
-            await asyncio.to_thread(self._spool.adopt_orphans)
+            async with self._spooling:
+                await asyncio.to_thread(self._spool.adopt_orphans)
         except OSError as exc:
             log.error("audit_spool_adoption_failed", error=str(exc))
 

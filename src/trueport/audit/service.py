@@ -72,11 +72,12 @@ class AuditTrail:
         self.keyring = keyring
         self.log = AuditLog(
             sessions,
-            Spool(config.spool_dir),
+            Spool(config.spool_dir, write_ahead=config.write_ahead),
             batch_size=config.batch_size,
             flush_interval_s=config.flush_interval_ms / 1000,
             db_timeout_s=config.db_timeout_s,
             retry_interval_s=config.retry_interval_s,
+            write_ahead=config.write_ahead,
         )
         self.checkpoints = CheckpointIssuer(
             sessions, keyring, origin=config.origin, interval_s=config.checkpoint_interval_s
