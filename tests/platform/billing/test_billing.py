@@ -61,6 +61,13 @@ async def test_plans_overrides_invoice_and_export(platform: ControlPlaneHarness)
     assert mine["plan"]["monthly_fee_usd"] == "49.99"
     assert (await client.delete(f"{ADMIN}/plans/{plan_id}", headers=admin_h)).status_code == 409
     assert (await client.get(f"{ADMIN}/plans/not-a-uuid", headers=admin_h)).status_code == 404
+    patched = await client.patch(
+        f"{ADMIN}/plans/{plan_id}", json={"included_tokens": 1_000_000}, headers=admin_h
+    )
+    assert patched.status_code == 200 and patched.json()["monthly_fee_usd"] == "49.99"
+    listed_plans = (await client.get(f"{ADMIN}/plans", headers=admin_h)).json()
+    assert [p["id"] for p in listed_plans["data"]] == [plan_id] and listed_plans["next_cursor"] is None
+    assert (await client.get(f"{ADMIN}/plans", headers=tenant_h)).status_code == 403
 
     override = {"model": "openai/gpt-4o:custom", "input_per_mtok": "1", "output_per_mtok": "4"}
     assert (
