@@ -272,3 +272,16 @@ def test_backoff_grows_exponentially_with_jitter_and_a_cap() -> None:
         delays = {policy.delay_s(failures) for _ in range(50)}
         assert all(ceiling / 2 <= d <= ceiling for d in delays)
         assert len(delays) > 1  # jittered
+
+
+async def test_a_redis_that_is_away_does_not_hold_up_the_start(platform: ControlPlaneHarness) -> None:
+    from trueport.events import open_event_bus
+    from trueport.settings import Settings
+
+    bus = await open_event_bus(Settings(redis="redis://127.0.0.1:9"))
+    worker = WebhookWorker(platform.sessions, bus, platform.platform.envelope, allow_private=True)
+    started = asyncio.get_running_loop().time()
+    await worker.start()
+    assert asyncio.get_running_loop().time() - started < 2.0
+    await worker.stop()
+    await bus.close()

@@ -113,8 +113,11 @@ class WebhookWorker:
     async def start(self) -> None:
         self._http = upstream_session(allow_private=self._allow_private)
         self._consumer = self._bus.consumer(TOPICS, GROUP, self._name)
-        with contextlib.suppress(*_ERRORS):  # joins the group now, so events from here on are kept
-            await self.intake(block_s=0)
+        # Join the group now, so that events from here on are kept; a Redis that is away must not
+        # hold up the start (the intake loop joins when it can).
+        with contextlib.suppress(*_ERRORS):
+            async with asyncio.timeout(1.0):
+                await self.intake(block_s=0)
         self._tasks = [
             asyncio.create_task(self._intake_forever(), name="webhooks-intake"),
             asyncio.create_task(self._send_forever(), name="webhooks-sender"),

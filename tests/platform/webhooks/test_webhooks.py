@@ -115,7 +115,7 @@ async def test_dead_letters_list_and_replay(platform: ControlPlaneHarness) -> No
     assert replayed.status_code == 202, replayed.text
     assert replayed.json()["status"] == "pending" and replayed.json()["attempts"] == 0
     again = await platform.client.post(replay, headers=headers)
-    assert again.status_code in (409, 202)  # 409 delivery_not_dead unless the worker already failed it again
+    assert again.status_code == 409 and again.json()["error"]["code"] == "delivery_not_dead"
     deliveries = await platform.client.get(f"/api/v1/webhooks/{created['id']}/deliveries", headers=headers)
     assert {r["id"] for r in deliveries.json()["data"]} == set(ids)
 
