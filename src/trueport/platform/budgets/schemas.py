@@ -38,11 +38,11 @@ _BUDGET_EXAMPLE: dict[str, Any] = {
 }
 
 
-def shown(unit: str, value: Decimal, places: int = 6) -> Decimal:
-    """An amount as the API shows it: USD with ``places`` decimals (always), tokens whole."""
+def shown(unit: str, value: Decimal, places: int = 6) -> str:
+    """An amount as the API shows it: USD with ``places`` decimals (always, never ``0E-10``), tokens whole."""
     if unit == "usd":
-        return value.quantize(Decimal(1).scaleb(-places))
-    return value.to_integral_value()
+        return format(value.quantize(Decimal(1).scaleb(-places)), "f")
+    return format(value.to_integral_value(), "f")
 
 
 def _check_timezone(value: str | None) -> str | None:
@@ -103,7 +103,7 @@ class BudgetOut(BaseModel):
     name: str
     key_id: str | None
     unit: str
-    amount: Decimal
+    amount: str = Field(description="USD with 6 decimals, or whole tokens.")
     period: str
     timezone: str
     hard: bool
@@ -156,9 +156,9 @@ class BudgetStatusOut(BaseModel):
     unit: str
     period_start: datetime
     period_end: datetime | None = Field(description="Exclusive; null for a total budget.")
-    amount: Decimal
-    spent: Decimal = Field(description="Committed spend of the period (USD to 1e-10, as request costs are).")
-    reserved: Decimal = Field(description="Held by requests in flight (their worst case).")
-    remaining: Decimal = Field(description="What new requests may still reserve; never below 0.")
+    amount: str
+    spent: str = Field(description="Committed spend of the period (USD to 1e-10, as request costs are).")
+    reserved: str = Field(description="Held by requests in flight (their worst case).")
+    remaining: str = Field(description="What new requests may still reserve; never below 0.")
     alerts_sent: list[int]
     exhausted: bool
