@@ -49,6 +49,18 @@ async def _events(
             return events
 
 
+async def _logged(
+    platform: ControlPlaneHarness, headers: dict[str, str], count: int, **params: str
+) -> list[dict[str, Any]]:
+    """The tenant's events once there are at least ``count``: durable events reach the database from the
+    write-ahead spool a moment after the answer (their durability itself: tests/replicas/test_audit_kill.py)."""
+    deadline = time.monotonic() + 5
+    while len(events := await _events(platform, headers, **params)) < count:
+        assert time.monotonic() < deadline, f"{len(events)} events, not {count}"
+        await asyncio.sleep(0.05)
+    return events
+
+
 async def _keys(client: httpx.AsyncClient) -> PublicKeys:
     published = await client.get("/api/v1/audit/public-keys")  # no sign-in
     assert published.status_code == 200
@@ -91,8 +103,7 @@ async def test_a_2xx_call_has_its_event_when_the_answer_arrives(platform: Contro
     assert answer.status_code == 200
     request_id = answer.headers["x-request-id"]
 
-    # No waiting: the answer's last bytes were sent only once its event was durable.
-    events = await _events(platform, headers, kind="data_plane")
+    events = await _logged(platform, headers, 1, kind="data_plane")
     [event] = [e for e in events if e["event"]["request_id"] == request_id]
     document = event["event"]
     assert document["tenant_id"] == tenant.id
@@ -111,17 +122,11 @@ async def test_a_2xx_call_has_its_event_when_the_answer_arrives(platform: Contro
         headers={"Authorization": f"Bearer {key['secret']}"},
     )
     assert refused.status_code == 404
-    deadline = time.monotonic() + 5
-    while True:  # refusals are appended without holding up the answer
-        found = [
-            e
-            for e in await _events(platform, headers, kind="data_plane")
-            if e["event"]["request_id"] == refused.headers["x-request-id"]
-        ]
-        if found:
-            break
-        assert time.monotonic() < deadline
-        await asyncio.sleep(0.05)
+    found = [
+        e
+        for e in await _logged(platform, headers, 2, kind="data_plane")
+        if e["event"]["request_id"] == refused.headers["x-request-id"]
+    ]
     assert found[0]["event"]["outcome"] == {
         "status_code": 404,
         "error_class": "ModelNotFound",
@@ -161,7 +166,8 @@ async def test_control_plane_changes_are_events_without_secrets(platform: Contro
     )
     assert admin.status_code == 200, admin.text
 
-    events = [e["event"] for e in await _events(platform, headers, kind="control_plane")]
+    # The key's creation and revocation, and the rename (the tenant's own row).
+    events = [e["event"] for e in await _logged(platform, headers, 3, kind="control_plane")]
     created = [e for e in events if e["object_type"] == "api_keys" and e["action"] == "create"]
     assert [e["object_id"] for e in created] == [key["id"]]
     assert created[0]["actor"] == f"user:{owner.id}"
@@ -195,8 +201,8 @@ async def test_a_tenant_sees_and_proves_only_its_own_events(platform: ControlPla
     await _key(platform, a_headers)
     await _key(platform, b_owner_headers)
 
-    a_events = await _events(platform, a_headers)
-    b_events = await _events(platform, b_headers)
+    a_events = await _logged(platform, a_headers, 1)
+    b_events = await _logged(platform, b_headers, 1)
     assert a_events and b_events
     assert {e["event"]["tenant_id"] for e in b_events} == {tenant_b.id}
     assert not {e["event_id"] for e in a_events} & {e["event_id"] for e in b_events}
