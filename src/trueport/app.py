@@ -203,7 +203,9 @@ class TruePortApp:
             watcher.add(keys.refresh)
             watcher.add(routing.reload)
             watcher.add(records.prices.reload)
-            gateway.budgets = await open_budgets(settings, sessions, state, platform.mailer, stack)
+            gateway.budgets = await open_budgets(
+                settings, sessions, state, platform.mailer, stack, events=lambda: gateway.events
+            )
             watcher.add(gateway.budgets.book.reloader(sessions, state))
             if guard is not None:
                 watcher.add(guard.policies_reloader(sessions))

@@ -24,6 +24,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from trueport.db.engine import SessionFactory
 from trueport.db.models import BudgetPeriod, Membership, Tenant, User
+from trueport.events.bus import EventBus
+from trueport.events.event import Event, Topic
+from trueport.jsonutil import JSONObject
 from trueport.limits.budget_book import GRACE_S, ActiveBudget, from_units
 from trueport.limits.budget_periods import Period
 from trueport.platform.mail.mailer import MailError, OutgoingMail
@@ -32,20 +35,26 @@ from trueport.state.protocols import State
 
 log = structlog.get_logger(__name__)
 
-BUDGET_TOPIC = "budget.events.v1"
+BUDGET_TOPIC: Topic = "budget.events.v1"
 _MICRO = Decimal("0.000001")
 _ALERTED_ROLES = ("owner", "admin")
 
 SendMail = Callable[[OutgoingMail], Awaitable[None]]
 
 
-def publish_budget_event(kind: str, payload: dict[str, object]) -> None:
-    """Hand a ``budget.events.v1`` event to the event bus.
+EventSource = Callable[[], "EventBus | None"]  # the app's bus once it is open; None before or without one
 
-    There is no bus yet (``trueport.events`` is being written): until it is wired here, the event is
-    logged with its topic so that nothing is lost silently.
-    """
-    log.info("budget_event", topic=BUDGET_TOPIC, kind=kind, **payload)
+
+def publish_budget_event(events: EventSource, kind: str, tenant_id: str | None, data: JSONObject) -> None:
+    """Publish a ``budget.events.v1`` event (``kind`` in its data) on the bus, and log it."""
+    log.info("budget_event", topic=BUDGET_TOPIC, kind=kind, tenant_id=tenant_id)
+    bus = events()
+    if bus is not None:
+        bus.publish(BUDGET_TOPIC, Event.new(BUDGET_TOPIC, tenant_id, {"kind": kind, **data}))
+
+
+def _no_bus() -> EventBus | None:
+    return None
 
 
 @dataclass(slots=True)
@@ -58,8 +67,15 @@ class _Touched:
 
 class BudgetLedger:
     def __init__(
-        self, sessions: SessionFactory, state: State, send_mail: SendMail | None, *, interval_s: float = 1.0
+        self,
+        sessions: SessionFactory,
+        state: State,
+        send_mail: SendMail | None,
+        *,
+        events: EventSource = _no_bus,
+        interval_s: float = 1.0,
     ):
+        self._events = events
         self._sessions = sessions
         self._state = state
         self._send_mail = send_mail
@@ -132,8 +148,7 @@ class BudgetLedger:
     async def _alert(self, entry: _Touched, pct: int) -> None:
         budget = entry.budget
         spent = from_units(budget.unit, entry.spent)
-        payload: dict[str, object] = {
-            "tenant_id": budget.tenant_id,
+        payload: JSONObject = {
             "budget_id": budget.id,
             "key_id": budget.key_id,
             "threshold_pct": pct,
@@ -142,7 +157,7 @@ class BudgetLedger:
             "limit": budget.amount_text,
             "hard": budget.hard,
         }
-        publish_budget_event("budget.threshold_reached", payload)
+        publish_budget_event(self._events, "budget.threshold_reached", budget.tenant_id, payload)
         if self._send_mail is None:
             return
         async with self._sessions() as session:

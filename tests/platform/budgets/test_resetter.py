@@ -10,6 +10,7 @@ from tests.platform.harness import ControlPlaneHarness
 from tests.platform.keys.calls import Acme
 
 from trueport.db.models import Budget, BudgetPeriod
+from trueport.events.memory import MemoryBus
 from trueport.jobs.budgets import BudgetResetter, roll_over
 from trueport.limits.budget_book import ActiveBudget, spent_key, to_units
 from trueport.limits.budget_periods import period_at
@@ -43,8 +44,17 @@ async def test_finished_periods_are_closed_with_their_spend_and_the_next_opened(
         )
         await session.commit()
 
-    summary = await roll_over(platform.sessions, state)
+    bus = MemoryBus()
+    consumer = bus.consumer(["budget.events.v1"], "test", "t1")
+    summary = await roll_over(platform.sessions, state, events=lambda: bus)
     assert (summary.closed, summary.opened) == (1, 1)
+    await bus.flush()
+    delivered = [d.event for d in await consumer.read(10, block_s=0.1)]
+    assert [(e.tenant_id, e.data["kind"]) for e in delivered] == [
+        (acme.tenant.id, "budget.period_closed"),
+        (None, "budget.period_rolled"),
+    ]
+    assert delivered[0].data["spent"] == "1.250000" and delivered[0].data["budget_id"] == budget_id
     async with platform.sessions() as session:
         rows = (
             await session.scalars(
