@@ -23,7 +23,15 @@ from typing import Any
 from tests.gateway.harness import PROVIDER_KEY
 from tests.platform.harness import ControlPlaneHarness
 
-from trueport.db.models import GuardViolation, Membership, RequestRecord, ReviewItem, Tenant, User
+from trueport.db.models import (
+    GuardViolation,
+    Membership,
+    RequestRecord,
+    ReviewItem,
+    Tenant,
+    User,
+    WebhookDelivery,
+)
 
 MARK = "beeb"  # in every name of tenant B's objects, so a leak in any list is visible
 # Valid bodies for routes that take an id, so that the answer is about the id, not the body.
@@ -35,6 +43,7 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("PATCH", "/api/v1/members/{member_id}"): {"role": "member"},
     ("PATCH", "/api/v1/tenants/{tenant_id}"): {"name": "renamed"},
     ("POST", "/api/v1/reviews/{review_id}/resolve"): {"status": "dismissed", "note": "not mine"},
+    ("PATCH", "/api/v1/webhooks/{webhook_id}"): {"description": "renamed"},
 }
 
 
@@ -68,6 +77,10 @@ async def _seed_tenant_b(
     )
     ids["/api/v1/invitations/"] = await create(
         "/api/v1/invitations", {"email": f"invitee@{MARK}.test", "role": "member"}
+    )
+    webhook_id = await create(
+        "/api/v1/webhooks",
+        {"url": f"{mock_url}/{MARK}-hook", "topics": ["inference.events.v1"], "description": f"{MARK}-hook"},
     )
     patched = await client.patch("/api/v1/settings", headers=headers, json={"settings": {"marker": MARK}})
     assert patched.status_code == 200, patched.text
@@ -135,6 +148,24 @@ async def _seed_tenant_b(
             )
         )
         ids["/api/v1/reviews/"] = review_id
+        dead_letter_id = str(uuid.uuid4())
+        session.add(
+            WebhookDelivery(
+                id=dead_letter_id,
+                tenant_id=b.id,
+                subscription_id=webhook_id,
+                event_id=str(uuid.uuid4()),
+                topic="inference.events.v1",
+                payload=b'{"data":{}}',
+                status="dead",
+                attempts=5,
+                next_attempt_at=None,
+                last_error="HTTP 500",
+                last_status=500,
+            )
+        )
+        ids["/api/v1/webhooks/dead-letters/"] = dead_letter_id  # before "/api/v1/webhooks/": longest first
+        ids["/api/v1/webhooks/"] = webhook_id
         await session.commit()
     ids["record"] = record_id
     return b, headers, ids
