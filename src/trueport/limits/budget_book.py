@@ -23,6 +23,7 @@ from trueport.state.protocols import State
 
 log = structlog.get_logger(__name__)
 
+_MAX_STEP = 10**13  # 1,000 USD: one counter change stays below Lua's 14 printed digits
 GRACE_S = 7 * 86_400.0  # counters outlive their period so the resetter can still read them
 
 
@@ -156,5 +157,8 @@ async def _seed(state: State, budgets: Sequence[ActiveBudget], periods: Sequence
         if await state.counters.get(spent_key(budget.id, period)) > 0:
             continue  # the counters survived; only the marker was missing
         value = to_units(budget.unit, spent)
-        await state.counters.add([used_key(budget.id, period), spent_key(budget.id, period)], value, ttl_s)
+        while value > 0:  # in steps that Redis's Lua passes on exactly (it prints numbers with 14 digits)
+            step = min(value, _MAX_STEP)
+            await state.counters.add([used_key(budget.id, period), spent_key(budget.id, period)], step, ttl_s)
+            value -= step
         log.info("budget_counters_restored", budget_id=budget.id, period_start=period.start.isoformat())
