@@ -168,6 +168,14 @@ async def _seed_tenant_b(
         ids["/api/v1/webhooks/"] = webhook_id
         await session.commit()
     ids["record"] = record_id
+    root = await platform.user(f"root@{MARK}.test", platform_admin=True)
+    priced = await client.post(
+        f"/api/v1/billing/admin/tenants/{b.id}/pricing",
+        headers=platform.auth(root),
+        json={"model": f"{MARK}-model", "input_per_mtok": "1", "output_per_mtok": "2"},
+    )
+    assert priced.status_code == 201, priced.text
+    ids["/api/v1/billing/admin/"] = b.id  # platform-admin routes: a tenant owner gets 403 before any id
     return b, headers, ids
 
 
@@ -218,7 +226,7 @@ async def test_tenant_a_reaches_none_of_tenant_bs_objects(platform: ControlPlane
             url = re.sub(r"\{[^}]+\}", foreign, path)
             body = BODIES.get((method, path), {}) if method in ("POST", "PUT", "PATCH") else None
             response = await platform.client.request(method, url, headers=a_headers, json=body)
-            expected = 403 if path.startswith("/api/v1/tenants/") else 404
+            expected = 403 if path.startswith(("/api/v1/tenants/", "/api/v1/billing/admin/")) else 404
             if response.status_code != expected:
                 leaks.append(
                     f"{method} {url}: {response.status_code} (wanted {expected}) {response.text[:200]}"
