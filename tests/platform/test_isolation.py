@@ -44,6 +44,7 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("PATCH", "/api/v1/tenants/{tenant_id}"): {"name": "renamed"},
     ("POST", "/api/v1/reviews/{review_id}/resolve"): {"status": "dismissed", "note": "not mine"},
     ("PATCH", "/api/v1/webhooks/{webhook_id}"): {"description": "renamed"},
+    ("PATCH", "/api/v1/budgets/{budget_id}"): {"name": "renamed"},
 }
 
 
@@ -64,6 +65,16 @@ async def _seed_tenant_b(
         return str(response.json()[field])
 
     ids["/api/v1/keys/"] = await create("/api/v1/keys", {"name": f"{MARK}-key"})
+    ids["/api/v1/budgets/"] = await create(
+        "/api/v1/budgets",
+        {
+            "name": f"{MARK}-budget",
+            "unit": "usd",
+            "amount": "10",
+            "period": "monthly",
+            "key_id": ids["/api/v1/keys/"],
+        },
+    )
     ids["/api/v1/credentials/"] = await create(
         "/api/v1/credentials",
         {"name": f"{MARK}-cred", "type": "openai", "base_url": f"{mock_url}/v1", "api_key": PROVIDER_KEY},
