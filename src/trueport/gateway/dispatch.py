@@ -104,7 +104,9 @@ async def _route(
     call.key = await authenticate(call.scope, gateway.keys)
     call.record.tenant_id = call.key.tenant_id
     call.record.key_id = call.key.id
-    structlog.contextvars.bind_contextvars(request_id=call.record.id, tenant_id=call.key.tenant_id)
+    structlog.contextvars.bind_contextvars(
+        request_id=call.record.id, tenant_id=call.key.tenant_id, key_id=call.key.id
+    )
     if post is None:
         if path == _MODELS:
             await handle_list_models(gateway, call)
