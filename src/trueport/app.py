@@ -204,7 +204,13 @@ class TruePortApp:
             watcher.add(routing.reload)
             watcher.add(records.prices.reload)
             gateway.budgets = await open_budgets(
-                settings, sessions, state, platform.mailer, stack, events=lambda: gateway.events
+                settings,
+                sessions,
+                state,
+                platform.mailer,
+                stack,
+                events=lambda: gateway.events,
+                prices=records.prices,
             )
             watcher.add(gateway.budgets.book.reloader(sessions, state))
             if guard is not None:

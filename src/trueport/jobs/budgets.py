@@ -29,7 +29,7 @@ from trueport.limits.budgets import Budgets
 from trueport.platform.mail.mailer import Mailer
 from trueport.settings import Settings
 from trueport.state.protocols import State
-from trueport.usage.pricing import PricingCatalog
+from trueport.usage.pricing import PricingCatalog, TenantPrices
 
 log = structlog.get_logger(__name__)
 
@@ -155,6 +155,7 @@ async def open_budgets(
     mailer: Mailer,
     stack: contextlib.AsyncExitStack,
     events: EventSource,
+    prices: TenantPrices | None = None,
 ) -> Budgets:
     """Load the budgets, start their ledger and the resetter (stopped by ``stack``), for the lifespan."""
     book = BudgetBook()
@@ -165,4 +166,6 @@ async def open_budgets(
     resetter = BudgetResetter(sessions, state, events=events)
     await resetter.start()
     stack.push_async_callback(resetter.stop)
-    return Budgets(state, book, PricingCatalog.load(), settings.limits.default_max_tokens, ledger)
+    return Budgets(
+        state, book, PricingCatalog.load(), settings.limits.default_max_tokens, ledger, prices=prices
+    )

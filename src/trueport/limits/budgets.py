@@ -46,7 +46,7 @@ from trueport.limits.budget_book import (
 from trueport.limits.budget_periods import Period
 from trueport.limits.tokens import estimate_prompt_tokens, reservation_tokens
 from trueport.state.protocols import State, Window
-from trueport.usage.pricing import PricingCatalog
+from trueport.usage.pricing import PricingCatalog, TenantPrices
 from trueport.usage.records import RequestRecordData
 
 _RECORD_PRECISION = Decimal(1).scaleb(-10)  # RequestRecord.cost_usd is NUMERIC(20, 10)
@@ -86,8 +86,26 @@ def usd_units(cost: Decimal) -> int:
     return int(cost.quantize(_RECORD_PRECISION, rounding=ROUND_HALF_UP) * USD_SCALE)
 
 
+class Pricer(Protocol):
+    def cost(
+        self, model: str, prompt_tokens: int, completion_tokens: int, cached_tokens: int
+    ) -> Decimal | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class _TenantPricer:
+    prices: TenantPrices
+    tenant_id: str | None
+
+    def cost(
+        self, model: str, prompt_tokens: int, completion_tokens: int, cached_tokens: int
+    ) -> Decimal | None:
+        priced = self.prices.cost(self.tenant_id, model, prompt_tokens, completion_tokens, cached_tokens)
+        return priced[0] if priced is not None else None
+
+
 def worst_case_usd_units(
-    catalog: PricingCatalog, models: Sequence[str], prompt_tokens: int, completion_tokens: int
+    catalog: Pricer, models: Sequence[str], prompt_tokens: int, completion_tokens: int
 ) -> int:
     """The most the request may cost at the priciest of its targets' models (an unpriced model costs 0)."""
     worst = Decimal(0)
@@ -121,10 +139,14 @@ class Budgets:
         catalog: PricingCatalog,
         default_max_tokens: int,
         sink: SpendSink | None = None,
+        prices: TenantPrices | None = None,
     ):
         self._state = state
         self.book = book
         self._catalog = catalog
+        # Tenants' negotiated prices, as the record writer applies them: reservations and commits
+        # must price a request exactly as its record will.
+        self._prices = prices
         self._default_max_tokens = default_max_tokens
         self.sink = sink
 
@@ -141,7 +163,9 @@ class Budgets:
         amounts = {Unit.TOKENS: tokens}
         if any(budget.unit is Unit.USD for budget in budgets):
             prompt = estimate_prompt_tokens(request)
-            amounts[Unit.USD] = worst_case_usd_units(self._catalog, models, prompt, tokens - prompt)
+            amounts[Unit.USD] = worst_case_usd_units(
+                self._pricer(key.tenant_id), models, prompt, tokens - prompt
+            )
         charges = [
             Charge(
                 budget,
@@ -196,11 +220,16 @@ class Budgets:
             return {Unit.TOKENS: 0, Unit.USD: 0}
         usd = 0
         if record.upstream_model is not None:
-            cost = self._catalog.cost(
+            cost = self._pricer(record.tenant_id).cost(
                 record.upstream_model, record.prompt_tokens, record.completion_tokens, record.cached_tokens
             )
             usd = usd_units(cost) if cost is not None else 0
         return {Unit.TOKENS: record.prompt_tokens + record.completion_tokens, Unit.USD: usd}
+
+    def _pricer(self, tenant_id: str | None) -> Pricer:
+        if self._prices is None:
+            return self._catalog
+        return _TenantPricer(self._prices, tenant_id)
 
     async def _release(self, held: Sequence[Charge]) -> None:
         for charge in held:
