@@ -195,7 +195,7 @@ class TruePortApp:
                 state=state,
                 resilience=resilience,
                 guard=guard,
-                audit=DataPlaneAudit(audit, PricingCatalog.load()),
+                audit=DataPlaneAudit(audit, records.prices),
             )
             platform = await open_platform(settings, sessions, state, audit=audit)
             await routing.start(sessions, platform.envelope)

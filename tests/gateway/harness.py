@@ -8,6 +8,7 @@ target, then a working one), ``all-down``, ``all-429``, ``hang`` and ``emb`` (em
 from __future__ import annotations
 
 import asyncio
+import tempfile
 from dataclasses import dataclass
 from typing import Any
 
@@ -85,6 +86,8 @@ def gateway_settings(database_url: str, mock_url: str, **overrides: Any) -> Sett
         "limits": {"max_body_bytes": 64 * 1024},
         "guard": {"enabled": False},
         "resilience": {"deadline_s": 4.0},  # the guard's own end-to-end tests turn it on
+        # Each app its own audit spool: a shared one would let one test's app replay another's events.
+        "audit": {"spool_dir": tempfile.mkdtemp(prefix="trueport-audit-spool-")},
     }
     values.update(overrides)
     return load_settings(**values)

@@ -82,6 +82,7 @@ redis: {redis_url}
 secret_key: replica-test-secret-that-is-32-bytes-or-more
 key_refresh_interval_s: 0.5
 guard: {{enabled: false}}
+{"" if "audit:" in extra else f"audit: {{spool_dir: '{path.parent / 'audit-spool'}'}}"}
 providers:
   oa: {{type: openai, base_url: "{upstream}/v1", api_key: "sk-up"}}
   an: {{type: anthropic, base_url: "{upstream}", api_key: "sk-up"}}

@@ -28,7 +28,7 @@ from trueport.audit.events import (
 )
 from trueport.audit.service import AuditTrail
 from trueport.gateway.asgi import Headers, Message, Scope, Send
-from trueport.usage.pricing import PricingCatalog
+from trueport.usage.pricing import TenantPrices
 from trueport.usage.records import RequestRecordData
 
 log = structlog.get_logger(__name__)
@@ -48,16 +48,21 @@ _LIMIT_ERRORS = {"RateLimited", "BudgetExceeded"}
 class DataPlaneAudit:
     """What every call's audit shares: the trail and the price list."""
 
-    def __init__(self, trail: AuditTrail, pricing: PricingCatalog):
+    def __init__(self, trail: AuditTrail, pricing: TenantPrices):
         self.trail = trail
-        self.pricing = pricing
+        self.pricing = pricing  # the record writer's: tenants' negotiated prices over the catalog
 
     def event(self, record: RequestRecordData, headers: Headers, status: int) -> DataPlaneEvent:
-        cost = None
+        cost, version = None, None
         if record.upstream_model is not None and record.served_from is None:
-            cost = self.pricing.cost(
-                record.upstream_model, record.prompt_tokens, record.completion_tokens, record.cached_tokens
+            priced = self.pricing.cost(
+                record.tenant_id,
+                record.upstream_model,
+                record.prompt_tokens,
+                record.completion_tokens,
+                record.cached_tokens,
             )
+            cost, version = priced if priced is not None else (None, None)
         return DataPlaneEvent(
             tenant_id=record.tenant_id,
             request_id=record.id,
@@ -74,7 +79,7 @@ class DataPlaneAudit:
                 cached_tokens=record.cached_tokens,
             ),
             cost_usd=cost,
-            pricing_version=self.pricing.version if cost is not None else None,
+            pricing_version=version,
             outcome=Outcome(
                 status_code=status,
                 error_class=record.error_class,
