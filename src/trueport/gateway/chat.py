@@ -98,6 +98,7 @@ async def _stream(
                 await _cut(call)
                 return
             await _send(call, tail, None, client_wants_usage)
+        call.note_usage(opened.stream.usage)  # before the last bytes: the audit event carries it
         await call.stream_bytes(_DONE, more=False)
     except UpstreamStreamBroken as exc:
         # Past the first byte there is no failover: end with an error event the SDKs raise on.

@@ -94,6 +94,9 @@ class _TranslatedEvents:
         self._pipeline = pipeline
         self._done = False
 
+    def note_usage(self, call: Call) -> None:
+        call.note_usage(self._opened.stream.usage)
+
     def _translate(self, chunk: JSONObject) -> list[Event]:
         released = [chunk]
         if self._pipeline is not None:
@@ -195,6 +198,7 @@ async def _pump_native(
         name, raw, _data = item
         await call.stream_bytes(_sse(name, raw))
         item = await anext(opened.chunks, None)
+    call.note_usage(opened.stream.usage)  # before the last bytes: the audit event carries it
     await call.stream_bytes(b"", more=False)
 
 
@@ -207,6 +211,7 @@ async def _pump_translated(call: Call, watch: DisconnectWatch, events: _Translat
         if batch:
             await call.stream_bytes(b"".join(_sse(name, data) for name, data in batch))
         batch = await events.events()
+    events.note_usage(call)  # before the last bytes: the audit event carries it
     await call.stream_bytes(b"", more=False)
 
 

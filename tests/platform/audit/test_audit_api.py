@@ -216,3 +216,19 @@ async def test_a_tenant_sees_and_proves_only_its_own_events(platform: ControlPla
     assert (await platform.client.get("/api/v1/audit/events")).status_code == 401
     bad_cursor = await platform.client.get("/api/v1/audit/events", params={"cursor": "x"}, headers=b_headers)
     assert bad_cursor.status_code == 400
+
+
+async def test_a_streamed_answer_has_its_usage_in_its_event(platform: ControlPlaneHarness) -> None:
+    _, _, headers = await _owner(platform, "acme")
+    key = await _key(platform, headers)
+    answer = await platform.client.post(
+        "/v1/chat/completions",
+        json={**_CHAT, "stream": True, "stream_options": {"include_usage": True}},
+        headers={"Authorization": f"Bearer {key['secret']}"},
+    )
+    assert answer.status_code == 200 and "[DONE]" in answer.text
+    events = await _logged(platform, headers, 1, kind="data_plane")
+    [event] = [e for e in events if e["event"]["request_id"] == answer.headers["x-request-id"]]
+    assert event["event"]["stream"] is True
+    assert event["event"]["usage"]["prompt_tokens"] > 0
+    assert event["event"]["usage"]["completion_tokens"] > 0
