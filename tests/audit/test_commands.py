@@ -161,3 +161,21 @@ def test_public_key_comes_from_the_configured_key(
     expected = load_private_key(key_path.read_bytes(), str(key_path)).public_key()
     assert shown.stdout == public_key_pem(expected)
     assert list(load_public_keys(shown.stdout.encode())) == [key_id(expected)]
+
+
+def test_archive_writes_what_was_sealed_since_the_last_run(
+    config: Path, tmp_path: Path, invoke: Invoke
+) -> None:
+    archive_dir = tmp_path / "archive-root"
+    config.write_text(config.read_text() + f"audit: {{archive_dir: '{archive_dir}'}}\n")
+    assert invoke("checkpoint", "--config", str(config)).returncode == 0  # seals the 30 events
+    first = invoke("archive", "--config", str(config))
+    assert first.returncode == 0, first.output
+    assert first.stdout.startswith("archived 30 events in 1 segments to ")
+    again = invoke("archive", "--config", str(config))
+    assert (again.returncode, again.stdout) == (0, "nothing new to archive\n")
+    [written] = [path for path in archive_dir.iterdir() if path.is_dir()]
+    key_file = tmp_path / "audit.pub"
+    key_file.write_text(invoke("public-key", "--config", str(config)).stdout)
+    verified = invoke("verify", str(written), "--public-key", str(key_file))
+    assert (verified.returncode, verified.stdout) == (0, "OK 30 events\n")

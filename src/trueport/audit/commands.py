@@ -93,21 +93,25 @@ async def _stored_keyring(settings: Settings) -> KeyRing:
 @click.option("--since", default=None, help="ISO 8601 time (UTC if no offset): events at or after it.")
 @click.option("--until", default=None, help="ISO 8601 time (UTC if no offset): events before it.")
 @click.option(
-    "--out", "out_dir", required=True, type=click.Path(file_okay=False), help="An empty or new directory."
+    "--out",
+    "out_dir",
+    required=True,
+    help="An empty or new directory, or s3://bucket/prefix (with audit.archive_s3's endpoint and lock).",
 )
 @_config_option
 def export(
     tenant_slug: str | None, since: str | None, until: str | None, out_dir: str, config_path: str | None
 ) -> None:
-    """Write sealed archive segments with their checkpoints and proofs to DIR."""
+    """Write sealed archive segments with their checkpoints and proofs to DIR (or S3)."""
     from trueport.audit.archive import ExportError
+    from trueport.audit.objectstore import StoreError
     from trueport.tenants.service import TenantError
 
     settings = _settings(config_path)
     window = _moment(since, "--since"), _moment(until, "--until")
     try:
-        events, segments = asyncio.run(_export(settings, tenant_slug, window, Path(out_dir)))
-    except (ConfigError, TenantError, ExportError) as exc:
+        events, segments = asyncio.run(_export(settings, tenant_slug, window, out_dir))
+    except (ConfigError, TenantError, ExportError, StoreError) as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"exported {events} events in {segments} segments to {out_dir}")
 
@@ -116,10 +120,11 @@ async def _export(
     settings: Settings,
     tenant_slug: str | None,
     window: tuple[datetime | None, datetime | None],
-    out_dir: Path,
+    out: str,
 ) -> tuple[int, int]:
     from trueport.audit.archive import export_archive
     from trueport.audit.issuer import CheckpointIssuer
+    from trueport.audit.objectstore import open_store
     from trueport.audit.service import load_keyring
     from trueport.db.session import database
     from trueport.tenants.service import require_tenant
@@ -137,13 +142,53 @@ async def _export(
         result = await export_archive(
             sessions,
             issuer,
-            out_dir,
+            open_store(out, config),
             tenant_id=tenant_id,
             since=window[0],
             until=window[1],
             segment_events=config.segment_events,
         )
     return result.events, result.segments
+
+
+@audit.command("archive")
+@_config_option
+def archive(config_path: str | None) -> None:
+    """Archive the events sealed since the last run to audit.archive_s3 (or audit.archive_dir).
+
+    Run it from one place (a cron job): archives written concurrently would each verify, but hold
+    the same events twice."""
+    from trueport.audit.archive import ExportError
+    from trueport.audit.objectstore import StoreError
+
+    settings = _settings(config_path)
+    try:
+        result = asyncio.run(_archive(settings))
+    except (ConfigError, ExportError, StoreError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    if result is None:
+        click.echo("nothing new to archive")
+    else:
+        click.echo(f"archived {result[0]} events in {result[1]} segments to {result[2]}")
+
+
+async def _archive(settings: Settings) -> tuple[int, int, str] | None:
+    from trueport.audit.archive import archive_sealed
+    from trueport.audit.issuer import CheckpointIssuer
+    from trueport.audit.objectstore import open_store
+    from trueport.audit.service import load_keyring
+    from trueport.db.session import database
+
+    config = audit_config(settings)
+    async with database(settings) as sessions:
+        keyring = await load_keyring(config, sessions, production=settings.environment == "production")
+        issuer = CheckpointIssuer(
+            sessions, keyring, origin=config.origin, interval_s=config.checkpoint_interval_s
+        )
+        result = await archive_sealed(
+            sessions, issuer, open_store(None, config), segment_events=config.segment_events
+        )
+    return None if result is None else (result.events, result.segments, result.location)
 
 
 @audit.command("checkpoint")
