@@ -250,6 +250,19 @@ def test_an_event_with_no_canonical_form_is_refused_at_once(tmp_path: Path) -> N
 @pytest.mark.postgres
 async def test_a_real_postgresql_stopped_under_load_loses_and_duplicates_nothing(tmp_path: Path) -> None:
     """The server goes away mid-stream (fast shutdown) and comes back; the writer never stops appending."""
+    await _outage(tmp_path, outage_s=1.5, interval_s=0.002)
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+async def test_a_postgresql_stopped_for_a_minute_under_load_loses_and_duplicates_nothing(
+    tmp_path: Path,
+) -> None:
+    """The issue's case: a minute without the database while events keep coming (about 25 a second)."""
+    await _outage(tmp_path, outage_s=60.0, interval_s=0.04)
+
+
+async def _outage(tmp_path: Path, *, outage_s: float, interval_s: float) -> None:
     from support.postgres import start_postgres
     from trueport.db.migrate import upgrade_to_head
     from trueport.settings import async_database_url
@@ -268,13 +281,13 @@ async def test_a_real_postgresql_stopped_under_load_loses_and_duplicates_nothing
                 event = data_event(f"tenant-{n % 5}", len(events))
                 events.append(event)
                 log.append(event)
-                await asyncio.sleep(0.002)
+                await asyncio.sleep(interval_s)
 
-        producer = asyncio.create_task(produce(1_500))
+        producer = asyncio.create_task(produce(int((outage_s + 3.0) / interval_s)))
         await asyncio.sleep(0.5)
         # support.postgres has no restart; pg_ctl on the same data directory is one.
         await asyncio.to_thread(server._pg_ctl, "stop", "-m", "fast", "-w", "-t", "30")
-        await asyncio.sleep(1.5)
+        await asyncio.sleep(outage_s)
         log_file = str(server.root / "postgres.log")
         await asyncio.to_thread(
             server._pg_ctl, "start", "-w", "-t", "30", "-l", log_file, "-o", f"-p {server.port}"
