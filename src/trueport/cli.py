@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from trueport import __version__
 from trueport.audit.commands import audit
+from trueport.commandline import command_settings, config_option
 from trueport.db.engine import SessionFactory
 from trueport.db.session import database, is_embedded
 from trueport.errors import ConfigError
@@ -25,7 +26,7 @@ from trueport.limits.status import providers
 from trueport.platform.credentials.commands import master_key
 from trueport.platform.live import LiveConfig
 from trueport.platform.users.commands import users
-from trueport.settings import CONFIG_PATH_ENV, Settings, load_settings
+from trueport.settings import CONFIG_PATH_ENV, Settings
 from trueport.state import open_state
 from trueport.tenants.repository import TenantRepository
 from trueport.tenants.service import TenantError, create_tenant, require_tenant
@@ -33,20 +34,9 @@ from trueport.tenants.service import TenantError, create_tenant, require_tenant
 P = ParamSpec("P")
 R = TypeVar("R")
 
-config_option = click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False),
-    envvar=CONFIG_PATH_ENV,
-    help="YAML config file (or $TRUEPORT_CONFIG). Without one, defaults and TRUEPORT_* variables apply.",
-)
-
 
 def _settings(config_path: str | None) -> Settings:
-    try:
-        return load_settings(config_path)
-    except ConfigError as exc:
-        raise click.ClickException(str(exc)) from exc
+    return command_settings(config_path)
 
 
 async def _commit_config_change(settings: Settings, sessions: SessionFactory, session: AsyncSession) -> None:

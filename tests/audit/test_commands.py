@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from tests.audit.archive_mutations import events_files, read_lines, write_lines
 from tests.audit.helpers import data_event
 
+from trueport import commandline
 from trueport.audit import commands
 from trueport.audit.config import AuditConfig
 from trueport.audit.log import AuditLog
@@ -63,7 +64,7 @@ Invoke = Callable[..., Result]
 @pytest.fixture
 def invoke(monkeypatch: pytest.MonkeyPatch) -> Iterator[Invoke]:
     """The commands in this process (faster); logging is global, so it is neither configured nor shown."""
-    monkeypatch.setattr(commands, "configure_logging", lambda level: None)
+    monkeypatch.setattr(commandline, "configure_logging", lambda level: None)
 
     def run_here(*args: str) -> Result:
         result = CliRunner().invoke(commands.audit, list(args))

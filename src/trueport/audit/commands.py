@@ -17,26 +17,15 @@ import click
 from trueport.audit.config import AuditConfig
 from trueport.audit.signing import KeyRing, has_configured_key, load_public_keys
 from trueport.audit.verify import verify_archive
+from trueport.commandline import command_settings, config_option
 from trueport.errors import ConfigError
-from trueport.logging import configure_logging
-from trueport.settings import CONFIG_PATH_ENV, Settings, load_settings
+from trueport.settings import Settings
 
-_config_option = click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False),
-    envvar=CONFIG_PATH_ENV,
-    help="YAML config file (or $TRUEPORT_CONFIG).",
-)
+_config_option = config_option
 
 
 def _settings(config_path: str | None) -> Settings:
-    try:
-        settings = load_settings(config_path)
-    except ConfigError as exc:
-        raise click.ClickException(str(exc)) from exc
-    configure_logging(settings.log_level)  # to stderr: stdout carries the command's output only
-    return settings
+    return command_settings(config_path, log_to_stderr=True)
 
 
 def audit_config(settings: Settings) -> AuditConfig:

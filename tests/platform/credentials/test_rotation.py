@@ -133,9 +133,9 @@ def test_the_command_rewraps_under_the_configured_active_key(
 ) -> None:
     import base64
 
-    from trueport.platform.credentials import commands
+    from trueport import commandline
 
-    monkeypatch.setattr(commands, "configure_logging", lambda level: None)  # logging is global: keep it
+    monkeypatch.setattr(commandline, "configure_logging", lambda level: None)  # logging is global: keep it
 
     url = f"sqlite:///{tmp_path}/trueport.db"
     keys = {"k1": base64.b64encode(K1).decode(), "k2": base64.b64encode(K2).decode()}

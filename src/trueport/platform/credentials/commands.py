@@ -10,13 +10,12 @@ import asyncio
 
 import click
 
+from trueport.commandline import command_settings, config_option
 from trueport.db.session import database
-from trueport.errors import ConfigError
-from trueport.logging import configure_logging
 from trueport.platform.credentials.envelope import Envelope
 from trueport.platform.credentials.rotation import rewrap_all
 from trueport.platform.secrets import load_platform_secrets
-from trueport.settings import CONFIG_PATH_ENV, Settings, load_settings
+from trueport.settings import Settings
 
 
 async def rewrap_credentials(settings: Settings) -> tuple[int, str]:
@@ -33,19 +32,9 @@ def master_key() -> None:
 
 
 @master_key.command("rewrap")
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False),
-    envvar=CONFIG_PATH_ENV,
-    help="YAML config file (or $TRUEPORT_CONFIG).",
-)
+@config_option
 def rewrap(config_path: str | None) -> None:
     """Re-wrap every credential's data key under platform.active_master_key."""
-    try:
-        settings = load_settings(config_path)
-    except ConfigError as exc:
-        raise click.ClickException(str(exc)) from exc
-    configure_logging(settings.log_level)  # to stderr: stdout carries the command's output only
+    settings = command_settings(config_path, log_to_stderr=True)
     count, active = asyncio.run(rewrap_credentials(settings))
     click.echo(f"re-wrapped {count} credentials under master key {active}")

@@ -13,24 +13,16 @@ import sys
 import click
 from pydantic import TypeAdapter, ValidationError
 
+from trueport.commandline import command_settings, config_option
 from trueport.errors import ApiError, ConfigError
 from trueport.platform.users.schemas import Email
-from trueport.settings import CONFIG_PATH_ENV, Settings, load_settings
+from trueport.settings import Settings
 
-_config_option = click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False),
-    envvar=CONFIG_PATH_ENV,
-    help="YAML config file (or $TRUEPORT_CONFIG). Without one, defaults and TRUEPORT_* variables apply.",
-)
+_config_option = config_option
 
 
 def _settings(config_path: str | None) -> Settings:
-    try:
-        return load_settings(config_path)
-    except ConfigError as exc:
-        raise click.ClickException(str(exc)) from exc
+    return command_settings(config_path)
 
 
 def _read_password(from_stdin: bool) -> str:
