@@ -18,11 +18,16 @@ class Direction(StrEnum):
 
 
 class Source(StrEnum):
-    PROMPT = "prompt"  # a user or system message
-    DOCUMENT = "document"  # retrieved or pasted content inside a prompt
-    TOOL_OUTPUT = "tool_output"  # a tool result sent back to the model
-    COMPLETION = "completion"  # the model's answer
+    """Where a scanned text came from: policies act per source (see ``trueport.guard.policy``)."""
+
+    SYSTEM = "system"  # the application's system or developer prompt
+    USER = "user"  # a user turn (what the application's user typed or pasted)
+    ASSISTANT = "assistant"  # an earlier assistant turn in the conversation history
+    TOOL_OUTPUT = "tool_output"  # a tool or function result sent back to the model
     TOOL_ARGUMENTS = "tool_arguments"  # arguments of a tool call the model made
+    DOCUMENT = "document"  # a document or file attached to a message (Anthropic document blocks)
+    COMPLETION = "completion"  # the model's answer (plain or streamed)
+    PROMPT = "prompt"  # a text of unknown role (the scan API without a role): treated like a user turn
 
 
 @dataclass(frozen=True, slots=True)
