@@ -22,7 +22,7 @@
         ├── PayloadTooLarge         413  body over limits.max_body_bytes
         ├── RateLimited             429  the key's own limit (carries Retry-After)
         ├── UnsupportedOperation    400  e.g. embeddings on a provider that has none
-        ├── PolicyViolation         400  the guard blocked the request (names detector and type, never the content)
+        ├── PolicyViolation         400  the guard blocked the request (names detector, type and message, never the content)
         ├── GuardUnavailable        503  a detector failed and its policy fails closed
         ├── UpstreamRejected        the provider refused the request itself (its 400/404/413/422)
         └── UpstreamFailed          every target failed: 429 if all were rate-limited, 503 if all
@@ -183,8 +183,8 @@ class PolicyViolation(GatewayError):
     type = "invalid_request_error"
     code = "policy_violation"
 
-    def __init__(self, message: str, *, detector: str, violation_type: str):
-        super().__init__(message)
+    def __init__(self, message: str, *, detector: str, violation_type: str, param: str | None = None):
+        super().__init__(message, param=param)
         self.detector = detector
         self.violation_type = violation_type
 

@@ -4,6 +4,7 @@ import copy
 
 from tests.guard.test_engine import KEY, bias, injection, pii, secrets
 
+from trueport.formats.parts import DocumentPart
 from trueport.guard.base import Source
 from trueport.guard.engine import GuardEngine
 from trueport.guard.messages import (
@@ -15,7 +16,7 @@ from trueport.guard.messages import (
     replace_texts,
     request_texts,
 )
-from trueport.guard.policy import default_policy
+from trueport.guard.policy import Action, DirectionPolicy, Policy, default_policy
 from trueport.guard.redaction import RedactionMap
 from trueport.jsonutil import JSONObject, loads
 
@@ -49,14 +50,33 @@ def engine() -> GuardEngine:
 
 def test_request_texts_lists_every_text_with_its_location_and_source() -> None:
     assert [(t.location, t.source, t.text) for t in request_texts(REQUEST)] == [
-        ("messages[0].content", Source.PROMPT, "You are helpful."),
-        ("messages[1].content[0].text", Source.PROMPT, "I am Alice Smith, alice@example.com"),
-        ("messages[1].content[2].text", Source.PROMPT, "what is my name?"),
+        ("messages[0].content", Source.SYSTEM, "You are helpful."),
+        ("messages[1].content[0].text", Source.USER, "I am Alice Smith, alice@example.com"),
+        ("messages[1].content[2].text", Source.USER, "what is my name?"),
         ("messages[2].tool_calls[0].function.arguments", Source.TOOL_ARGUMENTS, '{"q": "x"}'),
         ("messages[3].content", Source.TOOL_OUTPUT, "record: bob@example.com"),
     ]
     assert request_texts({"messages": "nope"}) == []
     assert request_texts({"messages": [None, {"role": "user"}]}) == []
+
+
+def test_request_texts_take_their_source_from_the_role() -> None:
+    request: JSONObject = {
+        "messages": [
+            {"role": "developer", "content": "Rules."},
+            {"role": "assistant", "content": "Earlier answer."},
+            {"role": "function", "name": "f", "content": "Result."},
+            {"role": "moderator", "content": "Unknown role."},
+            {"role": "user", "content": [DocumentPart(type="text", text="Attached.")]},
+        ]
+    }
+    assert [t.source for t in request_texts(request)] == [
+        Source.SYSTEM,
+        Source.ASSISTANT,
+        Source.TOOL_OUTPUT,
+        Source.PROMPT,
+        Source.DOCUMENT,
+    ]
 
 
 def test_replace_texts_copies_and_never_mutates() -> None:
@@ -120,6 +140,12 @@ def test_completion_texts() -> None:
     ]
 
 
+def _redacting_answers(policy: Policy) -> Policy:
+    rules = dict(policy.detectors)
+    rules["pii"] = rules["pii"].model_copy(update={"output": DirectionPolicy(action=Action.REDACT)})
+    return policy.model_copy(update={"detectors": rules})
+
+
 def test_guard_completion_redacts_new_data_and_restores_the_users() -> None:
     redactions = RedactionMap()
     guard_request(engine(), {"messages": [{"role": "user", "content": 'I am "Alice Smith"'}]}, redactions)
@@ -127,19 +153,30 @@ def test_guard_completion_redacts_new_data_and_restores_the_users() -> None:
         "Hi ⟦PERSON_1⟧, ask eve@corp.com",
         '{"name": "⟦PERSON_1⟧", "cc": "eve@corp.com"}',
     )
-    guarded = guard_completion(engine(), body, redactions)
+    kept = _redacting_answers(default_policy()).model_copy(update={"restore_in_tool_arguments": False})
+    guarded = guard_completion(GuardEngine([pii(), secrets()], kept), body, redactions)
     message = guarded.document["choices"][0]["message"]
     assert message["content"] == "Hi Alice Smith, ask ⟦EMAIL_1⟧"
     assert message["tool_calls"][0]["function"]["arguments"] == '{"name": "⟦PERSON_1⟧", "cc": "⟦EMAIL_1⟧"}'
     assert guarded.document["choices"][0]["logprobs"] is None  # their tokens would leak the email
     assert body["choices"][0]["message"]["content"] == "Hi ⟦PERSON_1⟧, ask eve@corp.com"
 
-    allowed = default_policy().model_copy(update={"restore_in_tool_arguments": True})
+    allowed = _redacting_answers(default_policy())
     blocked = guard_completion(GuardEngine([pii()], allowed), body, redactions)  # secrets missing: closed
     assert blocked.decision.block is not None and blocked.decision.block.reason == "guard_unavailable"
     restored = guard_completion(GuardEngine([pii(), secrets()], allowed), body, redactions).document
     arguments = loads(restored["choices"][0]["message"]["tool_calls"][0]["function"]["arguments"])
     assert arguments == {"name": "Alice Smith", "cc": "⟦EMAIL_1⟧"}
+
+
+def test_default_policy_leaves_ordinary_personal_data_in_answers_and_restores_placeholders() -> None:
+    redactions = RedactionMap()
+    guard_request(engine(), {"messages": [{"role": "user", "content": 'I am "Alice Smith"'}]}, redactions)
+    body = completion("Hi ⟦PERSON_1⟧, ask eve@corp.com", '{"name": "⟦PERSON_1⟧"}')
+    guarded = guard_completion(engine(), body, redactions)
+    message = guarded.document["choices"][0]["message"]
+    assert message["content"] == "Hi Alice Smith, ask eve@corp.com"
+    assert loads(message["tool_calls"][0]["function"]["arguments"]) == {"name": "Alice Smith"}
 
 
 def test_guard_completion_blocked() -> None:
@@ -200,8 +237,8 @@ def test_chunk_restorer_tool_arguments_follow_the_policy() -> None:
     redactions.placeholder("Alice Smith", "person")
     arguments = '{"n": "⟦PERSON_1⟧"}'
     chunks = [_chunk({"tool_calls": [{"index": 2, "function": {"arguments": ch}}]}) for ch in arguments]
-    allowed = default_policy().model_copy(update={"restore_in_tool_arguments": True})
-    for policy, expected in ((default_policy(), arguments), (allowed, '{"n": "Alice Smith"}')):
+    kept = default_policy().model_copy(update={"restore_in_tool_arguments": False})
+    for policy, expected in ((kept, arguments), (default_policy(), '{"n": "Alice Smith"}')):
         restorer = ChunkRestorer(redactions, policy)
         out = [restorer.feed(c) for c in chunks] + restorer.finish()
         sent = "".join(c["choices"][0]["delta"]["tool_calls"][0]["function"]["arguments"] for c in out)

@@ -1,9 +1,15 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from trueport.guard.base import Direction
+from trueport.guard.base import Direction, Source
 from trueport.guard.policy import (
+    HIGH_RISK_PII,
+    INJECTION_BLOCK_THRESHOLD,
+    INPUT_SOURCES,
+    OUTPUT_SOURCES,
     Action,
     DetectorPolicy,
     DirectionPolicy,
@@ -11,6 +17,7 @@ from trueport.guard.policy import (
     Policy,
     PolicyError,
     RunMode,
+    SourceRule,
     TypeOverride,
     default_policy,
 )
@@ -24,13 +31,98 @@ def test_default_policy_matches_the_documented_defaults() -> None:
         for name, rules in policy.detectors.items()
     }
     assert actions == {
-        "pii": (Action.REDACT, Action.REDACT, FailMode.CLOSED, RunMode.INLINE),
+        "pii": (Action.REDACT, Action.OFF, FailMode.CLOSED, RunMode.INLINE),
         "secrets": (Action.BLOCK, Action.REDACT, FailMode.CLOSED, RunMode.INLINE),
-        "injection": (Action.BLOCK, Action.OFF, FailMode.OPEN, RunMode.INLINE),
+        "injection": (Action.FLAG, Action.OFF, FailMode.OPEN, RunMode.INLINE),
         "bias": (Action.FLAG, Action.FLAG, FailMode.OPEN, RunMode.INLINE),
     }
     assert policy.version == 1 and not policy.shadow
-    assert not policy.restore_in_tool_arguments and not policy.store_bodies
+    assert policy.restore_in_tool_arguments and not policy.store_bodies
+
+
+def _resolved(detector: str, direction: Direction, source: Source) -> SourceRule:
+    return default_policy().detectors[detector].direction(direction).for_source(source)
+
+
+def test_default_policy_looks_for_injection_only_in_what_the_application_did_not_write() -> None:
+    scanned = {
+        s for s in INPUT_SOURCES if _resolved("injection", Direction.INPUT, s).action is not Action.OFF
+    }
+    assert scanned == {Source.USER, Source.TOOL_OUTPUT, Source.DOCUMENT, Source.PROMPT}
+    user = _resolved("injection", Direction.INPUT, Source.USER)
+    assert user.action is Action.FLAG
+    assert user.block_threshold == INJECTION_BLOCK_THRESHOLD
+
+
+def test_default_policy_looks_for_secrets_everywhere() -> None:
+    for source in INPUT_SOURCES:
+        assert _resolved("secrets", Direction.INPUT, source).action is Action.BLOCK
+    for source in OUTPUT_SOURCES:
+        assert _resolved("secrets", Direction.OUTPUT, source).action is Action.REDACT
+
+
+def test_default_policy_changes_answers_only_for_high_risk_pii() -> None:
+    answer = _resolved("pii", Direction.OUTPUT, Source.COMPLETION)
+    assert answer.action is Action.OFF
+    assert {kind for kind, o in answer.types.items() if o.action is Action.REDACT} == set(HIGH_RISK_PII)
+    system = _resolved("pii", Direction.INPUT, Source.SYSTEM)
+    assert system.action is Action.OFF and set(system.types) == set(HIGH_RISK_PII)
+    assert _resolved("pii", Direction.INPUT, Source.USER).action is Action.REDACT
+
+
+def test_injection_block_threshold_is_the_calibrated_one() -> None:
+    recorded = loads((Path(__file__).parents[2] / "models/injection/training.json").read_bytes())
+    assert recorded["block_threshold"] == INJECTION_BLOCK_THRESHOLD
+
+
+def test_source_rules_merge_over_their_direction() -> None:
+    rule = DirectionPolicy(
+        action=Action.REDACT,
+        threshold=0.4,
+        types={"email": TypeOverride(action=Action.OFF), "person": TypeOverride(threshold=0.9)},
+        sources={
+            Source.SYSTEM: SourceRule(action=Action.FLAG, types={"email": TypeOverride(action=Action.BLOCK)})
+        },
+    )
+    system = rule.for_source(Source.SYSTEM)
+    assert (system.action, system.threshold) == (Action.FLAG, 0.4)
+    assert system.types == {"email": TypeOverride(action=Action.BLOCK), "person": TypeOverride(threshold=0.9)}
+    user = rule.for_source(Source.USER)
+    assert (user.action, user.types["email"]) == (Action.REDACT, TypeOverride(action=Action.OFF))
+
+
+def test_source_rule_shorthand_and_validation() -> None:
+    policy = Policy.from_dict(
+        {
+            "version": 1,
+            "detectors": {"injection": {"input": {"action": "flag", "sources": {"system": "off"}}}},
+        }
+    )
+    assert policy.detectors["injection"].input.sources[Source.SYSTEM] == SourceRule(action=Action.OFF)
+    with pytest.raises(PolicyError) as wrong_direction:
+        Policy.from_dict({"version": 1, "detectors": {"pii": {"output": {"sources": {"user": "off"}}}}})
+    assert "never occur in this direction" in str(wrong_direction.value)
+    with pytest.raises(PolicyError) as unknown:
+        Policy.from_dict({"version": 1, "detectors": {"pii": {"input": {"sources": {"emails": "off"}}}}})
+    assert "detectors.pii.input.sources" in str(unknown.value)
+    with pytest.raises(PolicyError) as inverted:
+        Policy.from_dict(
+            {"version": 1, "detectors": {"injection": {"input": {"threshold": 0.8, "block_threshold": 0.5}}}}
+        )
+    assert "below threshold" in str(inverted.value)
+
+
+def test_a_block_threshold_makes_a_flagging_async_detector_invalid() -> None:
+    with pytest.raises(PolicyError) as refused:
+        Policy.from_dict(
+            {
+                "version": 1,
+                "detectors": {
+                    "injection": {"mode": "async", "input": {"action": "flag", "block_threshold": 0.9}}
+                },
+            }
+        )
+    assert "async detector cannot block" in str(refused.value)
 
 
 def test_policy_round_trips_through_json() -> None:

@@ -105,8 +105,9 @@ def test_tool_arguments_are_restored_json_escaped_and_only_if_allowed() -> None:
     redactions = RedactionMap()
     placeholder = redactions.placeholder('Jo "JJ" O\\Neil', "person")
     arguments = '{"name": "' + placeholder + '"}'
-    assert restore_tool_arguments(arguments, redactions, default_policy()) == arguments
-    allowed = default_policy().model_copy(update={"restore_in_tool_arguments": True})
+    kept = default_policy().model_copy(update={"restore_in_tool_arguments": False})
+    assert restore_tool_arguments(arguments, redactions, kept) == arguments
+    allowed = default_policy()
     assert loads(restore_tool_arguments(arguments, redactions, allowed)) == {"name": 'Jo "JJ" O\\Neil'}
 
 

@@ -26,6 +26,7 @@ from trueport.formats.anthropic_ingress import (
     chat_completion_to_message,
     messages_request_to_chat,
     stop_reason,
+    translate_messages_request,
 )
 
 __all__ = [
@@ -41,5 +42,6 @@ __all__ = [
     "messages_request_to_chat",
     "openai_usage",
     "stop_reason",
+    "translate_messages_request",
     "usage_from_anthropic",
 ]

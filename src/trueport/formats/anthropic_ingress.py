@@ -30,6 +30,7 @@ import uuid
 from typing import Any
 
 from trueport.errors import InvalidRequest
+from trueport.formats.parts import DocumentPart
 from trueport.jsonutil import JSONDecodeError, JSONObject, dumps, loads
 from trueport.providers.base import Usage
 from trueport.providers.openai import usage_from_openai
@@ -57,6 +58,12 @@ def messages_request_to_chat(request: JSONObject) -> JSONObject:
     Validates what Anthropic itself requires (``model``, ``max_tokens``, ``messages``), raising
     ``InvalidRequest`` that names the field, so a client gets the same answer whatever the target.
     """
+    return translate_messages_request(request)[0]
+
+
+def translate_messages_request(request: JSONObject) -> tuple[JSONObject, list[str]]:
+    """``messages_request_to_chat``, and where each canonical message came from in the Anthropic
+    request (``"system"``, ``"messages[2]"``), so that errors can name the client's own message."""
     model = request.get("model")
     if not isinstance(model, str) or not model:
         raise InvalidRequest("model: a model name is required", param="model")
@@ -68,11 +75,15 @@ def messages_request_to_chat(request: JSONObject) -> JSONObject:
         raise InvalidRequest("messages: a non-empty list is required", param="messages")
 
     chat_messages: list[JSONObject] = []
+    origins: list[str] = []
     system = request.get("system")
     if system:
         chat_messages.append({"role": "system", "content": _system_text(system, "system")})
+        origins.append("system")
     for i, message in enumerate(messages):
-        chat_messages.extend(_chat_messages(message, f"messages.{i}"))
+        translated = _chat_messages(message, f"messages.{i}")
+        chat_messages.extend(translated)
+        origins.extend(f"messages[{i}]" for _ in translated)
 
     chat: JSONObject = {"model": model, "messages": chat_messages, "max_completion_tokens": max_tokens}
     for field in ("temperature", "top_p"):
@@ -92,7 +103,7 @@ def messages_request_to_chat(request: JSONObject) -> JSONObject:
     if request.get("stream"):
         chat["stream"] = True
         chat["stream_options"] = {"include_usage": True}
-    return chat
+    return chat, origins
 
 
 def _system_text(system: object, where: str) -> str:
@@ -148,7 +159,7 @@ def _user_messages(blocks: list[Any], where: str) -> list[JSONObject]:
             parts.append(_chat_part(block, here))
     if not parts:
         return tool_messages
-    if len(parts) == 1 and parts[0]["type"] == "text":
+    if len(parts) == 1 and parts[0]["type"] == "text" and not isinstance(parts[0], DocumentPart):
         return [*tool_messages, {"role": "user", "content": parts[0]["text"]}]
     return [*tool_messages, {"role": "user", "content": parts}]
 
@@ -193,7 +204,7 @@ def _chat_part(block: object, where: str) -> JSONObject:
             name = block.get("title") if isinstance(block.get("title"), str) else "document.pdf"
             return {"type": "file", "file": {"filename": name, "file_data": data_url}}
         if source.get("type") == "text" and isinstance(source.get("data"), str):
-            return {"type": "text", "text": source["data"]}
+            return DocumentPart(type="text", text=source["data"])
     raise InvalidRequest(f"{where}: block type {kind!r} cannot be sent to this model's provider", param=where)
 
 

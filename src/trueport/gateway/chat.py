@@ -55,6 +55,8 @@ async def _plain(
     call.note_target(target.provider, target.model)
     call.note_usage(completion.usage)
     screened = guard.screen_completion(completion.body) if guard is not None else None
+    if guard is not None:
+        guard.tell(call.headers)
     if screened is not None:
         await call.respond_json(200, dumps(screened))
     else:
@@ -80,6 +82,8 @@ async def _stream(
     target, opened = await gateway.forward(call, alias, targets, attempt)
     call.note_target(target.provider, target.model)
     pipeline = guard.chunk_pipeline() if guard is not None else None
+    if guard is not None:
+        guard.tell(call.headers)
     await call.start_stream(SSE_HEADERS)
     watch = DisconnectWatch(call.receive)
     try:

@@ -15,7 +15,7 @@ never waits for them.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +24,7 @@ import structlog
 from trueport.db.engine import SessionFactory
 from trueport.errors import GuardUnavailable, PolicyViolation
 from trueport.gateway.guard_queue import GuardScanQueue, ScanJob
+from trueport.gateway.guard_report import GuardReport
 from trueport.gateway.tenant_policies import TenantPolicies, installation_policy
 from trueport.guard.base import Detector, Direction, Source
 from trueport.guard.engine import Decision, GuardEngine, ScannedText
@@ -151,14 +152,20 @@ class CallGuard:
     stream_guard: StreamGuard | None = None
     scans: GuardScanQueue | None = None
     collector: AnswerCollector | None = None
+    report: GuardReport = field(default_factory=GuardReport)
 
-    def screen_request(self, request: JSONObject) -> JSONObject:
-        """The request to send upstream (redacted if the policy says so); raises if it is blocked."""
+    def screen_request(self, request: JSONObject, *, origins: Sequence[str] | None = None) -> JSONObject:
+        """The request to send upstream (redacted if the policy says so); raises if it is blocked.
+
+        ``origins``: where each message came from in the client's own request, when the request was
+        translated (Anthropic ingress), so that a refusal names the client's message.
+        """
         if not self.engine.active(Direction.INPUT):
             return request
         guarded = guard_request(self.engine, request, self.redactions)
         self._note(guarded.decision, guarded.texts)
-        _raise_if_blocked(guarded.decision)
+        self.report.note_input(guarded.decision)
+        _raise_if_blocked(guarded.decision, guarded.texts, request, origins)
         return guarded.document
 
     def screen_completion(self, completion: JSONObject) -> JSONObject | None:
@@ -167,9 +174,16 @@ class CallGuard:
             return None
         guarded = guard_completion(self.engine, completion, self.redactions)
         self._note(guarded.decision, guarded.texts)
+        self.report.note_output(guarded.decision)
         if guarded.decision.block is not None:
             return _content_filtered(completion)
         return None if guarded.document is completion else guarded.document
+
+    def tell(self, headers: list[tuple[bytes, bytes]]) -> None:
+        """Add the ``x-trueport-guard`` header to a call's headers (before its response starts)."""
+        header = self.report.header()
+        if header is not None:
+            headers.append(header)
 
     def chunk_pipeline(self) -> ChunkPipeline | None:
         guard: ChunkGuard | None = None
@@ -232,17 +246,38 @@ def _defers(policy: Policy, direction: Direction) -> bool:
     )
 
 
-def _raise_if_blocked(decision: Decision) -> None:
+def _raise_if_blocked(
+    decision: Decision, texts: Sequence[ScannedText], request: JSONObject, origins: Sequence[str] | None
+) -> None:
     block = decision.block
     if block is None:
         return
     if block.reason == "guard_unavailable":
         raise GuardUnavailable(f"the {block.detector} detector is unavailable and its policy fails closed")
+    where, param = _where(texts[block.text_index] if block.text_index is not None else None, request, origins)
     raise PolicyViolation(
-        f"the request was blocked by the {block.detector} detector ({block.type})",
+        f"the request was blocked by the {block.detector} detector ({block.type}){where}",
         detector=block.detector,
         violation_type=block.type or "unknown",
+        param=param,
     )
+
+
+def _where(
+    scanned: ScannedText | None, request: JSONObject, origins: Sequence[str] | None
+) -> tuple[str, str | None]:
+    """`` in messages[3] (role: tool, tool_output)`` and ``messages[3]``: which message, never its content."""
+    if scanned is None or len(scanned.path) < 2 or scanned.path[0] != "messages":
+        return "", None
+    index = scanned.path[1]
+    if not isinstance(index, int):
+        return "", None
+    messages = request.get("messages")
+    message = messages[index] if isinstance(messages, list) and index < len(messages) else None
+    role = message.get("role") if isinstance(message, dict) else None
+    location = origins[index] if origins is not None and index < len(origins) else f"messages[{index}]"
+    described = f"role: {role}, {scanned.source.value}" if isinstance(role, str) else scanned.source.value
+    return f" in {location} ({described})", location
 
 
 def _content_filtered(completion: JSONObject) -> JSONObject:

@@ -10,7 +10,7 @@ from trueport.errors import UpstreamStreamBroken
 from trueport.formats.anthropic import (
     ChatChunksToMessagesEvents,
     chat_completion_to_message,
-    messages_request_to_chat,
+    translate_messages_request,
 )
 from trueport.gateway.asgi import SSE_HEADERS
 from trueport.gateway.call import Call
@@ -34,13 +34,14 @@ async def handle_messages(
     gateway: Gateway, call: Call, request: JSONObject, alias: str, targets: tuple[Target, ...]
 ) -> None:
     stream = require_stream_flag(request)
-    canonical = messages_request_to_chat(request)  # validates, and is what non-Anthropic targets get
+    # Validates, and is what non-Anthropic targets get; origins name the client's messages in errors.
+    canonical, origins = translate_messages_request(request)
     call.record.stream = stream
     guard = gateway.guard.for_call(call.key_info.tenant_id) if gateway.guard is not None else None
     try:
         if guard is not None:
             # The guard reads and rewrites the canonical form, so guarded calls never pass through natively.
-            canonical = guard.screen_request(canonical)
+            canonical = guard.screen_request(canonical, origins=origins)
         if stream:
             await _stream(gateway, call, request, canonical, alias, targets, guard)
         else:
@@ -78,6 +79,8 @@ async def _plain(
     target, (body, usage) = await gateway.forward(call, alias, targets, attempt)
     call.note_target(target.provider, target.model)
     call.note_usage(usage)
+    if guard is not None:
+        guard.tell(call.headers)
     await call.respond_json(200, body)
 
 
@@ -159,6 +162,8 @@ async def _stream(
     target, opened = await gateway.forward(call, alias, targets, attempt)
     call.note_target(target.provider, target.model)
     pipeline = guard.chunk_pipeline() if guard is not None else None
+    if guard is not None:
+        guard.tell(call.headers)
     await call.start_stream(SSE_HEADERS)
     watch = DisconnectWatch(call.receive)
     try:

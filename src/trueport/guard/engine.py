@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from typing import Literal, NamedTuple
 
 from trueport.guard.base import Detector, Direction, Finding, ScanContext, Source
-from trueport.guard.policy import Action, FailMode, Policy, RunMode
+from trueport.guard.policy import Action, DirectionPolicy, FailMode, Policy, RunMode
 
 TextPath = tuple[str | int, ...]  # where a text lives in its JSON document, e.g. ("messages", 2, "content")
 BlockReasonKind = Literal["violation", "guard_unavailable"]
@@ -194,22 +194,49 @@ class Decision:
         ]
 
 
+class _SourceRule(NamedTuple):
+    """What one detector does with texts of one source, every threshold resolved."""
+
+    action: Action
+    threshold: float
+    block_threshold: float | None  # None: never escalates to block
+    types: Mapping[str, tuple[Action, float]]
+    scans: bool  # whether any finding on a text of this source can lead to an action (else: not scanned)
+
+    def action_for(self, finding: Finding) -> Action:
+        action, threshold = self.types.get(finding.type, (self.action, self.threshold))
+        if action is _OFF or finding.score < threshold:
+            return _OFF
+        if self.block_threshold is not None and finding.score >= self.block_threshold:
+            return _BLOCK
+        return action
+
+
 @dataclass(frozen=True, slots=True)
 class _Rule:
-    """One detector's policy in one direction, resolved once per engine."""
+    """One detector's policy in one direction, resolved once per engine for every source."""
 
     name: str
     detector: Detector | None  # None: enabled by the policy but not available
-    action: Action
-    threshold: float
-    types: Mapping[str, tuple[Action, float]]
+    sources: Mapping[Source, _SourceRule]
     fail_mode: FailMode
     shadow: bool
     budget_ms: float
 
-    def action_for(self, finding: Finding) -> Action:
-        action, threshold = self.types.get(finding.type, (self.action, self.threshold))
-        return action if finding.score >= threshold else _OFF
+
+def _resolve(rule: DirectionPolicy, source: Source, default: float) -> _SourceRule:
+    resolved = rule.for_source(source)
+    action = resolved.action if resolved.action is not None else _OFF
+    threshold = resolved.threshold if resolved.threshold is not None else default
+    types = {
+        kind: (
+            override.action if override.action is not None else action,
+            override.threshold if override.threshold is not None else threshold,
+        )
+        for kind, override in resolved.types.items()
+    }
+    scans = action is not _OFF or any(kind_action is not _OFF for kind_action, _ in types.values())
+    return _SourceRule(action, threshold, resolved.block_threshold, types, scans)
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,21 +287,11 @@ class GuardEngine:
             detector = self.detectors.get(name)
             rule = rules.direction(direction)
             default = detector.default_threshold if detector is not None else 0.5
-            threshold = rule.threshold if rule.threshold is not None else default
-            types = {
-                kind: (
-                    override.action if override.action is not None else rule.action,
-                    override.threshold if override.threshold is not None else threshold,
-                )
-                for kind, override in rule.types.items()
-            }
             inline.append(
                 _Rule(
                     name=name,
                     detector=detector,
-                    action=rule.action,
-                    threshold=threshold,
-                    types=types,
+                    sources={source: _resolve(rule, source, default) for source in Source},
                     fail_mode=rules.fail_mode_for(direction),
                     shadow=self.policy.shadow or rules.shadow,
                     budget_ms=rules.latency_budget_ms,
@@ -321,7 +338,8 @@ class GuardEngine:
             return
         started = time.perf_counter_ns()
         for index, scanned in enumerate(texts):
-            if not scanned.text:
+            source_rule = rule.sources[scanned.source]
+            if not scanned.text or not source_rule.scans:
                 continue
             try:
                 found = detector.scan(scanned.text, contexts[scanned.source])
@@ -329,7 +347,7 @@ class GuardEngine:
                 self._fail(rule, type(exc).__name__, index, run)
                 continue
             for finding in found:
-                action = rule.action_for(finding)
+                action = source_rule.action_for(finding)
                 if action is _OFF:
                     continue
                 run.findings.append(AppliedFinding(finding, index, action, rule.shadow))

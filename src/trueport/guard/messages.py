@@ -1,9 +1,10 @@
 """The scannable texts of OpenAI chat requests, completions and chunks, and putting texts back.
 
 Every text is a ``ScannedText`` with its ``path`` in the JSON document (``("messages", 2, "content")``)
-and its ``Source``: system, developer, user and assistant message contents are prompts, ``tool`` (and
-legacy ``function``) messages are tool outputs, tool-call arguments in the history and in answers are
-tool arguments, answer contents are completions. ``replace_texts`` writes new texts at those paths into
+and its ``Source``, from its message's role: ``system`` and ``developer`` contents are system prompts,
+``user`` contents user turns (a ``DocumentPart`` inside one is a document), ``assistant`` contents
+earlier assistant turns, ``tool`` (and legacy ``function``) messages tool outputs; tool-call arguments
+in the history and in answers are tool arguments, answer contents are completions. ``replace_texts`` writes new texts at those paths into
 a copy (the original document is never mutated; only the containers on the way are copied).
 
 ``guard_request`` and ``guard_completion`` are the whole non-streaming pipeline for the gateway;
@@ -16,17 +17,25 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from trueport.formats.parts import DocumentPart
 from trueport.guard.base import Direction, Source
 from trueport.guard.engine import Decision, GuardEngine, ScannedText, TextPath
 from trueport.guard.policy import Policy
 from trueport.guard.redaction import RedactionMap, StreamRestorer, redact_scanned, restore_tool_arguments
 from trueport.jsonutil import JSONObject
 
-_TOOL_ROLES = ("tool", "function")
+_ROLE_SOURCES = {
+    "system": Source.SYSTEM,
+    "developer": Source.SYSTEM,
+    "user": Source.USER,
+    "assistant": Source.ASSISTANT,
+    "tool": Source.TOOL_OUTPUT,
+    "function": Source.TOOL_OUTPUT,
+}
 
 
 def request_texts(request: JSONObject) -> list[ScannedText]:
-    """The texts of a chat request's messages, in order."""
+    """The texts of a chat request's messages, in order, each with the source of its role."""
     texts: list[ScannedText] = []
     messages = request.get("messages")
     if not isinstance(messages, list):
@@ -34,7 +43,8 @@ def request_texts(request: JSONObject) -> list[ScannedText]:
     for i, message in enumerate(messages):
         if not isinstance(message, dict):
             continue
-        source = Source.TOOL_OUTPUT if message.get("role") in _TOOL_ROLES else Source.PROMPT
+        role = message.get("role")
+        source = _ROLE_SOURCES.get(role, Source.PROMPT) if isinstance(role, str) else Source.PROMPT
         content = message.get("content")
         if isinstance(content, str):
             texts.append(ScannedText(content, ("messages", i, "content"), source))
@@ -45,7 +55,10 @@ def request_texts(request: JSONObject) -> list[ScannedText]:
                     and part.get("type") == "text"
                     and isinstance(part.get("text"), str)
                 ):
-                    texts.append(ScannedText(part["text"], ("messages", i, "content", j, "text"), source))
+                    part_source = Source.DOCUMENT if isinstance(part, DocumentPart) else source
+                    texts.append(
+                        ScannedText(part["text"], ("messages", i, "content", j, "text"), part_source)
+                    )
         texts.extend(_tool_call_texts(message, ("messages", i)))
     return texts
 

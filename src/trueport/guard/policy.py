@@ -1,4 +1,5 @@
-"""A tenant's guard policy: what each detector does, per direction, and what happens when it fails.
+"""A tenant's guard policy: what each detector does, per direction and per source of text, and what
+happens when it fails.
 
 A policy is data (a frozen pydantic model, stored as JSON) with a ``version`` that goes into every
 violation record, so that a decision can always be explained by the exact policy that made it.
@@ -9,26 +10,44 @@ violation record, so that a decision can always be explained by the exact policy
         ├── mode (inline | async), latency_budget_ms, fail_mode (open | closed), shadow
         └── input / output: DirectionPolicy
             ├── action (block | redact | flag | off), threshold (None: the detector's default)
+            ├── block_threshold (None: never escalate): at or above it a finding blocks, whatever
+            │   the action (two thresholds: flag what is likely, block only what is near-certain)
             ├── fail_mode (None: the detector's)
-            └── types: {finding type: TypeOverride(action, threshold)}
+            ├── types: {finding type: TypeOverride(action, threshold)}
+            └── sources: {source: SourceRule(action, threshold, block_threshold, types)}
+
+Every scanned text has a source (``trueport.guard.base.Source``): ``system``, ``user``, ``assistant``
+(earlier assistant turns), ``tool_output``, ``tool_arguments``, ``document`` and ``prompt`` (a text of
+unknown role) on the way in; ``completion`` and ``tool_arguments`` on the way out. A source rule
+replaces what it sets of its direction's rule for texts of that source (its ``types`` are merged over
+the direction's). A source whose rule can produce no action is not scanned at all by that detector.
 
 A detector the policy does not name is off. A finding counts when its score reaches the threshold
-of its type (or of its direction); its action is the type's (or the direction's). ``shadow`` (on the
-policy or on one detector) computes and records everything and enforces nothing.
+of its type (or of its source, or of its direction); its action is the type's (or the source's, or
+the direction's); a finding at or above ``block_threshold`` blocks unless its action is ``off``.
+``shadow`` (on the policy or on one detector) computes and records everything and enforces nothing.
 
-Why the defaults of ``default_policy()`` are what they are:
+Why the defaults of ``default_policy()`` are what they are (``docs/guard.md`` has the measurements):
 
-- **Input PII is redacted, not blocked**, every type of it (emails, phones, names, addresses, and
-  also credit cards, SSNs, IBANs): the model rarely needs the value itself to answer, the user gets
-  it back in the answer (reversible placeholders), and a blocked request is a support ticket.
-  A tenant that must refuse payment data outright overrides ``credit_card`` to ``block``.
-- **Input secrets are blocked**: a key pasted into a prompt is an exfiltration attempt or an
-  accident; in both cases the provider must never see it, and a placeholder would hide the mistake.
-- **Input injection is blocked** and **bias is only flagged**: injection attempts have no legitimate
-  use; bias scores are judgements that a human reviews, not a reason to refuse service.
-- **Output PII and secrets are redacted** (permanently: an output placeholder is never restored):
-  the answer may carry data the user did not give (from tool results or the model's memory).
-  Output injection is off: injected instructions matter on the way *in* to the model.
+- **Injection is looked for in what the application did not write**: user turns, tool results,
+  attached documents and texts of unknown role. The developer's system prompt ("You are a helpful
+  assistant.") and the assistant's own earlier turns are the application's, not an attack surface:
+  they are not scanned for injection. **It flags what is likely and blocks only what is
+  near-certain** (``block_threshold``, calibrated on held-out benign traffic): a false block is a
+  refused customer, a false flag is a line in a review queue.
+- **Input PII is redacted**, reversibly (placeholders restored in the answer): the model rarely needs
+  the value itself. In the system prompt, which the developer wrote (persona names, support
+  addresses), only high-risk identifiers are redacted (cards, national IDs, IBANs, passports,
+  driver's licences).
+- **Secrets are looked for everywhere** and blocked on the way in: a key pasted into a system prompt
+  leaves just the same; the provider must never see it, and a placeholder would hide the mistake.
+- **Answers are changed only for high-risk data**: cards, national IDs, IBANs (PII) and secrets are
+  redacted permanently (an output placeholder is never restored); names, e-mail addresses and phone
+  numbers in an answer are left alone (a public figure's name is not a leak), and so is injection.
+- **Bias is only flagged**, in user turns and answers: a judgement for a human, never a refusal.
+- **Placeholders never reach the application**: they are restored in answers and, by default, in
+  the arguments of the tool calls the model makes (``restore_in_tool_arguments``); a tenant that
+  wants its tools to see placeholders turns it off.
 - **Fail modes**: ``secrets`` and ``pii`` fail **closed** (a crash or a missing detector blocks the
   request with ``guard_unavailable``): their rules are cheap and deterministic, so a failure is a
   bug worth surfacing, and failing open would silently break the promise that keys and personal
@@ -45,7 +64,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from trueport.errors import TruePortError
-from trueport.guard.base import Direction
+from trueport.guard.base import Direction, Source
 from trueport.jsonutil import dumps
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
@@ -101,29 +120,112 @@ class TypeOverride(_Strict):
         return self
 
 
-class DirectionPolicy(_Strict):
-    action: Action = Action.OFF
-    threshold: float | None = Field(default=None, ge=0.0, le=1.0)  # None: the detector's default
-    fail_mode: FailMode | None = None  # None: the detector's
-    types: dict[str, TypeOverride] = Field(default_factory=dict)
+INPUT_SOURCES = frozenset(
+    {
+        Source.SYSTEM,
+        Source.USER,
+        Source.ASSISTANT,
+        Source.TOOL_OUTPUT,
+        Source.TOOL_ARGUMENTS,
+        Source.DOCUMENT,
+        Source.PROMPT,
+    }
+)
+OUTPUT_SOURCES = frozenset({Source.COMPLETION, Source.TOOL_ARGUMENTS})
+
+
+def _check_type_names(value: dict[str, TypeOverride]) -> dict[str, TypeOverride]:
+    for name in value:
+        if not _NAME.match(name):
+            raise ValueError(f"finding type {name!r} must match {_NAME.pattern}")
+    return value
+
+
+def _check_thresholds(threshold: float | None, block_threshold: float | None) -> None:
+    if threshold is not None and block_threshold is not None and block_threshold < threshold:
+        raise ValueError(f"block_threshold {block_threshold} is below threshold {threshold}")
+
+
+class SourceRule(_Strict):
+    """One source's exception to its direction's rule; unset fields are the direction's (``"off"``
+    alone is short for ``{"action": "off"}``)."""
+
+    action: Action | None = None
+    threshold: float | None = Field(default=None, ge=0.0, le=1.0)
+    block_threshold: float | None = Field(default=None, ge=0.0, le=1.0)
+    types: dict[str, TypeOverride] = Field(default_factory=dict)  # merged over the direction's
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return {"action": value}
+        return value
 
     @field_validator("types")
     @classmethod
     def _type_names(cls, value: dict[str, TypeOverride]) -> dict[str, TypeOverride]:
-        for name in value:
-            if not _NAME.match(name):
-                raise ValueError(f"finding type {name!r} must match {_NAME.pattern}")
-        return value
+        return _check_type_names(value)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> SourceRule:
+        _check_thresholds(self.threshold, self.block_threshold)
+        return self
+
+
+class DirectionPolicy(_Strict):
+    action: Action = Action.OFF
+    threshold: float | None = Field(default=None, ge=0.0, le=1.0)  # None: the detector's default
+    block_threshold: float | None = Field(default=None, ge=0.0, le=1.0)  # None: never escalate
+    fail_mode: FailMode | None = None  # None: the detector's
+    types: dict[str, TypeOverride] = Field(default_factory=dict)
+    sources: dict[Source, SourceRule] = Field(default_factory=dict)
+
+    @field_validator("types")
+    @classmethod
+    def _type_names(cls, value: dict[str, TypeOverride]) -> dict[str, TypeOverride]:
+        return _check_type_names(value)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> DirectionPolicy:
+        _check_thresholds(self.threshold, self.block_threshold)
+        return self
+
+    def for_source(self, source: Source) -> SourceRule:
+        """The rule for texts of ``source``, with every field resolved against the direction's."""
+        rule = self.sources.get(source)
+        if rule is None:
+            return SourceRule(
+                action=self.action,
+                threshold=self.threshold,
+                block_threshold=self.block_threshold,
+                types=self.types,
+            )
+        return SourceRule(
+            action=rule.action if rule.action is not None else self.action,
+            threshold=rule.threshold if rule.threshold is not None else self.threshold,
+            block_threshold=rule.block_threshold
+            if rule.block_threshold is not None
+            else self.block_threshold,
+            types={**self.types, **rule.types},
+        )
 
     @property
     def active(self) -> bool:
         """Whether anything in this direction can produce a non-``off`` action."""
-        return self.action is not Action.OFF or any(
-            o.action not in (None, Action.OFF) for o in self.types.values()
-        )
+        return any(action is not Action.OFF for action in self.actions())
 
     def actions(self) -> set[Action]:
-        return {self.action} | {o.action for o in self.types.values() if o.action is not None}
+        actions = {self.action} | {o.action for o in self.types.values() if o.action is not None}
+        for rule in self.sources.values():
+            actions |= {rule.action} if rule.action is not None else set()
+            actions |= {o.action for o in rule.types.values() if o.action is not None}
+        escalates = self.block_threshold is not None or any(
+            rule.block_threshold is not None for rule in self.sources.values()
+        )
+        if escalates and actions - {Action.OFF}:
+            actions.add(Action.BLOCK)
+        return actions
 
 
 class DetectorPolicy(_Strict):
@@ -139,6 +241,20 @@ class DetectorPolicy(_Strict):
 
     def fail_mode_for(self, direction: Direction) -> FailMode:
         return self.direction(direction).fail_mode or self.fail_mode
+
+    @model_validator(mode="after")
+    def _sources_of_their_direction(self) -> DetectorPolicy:
+        for name, rule, allowed in (
+            ("input", self.input, INPUT_SOURCES),
+            ("output", self.output, OUTPUT_SOURCES),
+        ):
+            wrong = sorted(source.value for source in rule.sources if source not in allowed)
+            if wrong:
+                raise ValueError(
+                    f"{name}.sources: {', '.join(wrong)} never occur in this direction "
+                    f"(allowed: {', '.join(sorted(s.value for s in allowed))})"
+                )
+        return self
 
     @model_validator(mode="after")
     def _async_only_flags(self) -> DetectorPolicy:
@@ -157,7 +273,7 @@ class Policy(_Strict):
     version: int = Field(ge=1)
     shadow: bool = False  # evaluate and record everything, enforce nothing
     detectors: dict[str, DetectorPolicy] = Field(default_factory=dict)
-    restore_in_tool_arguments: bool = False  # may input placeholders be restored into tool-call arguments
+    restore_in_tool_arguments: bool = True  # are input placeholders restored in tool-call arguments
     store_bodies: bool = False  # may the audit trail keep (redacted) prompt and answer bodies
 
     @field_validator("detectors")
@@ -196,17 +312,29 @@ def _problems(exc: ValidationError) -> list[tuple[str, str]]:
     ]
 
 
+# Identifiers whose presence in a text is a risk by itself, wherever it is (see ``default_policy``).
+HIGH_RISK_PII = ("credit_card", "iban", "us_ssn", "passport_number", "us_driver_license")
+
+# The injection model's block threshold, chosen on held-out benign traffic (``training/injection``
+# records it in ``models/injection/training.json``; a test keeps the two equal).
+INJECTION_BLOCK_THRESHOLD = 0.9
+
+
 def default_policy(version: int = 1) -> Policy:
     """The policy a new tenant starts with (see the module docstring for the reasoning)."""
     redact, block, flag, off = Action.REDACT, Action.BLOCK, Action.FLAG, Action.OFF
+    high_risk_only = {kind: TypeOverride(action=redact) for kind in HIGH_RISK_PII}
+    not_scanned = SourceRule(action=off)
     return Policy(
         version=version,
         detectors={
             "pii": DetectorPolicy(
                 fail_mode=FailMode.CLOSED,
                 latency_budget_ms=10.0,
-                input=DirectionPolicy(action=redact),
-                output=DirectionPolicy(action=redact),
+                input=DirectionPolicy(
+                    action=redact, sources={Source.SYSTEM: SourceRule(action=off, types=high_risk_only)}
+                ),
+                output=DirectionPolicy(action=off, types=high_risk_only),
             ),
             "secrets": DetectorPolicy(
                 fail_mode=FailMode.CLOSED,
@@ -217,14 +345,29 @@ def default_policy(version: int = 1) -> Policy:
             "injection": DetectorPolicy(
                 fail_mode=FailMode.OPEN,
                 latency_budget_ms=30.0,
-                input=DirectionPolicy(action=block),
+                input=DirectionPolicy(
+                    action=flag,
+                    block_threshold=INJECTION_BLOCK_THRESHOLD,
+                    sources={
+                        Source.SYSTEM: not_scanned,
+                        Source.ASSISTANT: not_scanned,
+                        Source.TOOL_ARGUMENTS: not_scanned,
+                    },
+                ),
                 output=DirectionPolicy(action=off),
             ),
             "bias": DetectorPolicy(
                 fail_mode=FailMode.OPEN,
                 latency_budget_ms=30.0,
-                input=DirectionPolicy(action=flag),
-                output=DirectionPolicy(action=flag),
+                input=DirectionPolicy(
+                    action=flag,
+                    sources={
+                        Source.SYSTEM: not_scanned,
+                        Source.ASSISTANT: not_scanned,
+                        Source.TOOL_ARGUMENTS: not_scanned,
+                    },
+                ),
+                output=DirectionPolicy(action=flag, sources={Source.TOOL_ARGUMENTS: not_scanned}),
             ),
         },
     )
