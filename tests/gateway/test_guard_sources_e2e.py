@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (pytest fixtures imported from test_guard_e2e are redefined as parameters)
 """The default guard on ordinary application traffic, end to end with the openai and anthropic SDKs.
 
 What a platform team switches on must pass what applications send: a generic system prompt, a

@@ -8,7 +8,8 @@ thus has one line per *valid* input line: carry an id field through if lines mus
 Blank lines are skipped silently. Output is block-buffered unless ``--line-buffered``.
 
 ``eval`` scores one detector on labelled JSON Lines (``trueport.guard.evaluation``) and prints
-``key<TAB>value`` lines (or one JSON object with ``--format json``).
+``key<TAB>value`` lines (or one JSON object with ``--format json``); ``eval --traffic FILE`` screens
+whole requests under a policy (``trueport.guard.traffic``) and prints a table per category.
 
 Both are registered on the main ``trueport`` group; ``python -m trueport.guard.commands`` runs them
 on their own.
@@ -20,13 +21,16 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 import click
 
 from trueport.guard.base import Detector, Direction, ScanContext, Source
 from trueport.guard.registry import DETECTOR_NAMES, DetectorLoadError, default_detectors, parse_detector_names
 from trueport.settings import CONFIG_PATH_ENV
+
+if TYPE_CHECKING:
+    from trueport.guard.traffic import TrafficReport
 
 MAX_REPORTED_ERRORS = 100  # malformed lines reported one by one; the rest are only counted
 PROGRESS_INTERVAL_S = 0.5
@@ -177,12 +181,31 @@ def scan_command(
 
 
 @click.command("eval")
-@click.option("--detector", "detector_name", required=True, type=click.Choice(DETECTOR_NAMES))
+@click.option(
+    "--detector",
+    "detector_name",
+    type=click.Choice(DETECTOR_NAMES),
+    default=None,
+    help="The detector to measure on --data.",
+)
 @click.option(
     "--data",
-    required=True,
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help='JSON Lines: {"text", "label" (1 = violation), optional "spans": [[start, end, type], ...]}.',
+    default=None,
+    help='With --detector. JSON Lines: {"text", "label" (1 = violation), optional "spans": [[start, end, type], ...]}.',
+)
+@click.option(
+    "--traffic",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Instead of --detector/--data: whole requests (see trueport.guard.traffic) screened under --policy.",
+)
+@click.option(
+    "--policy",
+    "policy_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="With --traffic: a policy JSON file (default: the policy every new tenant gets).",
 )
 @click.option(
     "--threshold",
@@ -196,30 +219,73 @@ def scan_command(
     "--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
 def eval_command(
-    detector_name: str,
-    data: Path,
+    detector_name: str | None,
+    data: Path | None,
+    traffic: Path | None,
+    policy_path: Path | None,
     threshold: float | None,
     models_dir: Path | None,
     direction: str,
     output_format: str,
 ) -> None:
-    """Measure a detector on labelled data: precision, recall, F1, F2, FPR and latency.
+    """Measure a detector on labelled data (--detector, --data): precision, recall, F1, F2, FPR and
+    latency; or whole requests through the guard (--traffic): the share refused, changed and flagged.
 
-    Prints "key<TAB>value" lines in a fixed order (see trueport.guard.evaluation).
+    Prints "key<TAB>value" lines in a fixed order (see trueport.guard.evaluation), or a table for
+    --traffic; --format json prints one JSON object.
     """
-    from trueport.guard.evaluation import DataError, evaluate, format_report, load_labelled
     from trueport.jsonutil import dumps
+
+    if traffic is not None:
+        if detector_name is not None or data is not None:
+            raise click.UsageError("--traffic cannot be combined with --detector or --data")
+        report = _eval_traffic(traffic, policy_path, models_dir)
+        if output_format == "json":
+            click.echo(dumps(report.as_dict()).decode())
+        else:
+            from trueport.guard.traffic import format_traffic
+
+            click.echo(format_traffic(report), nl=False)
+        return
+    if detector_name is None or data is None:
+        raise click.UsageError("give --detector and --data, or --traffic")
+    if policy_path is not None:
+        raise click.UsageError("--policy goes with --traffic")
+
+    from trueport.guard.evaluation import DataError, evaluate, format_report, load_labelled
 
     try:
         items = load_labelled(data)
     except DataError as exc:
         raise click.ClickException(f"{data}: {exc}") from exc
     (detector,) = build_detectors([detector_name], models_dir)
-    report = evaluate(detector, items, threshold=threshold, context=_context(direction))
+    result = evaluate(detector, items, threshold=threshold, context=_context(direction))
     if output_format == "json":
-        click.echo(dumps(report.as_dict()).decode())
+        click.echo(dumps(result.as_dict()).decode())
     else:
-        click.echo(format_report(report), nl=False)
+        click.echo(format_report(result), nl=False)
+
+
+def _eval_traffic(traffic: Path, policy_path: Path | None, models_dir: Path | None) -> TrafficReport:
+    from trueport.guard.engine import GuardEngine
+    from trueport.guard.policy import Policy, PolicyError, default_policy
+    from trueport.guard.traffic import TrafficError, load_traffic, run_traffic
+
+    try:
+        items = load_traffic(traffic)
+    except TrafficError as exc:
+        raise click.ClickException(f"{traffic}: {exc}") from exc
+    try:
+        policy = Policy.from_json(policy_path.read_bytes()) if policy_path is not None else default_policy()
+    except PolicyError as exc:
+        raise click.ClickException(f"{policy_path}: {exc}") from exc
+    names = [
+        name
+        for name, rules in policy.detectors.items()
+        if name in DETECTOR_NAMES and (rules.input.active or rules.output.active)
+    ]
+    engine = GuardEngine(build_detectors(names, models_dir), policy)
+    return run_traffic(engine, items)
 
 
 GUARD_COMMANDS = (scan_command, eval_command)

@@ -1,0 +1,270 @@
+"""Whole requests through the guard, as the proxy runs it: what share is refused, changed or flagged.
+
+A traffic file is JSON Lines, one request a line::
+
+    {"id": "generic-17", "category": "generic_system", "kind": "benign",
+     "request": {"messages": [{"role": "system", "content": "You are a helpful assistant."}, ...]},
+     "answer": "The capital of Peru is Lima.",      # optional: the provider's answer to screen
+     "personal_data": false}                         # optional: the request carries personal data
+
+``kind`` is ``benign`` (ordinary traffic: it should pass untouched) or ``attack`` (it should be
+stopped). ``request`` is an OpenAI chat request (an Anthropic one is translated first when
+``"format": "anthropic"``). Each request is screened with ``guard_request`` under one policy and,
+when it was not refused and an ``answer`` is given, the answer is screened with ``guard_completion``
+as the provider's reply: the same functions, engine and redaction map as the proxy's, without the
+network. ``personal_data`` marks requests into which real-looking personal data was put on purpose:
+redacting those is the policy working, so changes are counted separately for them.
+
+Per category and per kind the report gives: requests, share **refused** (blocked on the way in), share
+**changed** on the way in (anything redacted before the provider), share changed with no personal
+data in the request, share **flagged** (let through with a violation record), share of **answers
+changed** (not counting input placeholders put back), and per-request guard time (p50, p95). For
+attacks, **stopped** is the refused share.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from trueport.errors import InvalidRequest
+from trueport.guard.engine import GuardEngine
+from trueport.guard.messages import guard_completion, guard_request
+from trueport.guard.redaction import RedactionMap
+from trueport.guard.scanner import percentile
+from trueport.jsonutil import JSONDecodeError, JSONObject, loads_object
+
+KINDS = ("benign", "attack")
+
+
+class TrafficError(ValueError):
+    """A line of a traffic file is malformed."""
+
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(f"line {line}: {message}")
+        self.line = line
+
+
+@dataclass(frozen=True, slots=True)
+class TrafficItem:
+    line: int
+    id: str
+    category: str
+    kind: str
+    request: JSONObject  # canonical (OpenAI chat) form
+    answer: str | None
+    personal_data: bool
+
+
+def read_traffic(lines: Iterable[bytes | str]) -> list[TrafficItem]:
+    """Parse a traffic file; raises ``TrafficError`` at the first malformed line."""
+    from trueport.formats.anthropic import messages_request_to_chat
+
+    items: list[TrafficItem] = []
+    for number, raw in enumerate(lines, start=1):
+        if not raw.strip():
+            continue
+        try:
+            row = loads_object(raw)
+        except (JSONDecodeError, ValueError) as exc:
+            raise TrafficError(number, f"not a JSON object ({exc})") from exc
+        request, kind, category = row.get("request"), row.get("kind"), row.get("category")
+        if not isinstance(request, dict) or not isinstance(request.get("messages"), list):
+            raise TrafficError(number, "'request' must be a chat request with a 'messages' list")
+        if kind not in KINDS:
+            raise TrafficError(number, f"'kind' must be one of {', '.join(KINDS)}, got {kind!r}")
+        if not isinstance(category, str) or not category:
+            raise TrafficError(number, "'category' must be a non-empty string")
+        answer = row.get("answer")
+        if answer is not None and not isinstance(answer, str):
+            raise TrafficError(number, "'answer' must be a string when present")
+        if row.get("format") == "anthropic":
+            try:
+                request = messages_request_to_chat(request)
+            except InvalidRequest as exc:
+                raise TrafficError(number, f"not an Anthropic request: {exc}") from exc
+        items.append(
+            TrafficItem(
+                line=number,
+                id=str(row.get("id", number)),
+                category=category,
+                kind=str(kind),
+                request=request,
+                answer=answer,
+                personal_data=bool(row.get("personal_data", False)),
+            )
+        )
+    return items
+
+
+def load_traffic(path: Path) -> list[TrafficItem]:
+    with path.open("rb") as handle:
+        return read_traffic(handle)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    refused: bool
+    changed: bool  # texts redacted before the provider
+    flagged: bool
+    answer_changed: bool
+    flagged_by: tuple[str, ...]  # detectors, for the report's breakdown
+    refused_by: str | None
+    ms: float
+
+
+def screen(engine: GuardEngine, item: TrafficItem) -> Outcome:
+    """One request (and its answer) through the guard, as the proxy screens it."""
+    started = time.perf_counter()
+    redactions = RedactionMap()
+    guarded = guard_request(engine, item.request, redactions)
+    decision = guarded.decision
+    flagged_by = {a.finding.detector for a in decision.flags}
+    answer_changed = False
+    if not decision.blocked and item.answer is not None:
+        completion: JSONObject = {
+            "object": "chat.completion",
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": item.answer}}],
+        }
+        answered = guard_completion(engine, completion, redactions)
+        flagged_by |= {a.finding.detector for a in answered.decision.flags}
+        if answered.decision.blocked:
+            answer_changed = True
+        else:
+            content = answered.document["choices"][0]["message"]["content"]
+            answer_changed = content != item.answer
+    block = decision.block
+    return Outcome(
+        refused=decision.blocked,
+        changed=guarded.document is not item.request,
+        flagged=bool(flagged_by),
+        answer_changed=answer_changed,
+        flagged_by=tuple(sorted(flagged_by)),
+        refused_by=f"{block.detector}:{block.type or block.reason}" if block is not None else None,
+        ms=(time.perf_counter() - started) * 1000.0,
+    )
+
+
+@dataclass(slots=True)
+class Tally:
+    requests: int = 0
+    refused: int = 0
+    changed: int = 0
+    changed_without_personal_data: int = 0
+    personal_data: int = 0
+    flagged: int = 0
+    caught: int = 0  # refused or flagged
+    answers: int = 0
+    answers_changed: int = 0
+    ms: list[float] = field(default_factory=list)
+    refused_by: dict[str, int] = field(default_factory=dict)
+    flagged_by: dict[str, int] = field(default_factory=dict)
+
+    def add(self, item: TrafficItem, outcome: Outcome) -> None:
+        self.requests += 1
+        self.refused += outcome.refused
+        self.changed += outcome.changed
+        self.personal_data += item.personal_data
+        self.changed_without_personal_data += outcome.changed and not item.personal_data
+        self.flagged += outcome.flagged
+        self.caught += outcome.refused or outcome.flagged
+        self.answers += item.answer is not None and not outcome.refused
+        self.answers_changed += outcome.answer_changed
+        self.ms.append(outcome.ms)
+        if outcome.refused_by is not None:
+            self.refused_by[outcome.refused_by] = self.refused_by.get(outcome.refused_by, 0) + 1
+        for name in outcome.flagged_by:
+            self.flagged_by[name] = self.flagged_by.get(name, 0) + 1
+
+    def as_dict(self) -> dict[str, object]:
+        def share(count: int, total: int) -> float:
+            return round(count / total, 4) if total else 0.0
+
+        without = self.requests - self.personal_data
+        return {
+            "requests": self.requests,
+            "refused": share(self.refused, self.requests),
+            "changed": share(self.changed, self.requests),
+            "changed_without_personal_data": share(self.changed_without_personal_data, without),
+            "flagged": share(self.flagged, self.requests),
+            "refused_or_flagged": share(self.caught, self.requests),
+            "answers_changed": share(self.answers_changed, self.answers),
+            "p50_ms": round(percentile(self.ms, 50), 3),
+            "p95_ms": round(percentile(self.ms, 95), 3),
+            "refused_by": dict(sorted(self.refused_by.items())),
+            "flagged_by": dict(sorted(self.flagged_by.items())),
+        }
+
+
+@dataclass(slots=True)
+class TrafficReport:
+    kinds: dict[str, Tally] = field(default_factory=dict)
+    categories: dict[tuple[str, str], Tally] = field(default_factory=dict)
+    refused_ids: list[str] = field(default_factory=list)  # benign requests refused, for inspection
+
+    def add(self, item: TrafficItem, outcome: Outcome) -> None:
+        self.kinds.setdefault(item.kind, Tally()).add(item, outcome)
+        self.categories.setdefault((item.kind, item.category), Tally()).add(item, outcome)
+        if item.kind == "benign" and outcome.refused:
+            self.refused_ids.append(item.id)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "kinds": {kind: tally.as_dict() for kind, tally in sorted(self.kinds.items())},
+            "categories": {
+                f"{kind}/{category}": tally.as_dict()
+                for (kind, category), tally in sorted(self.categories.items())
+            },
+            "benign_refused_ids": self.refused_ids,
+        }
+
+
+def run_traffic(engine: GuardEngine, items: Iterable[TrafficItem]) -> TrafficReport:
+    report = TrafficReport()
+    for item in items:
+        report.add(item, screen(engine, item))
+    return report
+
+
+def format_traffic(report: TrafficReport) -> str:
+    """A fixed-width table: one row per kind/category, then each kind's total."""
+    header = (
+        f"{'kind/category':<34}{'n':>6}{'refused':>9}{'changed':>9}{'chg-noPD':>9}"
+        f"{'flagged':>9}{'ans-chg':>9}{'p50 ms':>8}{'p95 ms':>8}"
+    )
+    lines = [header, "-" * len(header)]
+
+    def row(name: str, tally: Tally) -> str:
+        d = tally.as_dict()
+        pct = {
+            k: f"{100 * float(str(d[k])):.1f}%" for k in ("refused", "changed", "flagged", "answers_changed")
+        }
+        no_pd = f"{100 * float(str(d['changed_without_personal_data'])):.1f}%"
+        return (
+            f"{name:<34}{tally.requests:>6}{pct['refused']:>9}{pct['changed']:>9}{no_pd:>9}"
+            f"{pct['flagged']:>9}{pct['answers_changed']:>9}{d['p50_ms']:>8}{d['p95_ms']:>8}"
+        )
+
+    for (kind, category), tally in sorted(report.categories.items()):
+        lines.append(row(f"{kind}/{category}", tally))
+    lines.append("-" * len(header))
+    for kind, tally in sorted(report.kinds.items()):
+        lines.append(row(f"{kind} (all)", tally))
+        if tally.refused_by:
+            lines.append(
+                f"  {kind} refused by: " + ", ".join(f"{k} {v}" for k, v in sorted(tally.refused_by.items()))
+            )
+        if tally.flagged_by:
+            lines.append(
+                f"  {kind} flagged by: " + ", ".join(f"{k} {v}" for k, v in sorted(tally.flagged_by.items()))
+            )
+    if "attack" in report.kinds:
+        attacks = report.kinds["attack"]
+        total = attacks.requests or 1
+        lines.append(
+            f"attacks stopped (refused): {100 * attacks.refused / total:.1f}%; "
+            f"stopped or flagged: {100 * attacks.caught / total:.1f}%"
+        )
+    return "\n".join(lines) + "\n"
