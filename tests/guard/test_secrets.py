@@ -226,3 +226,14 @@ FRAGMENTS = ["password=", "İ", "'", '"', "ghp_", "AKIA", "-----BEGIN PRIVATE KE
 def test_any_text_gives_valid_offsets(detector: SecretsDetector, text: str) -> None:
     for finding in detector.scan(text, CONTEXT):
         assert 0 <= (finding.start or 0) < (finding.end or 0) <= len(text)
+
+
+def test_a_read_only_expiring_sas_link_is_a_shared_link_not_a_credential() -> None:
+    signature = "c1JNYH%2Bty9dIGQOhCO8SzSxGiXuq/IP2dOI%2BuZYXLBM%3D"
+    shared = f"![logo](https://files.example.net/file-1?se=2123-10-18T13%3A15%3A52Z&sp=r&sv=2021-08-06&sig={signature})"
+    writable = f"https://acct.blob.core.windows.net/c?sv=2021-08-06&sp=rwdl&se=2030-01-01&sig={signature}"
+    forever = f"https://acct.blob.core.windows.net/c?sp=r&sig={signature}"
+    detector = SecretsDetector()
+    assert [f.score < detector.default_threshold for f in detector.scan(shared, ScanContext())] == [True]
+    assert [f.score for f in detector.scan(writable, ScanContext())] == [0.9]
+    assert [f.score for f in detector.scan(forever, ScanContext())] == [0.9]

@@ -36,7 +36,7 @@ from typing import Any
 import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import data  # noqa: E402  (this directory's own texts)
+import data
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]

@@ -400,7 +400,8 @@ def _provider(text: str, lower: str, rules: tuple[Rule, ...]) -> list[Finding]:
                 continue
             if rule.check is not None and not rule.check(value):
                 continue
-            found.append(Finding("secrets", rule.type, m.start("s"), m.end("s"), rule.score))
+            score = rule.score if rule.scored is None else rule.scored(m)
+            found.append(Finding("secrets", rule.type, m.start("s"), m.end("s"), score))
     return found
 
 

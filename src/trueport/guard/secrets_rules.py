@@ -28,6 +28,7 @@ class Rule:
     min_entropy: float = 3.0
     words: bool = False
     check: Callable[[str], bool] | None = None
+    scored: Callable[[re.Match[str]], float] | None = None  # the score from the whole match, if not fixed
 
 
 def _r(
@@ -39,9 +40,12 @@ def _r(
     min_entropy: float = 3.0,
     words: bool = False,
     check: Callable[[str], bool] | None = None,
+    scored: Callable[[re.Match[str]], float] | None = None,
     flags: int = 0,
 ) -> Rule:
-    return Rule(type_, re.compile(pattern, flags), tuple(keywords.split()), score, min_entropy, words, check)
+    return Rule(
+        type_, re.compile(pattern, flags), tuple(keywords.split()), score, min_entropy, words, check, scored
+    )
 
 
 # Boundaries: a token must not be glued to more token characters on either side.
@@ -49,6 +53,21 @@ _B = r"(?<![A-Za-z0-9_\-])"
 _E = r"(?![A-Za-z0-9_\-])"
 # A key name followed by an assignment, for formats that are only recognisable next to their name.
 _ASSIGN = r"""[\w.\-]{0,40}["']?\s*(?:=|:|:=|=>|\s)\s*["'`]?"""
+
+
+_SAS_PERMISSIONS = re.compile(r"(?:^|&)sp=(?P<p>[a-z]+)&")
+_SAS_EXPIRY = re.compile(r"(?:^|&)se=[^&]+&")
+
+
+def _sas_score(match: re.Match[str]) -> float:
+    """A shared access signature that only reads (``sp=r``/``rl``) and expires (``se=``) is a link
+    made to be handed out (a shared file, an image in a page): 0.35, under the default threshold.
+    One that can write, delete or list a container, or never expires, is a credential: 0.9."""
+    query = match.group("q")
+    permissions = _SAS_PERMISSIONS.search(query)
+    if permissions is not None and set(permissions.group("p")) <= {"r"} and _SAS_EXPIRY.search(query):
+        return 0.35
+    return 0.9
 
 
 def _jwt_header(token: str) -> bool:
@@ -132,7 +151,14 @@ RULES: tuple[Rule, ...] = (
         0.95,
         min_entropy=3.5,
     ),
-    _r("azure_sas_token", r"[?&]sig=(?P<s>[A-Za-z0-9%+/]{40,}(?:%3D|=){0,2})", "sig=", 0.9, min_entropy=3.5),
+    _r(
+        "azure_sas_token",
+        r"[?&](?P<q>(?:[^\s\"'<>&#=]{1,16}=[^\s\"'<>&#]{0,200}&){0,24}?)sig=(?P<s>[A-Za-z0-9%+/]{40,}(?:%3D|=){0,2})",
+        "sig=",
+        0.9,
+        min_entropy=3.5,
+        scored=_sas_score,
+    ),
     _r("alibaba_access_key", _B + r"(?P<s>LTAI[A-Za-z0-9]{20})" + _E, "ltai", 0.9, min_entropy=3.3),
     _r("digitalocean_token", _B + r"(?P<s>do[opr]_v1_[a-f0-9]{64})" + _E, "dop_v1 doo_v1 dor_v1", 0.97),
     _r("heroku_api_key", _B + r"(?P<s>HRKU-[A-Za-z0-9_\-]{60})" + _E, "hrku-", 0.95),

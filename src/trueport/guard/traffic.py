@@ -111,6 +111,7 @@ class Outcome:
     flagged: bool
     answer_changed: bool
     flagged_by: tuple[str, ...]  # detectors, for the report's breakdown
+    changed_by: tuple[str, ...]  # "detector:type" of what was redacted on the way in
     refused_by: str | None
     ms: float
 
@@ -142,6 +143,7 @@ def screen(engine: GuardEngine, item: TrafficItem) -> Outcome:
         flagged=bool(flagged_by),
         answer_changed=answer_changed,
         flagged_by=tuple(sorted(flagged_by)),
+        changed_by=tuple(sorted({f"{a.finding.detector}:{a.finding.type}" for a in decision.redactions})),
         refused_by=f"{block.detector}:{block.type or block.reason}" if block is not None else None,
         ms=(time.perf_counter() - started) * 1000.0,
     )
@@ -161,6 +163,7 @@ class Tally:
     ms: list[float] = field(default_factory=list)
     refused_by: dict[str, int] = field(default_factory=dict)
     flagged_by: dict[str, int] = field(default_factory=dict)
+    changed_by: dict[str, int] = field(default_factory=dict)  # requests changed, by what was redacted
 
     def add(self, item: TrafficItem, outcome: Outcome) -> None:
         self.requests += 1
@@ -177,6 +180,8 @@ class Tally:
             self.refused_by[outcome.refused_by] = self.refused_by.get(outcome.refused_by, 0) + 1
         for name in outcome.flagged_by:
             self.flagged_by[name] = self.flagged_by.get(name, 0) + 1
+        for name in outcome.changed_by:
+            self.changed_by[name] = self.changed_by.get(name, 0) + 1
 
     def as_dict(self) -> dict[str, object]:
         def share(count: int, total: int) -> float:
@@ -195,6 +200,7 @@ class Tally:
             "p95_ms": round(percentile(self.ms, 95), 3),
             "refused_by": dict(sorted(self.refused_by.items())),
             "flagged_by": dict(sorted(self.flagged_by.items())),
+            "changed_by": dict(sorted(self.changed_by.items())),
         }
 
 
@@ -256,6 +262,9 @@ def format_traffic(report: TrafficReport) -> str:
             lines.append(
                 f"  {kind} refused by: " + ", ".join(f"{k} {v}" for k, v in sorted(tally.refused_by.items()))
             )
+        if tally.changed_by:
+            changed = ", ".join(f"{k} {v}" for k, v in sorted(tally.changed_by.items()))
+            lines.append(f"  {kind} changed by (requests): {changed}")
         if tally.flagged_by:
             lines.append(
                 f"  {kind} flagged by: " + ", ".join(f"{k} {v}" for k, v in sorted(tally.flagged_by.items()))
