@@ -18,7 +18,6 @@ Everything is derived deterministically (fixed seeds, splits by stable hashes) f
 from __future__ import annotations
 
 import csv
-import hashlib
 import random
 import re
 from collections.abc import Iterator
@@ -26,6 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import orjson
+from training.injection import benign, compose
+from training.injection.benign import stable_fraction
 
 from trueport.guard.injection import windows
 
@@ -55,11 +56,6 @@ def read_documents(name: str) -> list[str]:
 
 def read_jsonl(path: Path) -> list[dict[str, object]]:
     return [orjson.loads(line) for line in path.read_bytes().splitlines() if line.strip()]
-
-
-def stable_fraction(text: str) -> float:
-    digest = hashlib.sha256(text.encode("utf-8")).digest()
-    return int.from_bytes(digest[:8], "big") / 2**64
 
 
 def dev_split(datasets: Path) -> tuple[list[Example], list[Example]]:
@@ -300,6 +296,162 @@ def training_set(datasets: Path) -> list[Example]:
 
     wrapped = [rng.choice(_WRAPPERS).format(doc=d) for d in documents + prose[:60] + rng.sample(contexts, 60)]
     examples += [Example(t, 0, "own:wrapped_docs", 2.0) for t in wrapped]
+    examples += benign_corpus_examples()
+    examples += composed_examples(datasets, rng)
+    return examples
+
+
+# --- the benign corpora and composed documents -------------------------------------------------
+
+
+def _sentence_pool(texts: list[str]) -> list[str]:
+    return [s for t in texts for s in re.split(r"(?<=[.!?])\s+", t) if 30 <= len(s) <= 250]
+
+
+@dataclass(frozen=True, slots=True)
+class Pools:
+    """Material for composed documents, all from one split of the benign corpora."""
+
+    prose: list[str]
+    bodies: list[str]
+    code: list[str]
+
+
+def pools(split: benign.Split) -> Pools:
+    roleplay = [r.text for r in benign.rows("roleplay", split) if r.role == "assistant"]
+    maths = [r.text for r in benign.rows("word_problems", split) if r.role == "assistant"]
+    code = [r.text for r in benign.rows("code", split) if r.role == "assistant"]
+    code += [
+        r.text.split("\n\n", 1)[-1].strip().strip("`")
+        for r in benign.rows("code", split)
+        if r.source == "code-file"
+    ]
+    prose = _sentence_pool(roleplay)
+    if split != "reserved":
+        prose += read_lines("prose_sentences.txt")
+    return Pools(prose, roleplay + maths, code)
+
+
+def user_texts(row: benign.Row) -> list[str]:
+    """How a benign corpus row reaches the detector as a user text: a system prompt is pasted as
+    it is (its body, without the dump's header) and its paragraphs are sent on their own."""
+    if row.corpus != "system_prompts":
+        return [row.text]
+    body = benign.system_prompt_body(row.text)
+    return [body, *benign.paragraphs(body)]
+
+
+def benign_corpus_examples() -> list[Example]:
+    """The training split (< 0.6) of the benign corpora as negatives, with windows of long texts."""
+    rng = random.Random(SEED + 10)
+    examples: list[Example] = []
+    for corpus in benign.CORPORA:
+        for row in benign.rows(corpus, "train"):
+            texts = user_texts(row)
+            if row.corpus == "system_prompts":
+                whole, parts = texts[0], texts[1:]
+                examples.append(Example(whole, 0, f"benign:{corpus}", 2.0))
+                examples += [
+                    Example(p, 0, f"benign:{corpus}:part") for p in rng.sample(parts, min(6, len(parts)))
+                ]
+                examples += list(window_examples(whole, None, f"benign:{corpus}", rng))
+            else:
+                weight = 0.5 if corpus == "word_problems" else 1.0
+                examples.append(Example(texts[0], 0, f"benign:{corpus}", weight))
+                if len(texts[0]) > 600:
+                    examples += list(window_examples(texts[0], None, f"benign:{corpus}", rng))
+    return examples
+
+
+def composed_instructions(rng: random.Random, n: int) -> list[str]:
+    parts = compose.slots("indirect_slots.txt")
+    return [compose.attack_instruction(rng, parts) for _ in range(n)]
+
+
+def attacked(
+    kind: str, document: str, instructions: list[str], rng: random.Random
+) -> tuple[str, tuple[int, int]]:
+    """A document with one instruction hidden in it (as a comment or field in code and data)."""
+    instruction = rng.choice(instructions)
+    if kind in ("code", "config", "tool") and rng.random() < 0.6:
+        instruction = compose.embed_in_code(instruction, rng)
+    return inject(document, instruction, rng)
+
+
+def document_examples(
+    docs: list[tuple[str, str]], instructions: list[str], group: str, rng: random.Random
+) -> list[Example]:
+    examples: list[Example] = []
+    for kind, document in docs:
+        examples.append(Example(document, 0, f"{group}:{kind}:clean"))
+        examples += list(window_examples(document, None, f"{group}:{kind}", rng))
+        text, span = attacked(kind, document, instructions, rng)
+        examples.append(Example(text, 1, f"{group}:{kind}:attacked"))
+        examples += list(window_examples(text, span, f"{group}:{kind}", rng))
+    return examples
+
+
+def composed_examples(datasets: Path, rng: random.Random) -> list[Example]:
+    """Composed benign instructions, composed documents (clean and attacked), composed attacks, and
+    long user turns that paste a document (clean and attacked)."""
+    material = pools("train")
+    instruction_slots = compose.slots("instruction_slots.txt")
+    contexts, _ = document_split(datasets)
+    doc_texts = [d for _, d in compose.documents(rng, 300, material.prose, material.bodies, material.code)]
+    examples = [
+        Example(
+            compose.benign_instruction(rng, instruction_slots, doc_texts + contexts),
+            0,
+            "own:instruction",
+            2.0,
+        )
+        for _ in range(2500)
+    ]
+    examples += [Example(compose.code_request(rng, material.code), 0, "own:code_request") for _ in range(800)]
+    own_attacks = composed_instructions(rng, 3000)
+    examples += [Example(t, 1, "own:composed_attack") for t in own_attacks[:800]]
+    bipia_train, _ = bipia_attacks(datasets)
+    instructions = own_attacks + bipia_train * 4 + read_lines("indirect_attacks.txt") * 4
+    docs = compose.documents(rng, 2500, material.prose, material.bodies, material.code)
+    examples += document_examples(docs, instructions, "composed", rng)
+    # a pasted document in a user turn
+    for kind, document in compose.documents(rng, 600, material.prose, material.bodies, material.code):
+        prompt = rng.choice(instruction_slots["task_prompt"])
+        clean = f"{prompt}\n\n{document}"
+        examples.append(Example(clean, 0, "composed:pasted:clean"))
+        text, span = attacked(kind, document, instructions, rng)
+        offset = len(prompt) + 2
+        examples.append(Example(f"{prompt}\n\n{text}", 1, "composed:pasted:attacked"))
+        examples += list(
+            window_examples(
+                f"{prompt}\n\n{text}", (span[0] + offset, span[1] + offset), "composed:pasted", rng
+            )
+        )
+    return examples
+
+
+def calibration_user_texts(datasets: Path) -> list[Example]:
+    """User texts for choosing thresholds, never trained on: the ``calib`` half of dev.jsonl, the
+    calibration split ([0.6, 0.8)) of the benign corpora, and composed benign instructions and
+    attacks from their own seed."""
+    rng = random.Random(SEED + 20)
+    calib, _ = dev_split(datasets)
+    examples = list(calib)
+    for corpus in benign.CORPORA:
+        for row in benign.rows(corpus, "calib"):
+            examples += [Example(t, 0, f"calib:{corpus}") for t in user_texts(row)[:3]]
+    material = pools("calib")
+    contexts, _ = document_split(datasets)
+    doc_texts = [d for _, d in compose.documents(rng, 200, material.prose, material.bodies, material.code)]
+    instruction_slots = compose.slots("instruction_slots.txt")
+    examples += [
+        Example(
+            compose.benign_instruction(rng, instruction_slots, doc_texts + contexts[-100:]),
+            0,
+            "calib:instruction",
+        )
+        for _ in range(500)
+    ]
     return examples
 
 
@@ -327,23 +479,32 @@ def heldout_documents(datasets: Path) -> list[Document]:
         for document in documents:
             docs.append(Document(document, 0, None, group))
             for _ in range(attacks):
-                attacked, span = inject(document, rng.choice(instructions), rng)
-                docs.append(Document(attacked, 1, span, group))
+                text, span = inject(document, rng.choice(instructions), rng)
+                docs.append(Document(text, 1, span, group))
+    # composed from the reserved split of the benign corpora (never trained or calibrated on)
+    material = pools("reserved")
+    for kind, document in compose.documents(rng, 500, material.prose, material.bodies, material.code):
+        docs.append(Document(document, 0, None, f"composed:{kind}"))
+        text, span = attacked(kind, document, instructions, rng)
+        docs.append(Document(text, 1, span, f"composed:{kind}"))
     return docs
 
 
 def calibration_documents(datasets: Path) -> list[Document]:
-    """Documents for calibrating window scores (never trained on): the calibration BIPIA contexts,
-    each alone and with a training instruction inserted."""
+    """Documents for calibrating window scores (never trained on): the calibration BIPIA contexts
+    and documents composed from the calibration split of the benign corpora, each alone and with a
+    training instruction inserted."""
     rng = random.Random(SEED + 4)
     _, contexts = document_split(datasets)
     instructions, _ = bipia_attacks(datasets)
-    instructions = instructions + read_lines("indirect_attacks.txt")
+    instructions = instructions + read_lines("indirect_attacks.txt") + composed_instructions(rng, 300)
+    material = pools("calib")
     docs: list[Document] = []
-    for document in contexts:
-        docs.append(Document(document, 0, None, "calib"))
-        attacked, span = inject(document, rng.choice(instructions), rng)
-        docs.append(Document(attacked, 1, span, "calib"))
+    composed = compose.documents(rng, 600, material.prose, material.bodies, material.code)
+    for kind, document in [("bipia", c) for c in contexts] + composed:
+        docs.append(Document(document, 0, None, f"calib:{kind}"))
+        text, span = attacked(kind, document, instructions, rng)
+        docs.append(Document(text, 1, span, f"calib:{kind}"))
     return docs
 
 

@@ -1,6 +1,6 @@
 """Train the injection model and export it to ``models/injection/1/model.onnx``.
 
-    uv run python -m training.injection.train [--datasets ../shared/datasets/injection]
+    uv run python training/injection/train.py [--datasets ../shared/datasets/injection]
 
 Features are the detector's own (``trueport.guard.injection.featurize`` after ``prepare``): hashed
 character 2-5-grams and word 1-2-grams, TF-IDF weighted with sublinear term frequency, each block
@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -26,15 +28,16 @@ import orjson
 import scipy.sparse as sp
 from onnx import TensorProto, helper
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import balanced_accuracy_score
 from sklearn.preprocessing import normalize as l2_normalize
+
+if __package__ in (None, ""):  # run as a script: make the repository root importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
 from training.injection.corpus import (
     DEFAULT_DATASETS,
-    Document,
     Example,
     calibration_documents,
-    dev_split,
-    read_lines,
+    calibration_user_texts,
     training_set,
 )
 
@@ -42,6 +45,7 @@ from trueport.guard.injection import (
     CHAR_BUCKETS,
     WORD_BUCKETS,
     Features,
+    InjectionDetector,
     batch_inputs,
     featurize,
     prepare,
@@ -50,8 +54,11 @@ from trueport.guard.injection import (
 
 REPO = Path(__file__).resolve().parents[2]
 MODEL_DIR = REPO / "models" / "injection"
-MAX_FP_RATE = 0.04
-MAX_DOCUMENT_FP_RATE = 0.05
+MAX_FP_RATE = 0.015  # flag: benign calibration user texts (target: <= 2 % on held-out ones)
+MAX_DOCUMENT_FP_RATE = 0.025  # flag: clean calibration documents (target: <= 3 %)
+MAX_BLOCK_FP_RATE = 0.002  # block: all benign calibration texts
+FLAG = InjectionDetector.default_threshold
+BLOCK = InjectionDetector.default_block_threshold
 # L2 per block. (L1, and a dense "n-gram mass" feature, were tried to make long texts less
 # suspicious: both did worse on the held-out sets; see eval/README-injection.md.)
 NORM = "l2"
@@ -100,6 +107,11 @@ def source_family(group: str) -> str:
     return group.removeprefix("dev:").split("/")[0]
 
 
+def balanced_accuracy_score(labels: np.ndarray, predicted: np.ndarray) -> float:
+    """(recall + specificity) / 2 (scikit-learn's, without its overhead in the threshold search)."""
+    return 0.5 * (float(np.mean(predicted[labels == 1])) + 1.0 - float(np.mean(predicted[labels == 0])))
+
+
 def macro_balanced_accuracy(labels: np.ndarray, predicted: np.ndarray, families: np.ndarray) -> float:
     """Balanced accuracy averaged over source families, so the largest source does not decide alone."""
     values = [
@@ -110,59 +122,112 @@ def macro_balanced_accuracy(labels: np.ndarray, predicted: np.ndarray, families:
     return float(np.mean(values))
 
 
-def choose_threshold(
-    scores: np.ndarray, labels: np.ndarray, families: np.ndarray, benign_scores: np.ndarray
-) -> tuple[float, float]:
-    """The threshold with the best (half plain, half source-averaged) balanced accuracy on calib whose false-positive
-    rates on calib's benign rows and on our own benign prompts stay within MAX_FP_RATE."""
-    best = (0.5, -1.0)
-    for t in np.unique(np.round(np.concatenate([scores, benign_scores]), 3)):
-        predicted = scores >= t
-        fp_calib = float(np.mean(predicted[labels == 0]))
-        fp_own = float(np.mean(benign_scores >= t))
-        if fp_calib > MAX_FP_RATE or fp_own > MAX_FP_RATE:
-            continue
-        # Half plain balanced accuracy (dominated by the big sources), half the per-source average
-        # (PIGuard's small, out-of-distribution sample counts as much as the others).
-        accuracy = 0.5 * float(balanced_accuracy_score(labels, predicted)) + 0.5 * macro_balanced_accuracy(
-            labels, predicted, families
-        )
-        if accuracy > best[1]:
-            best = (float(t), accuracy)
-    return best
+@dataclass(frozen=True, slots=True)
+class Scored:
+    """Raw logits of calibration texts: the whole text and the best of its windows (-inf: none)."""
+
+    whole: np.ndarray
+    window: np.ndarray
+    labels: np.ndarray
+    groups: np.ndarray
 
 
-def choose_window_threshold(
-    clf: LogisticRegression, vectoriser: Vectoriser, documents: list[Document], threshold: float
-) -> tuple[float, float]:
-    """The window threshold for documents: a document is flagged when its whole text reaches
-    ``threshold`` or one of its windows reaches the window threshold. Best balanced accuracy on the
-    calibration documents with at most MAX_DOCUMENT_FP_RATE of the clean ones flagged."""
-    whole = clf.predict_proba(vectoriser.transform(features_of([d.text for d in documents])))[:, 1]
-    best_window = np.zeros(len(documents))
-    for i, doc in enumerate(documents):
-        spans = windows(doc.text)
-        if spans:
-            x = vectoriser.transform(features_of([doc.text[s:e] for s, e in spans]))
-            best_window[i] = clf.predict_proba(x)[:, 1].max()
-    labels = np.array([d.label for d in documents])
-    best = (threshold, -1.0)
-    for t in np.unique(np.round(best_window, 3)):
-        flagged = (whole >= threshold) | (best_window >= t)
-        if float(np.mean(flagged[labels == 0])) > MAX_DOCUMENT_FP_RATE:
-            continue
-        accuracy = float(balanced_accuracy_score(labels, flagged))
-        if accuracy > best[1]:
-            best = (float(t), accuracy)
-    return best
+def score_texts(
+    clf: LogisticRegression, vectoriser: Vectoriser, texts: list[str], labels: list[int], groups: list[str]
+) -> Scored:
+    whole = clf.decision_function(vectoriser.transform(features_of(texts)))
+    owners: list[int] = []
+    pieces: list[str] = []
+    for i, text in enumerate(texts):
+        for start, end in windows(text):
+            owners.append(i)
+            pieces.append(text[start:end])
+    window = np.full(len(texts), -np.inf)
+    if pieces:
+        logits = clf.decision_function(vectoriser.transform(features_of(pieces)))
+        np.maximum.at(window, np.array(owners), logits)
+    return Scored(whole, window, np.array(labels), np.array(groups))
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """Raw logit thresholds: flag and block, for whole texts and for windows."""
+
+    flag: float
+    window_flag: float
+    block: float
+    window_block: float
+
+
+def choose_thresholds(users: Scored, documents: Scored) -> tuple[Thresholds, dict[str, float]]:
+    """Flag thresholds (whole text, window) with the best mean of the dev-calib balanced accuracy
+    (half plain, half source-averaged) and the calibration documents' balanced accuracy, such that at
+    most MAX_FP_RATE of the benign calibration user texts and MAX_DOCUMENT_FP_RATE of the clean
+    calibration documents are flagged. Block thresholds: the lowest with at most MAX_BLOCK_FP_RATE
+    of all benign calibration texts (user texts and documents) blocked, by whole text and by window."""
+    dev = np.array([g.startswith("dev:") for g in users.groups])
+    families = np.array([source_family(g) for g in users.groups[dev]])
+    benign_users = users.labels == 0
+    clean_docs = documents.labels == 0
+    whole_all = np.concatenate([users.whole, documents.whole])
+    window_all = np.concatenate([users.window, documents.window])
+    flag_grid = np.quantile(users.whole[benign_users], np.linspace(0.95, 0.999, 50))
+    finite = window_all[np.isfinite(window_all)]
+    window_grid = np.quantile(finite, np.linspace(0.5, 0.9995, 120))
+    best: tuple[float, float, float] = (-1.0, 0.0, 0.0)
+    for t in flag_grid:
+        for w in window_grid:
+            user_flags = (users.whole >= t) | (users.window >= w)
+            doc_flags = (documents.whole >= t) | (documents.window >= w)
+            if float(np.mean(user_flags[benign_users])) > MAX_FP_RATE:
+                continue
+            if float(np.mean(doc_flags[clean_docs])) > MAX_DOCUMENT_FP_RATE:
+                continue
+            dev_labels, dev_flags = users.labels[dev], user_flags[dev]
+            user_accuracy = 0.5 * float(balanced_accuracy_score(dev_labels, dev_flags)) + 0.5 * (
+                macro_balanced_accuracy(dev_labels, dev_flags, families)
+            )
+            doc_accuracy = float(balanced_accuracy_score(documents.labels, doc_flags))
+            objective = 0.5 * user_accuracy + 0.5 * doc_accuracy
+            if objective > best[0]:
+                best = (objective, float(t), float(w))
+    objective, t, w = best
+    benign_whole = whole_all[np.concatenate([benign_users, clean_docs])]
+    benign_window = window_all[np.concatenate([benign_users, clean_docs])]
+    block = max(float(np.quantile(benign_whole, 1 - MAX_BLOCK_FP_RATE / 2)), t + 0.5)
+    finite_benign = benign_window[np.isfinite(benign_window)]
+    # the window share is of all benign texts, most of which have no windows
+    q = 1 - (MAX_BLOCK_FP_RATE / 2) * len(benign_window) / max(len(finite_benign), 1)
+    window_block = max(float(np.quantile(finite_benign, min(max(q, 0.0), 1.0))), w + 0.5)
+    thresholds = Thresholds(t, w, block, window_block)
+
+    user_flags = (users.whole >= t) | (users.window >= w)
+    doc_flags = (documents.whole >= t) | (documents.window >= w)
+    user_blocks = (users.whole >= block) | (users.window >= window_block)
+    doc_blocks = (documents.whole >= block) | (documents.window >= window_block)
+    figures = {
+        "calib_objective": objective,
+        "calib_user_benign_flagged": float(np.mean(user_flags[benign_users])),
+        "calib_user_benign_blocked": float(np.mean(user_blocks[benign_users])),
+        "calib_dev_recall_flag": float(np.mean(user_flags[dev & (users.labels == 1)])),
+        "calib_dev_recall_block": float(np.mean(user_blocks[dev & (users.labels == 1)])),
+        "calib_documents_clean_flagged": float(np.mean(doc_flags[clean_docs])),
+        "calib_documents_clean_blocked": float(np.mean(doc_blocks[clean_docs])),
+        "calib_documents_recall_flag": float(np.mean(doc_flags[~clean_docs])),
+        "calib_documents_recall_block": float(np.mean(doc_blocks[~clean_docs])),
+    }
+    return thresholds, figures
 
 
 def export_onnx(
-    path: Path, vectoriser: Vectoriser, coef: np.ndarray, bias: float, window_bias: float
+    path: Path, vectoriser: Vectoriser, coef: np.ndarray, bias: float, thresholds: Thresholds
 ) -> None:
-    """The model graph: ids/tf of both blocks in, calibrated probability out.
+    """The model graph: ids/tf of both blocks in, calibrated scores out.
 
-    per block: x = tf * idf[ids]; s = sum(x * w[ids]) / sqrt(max(sum(x * x), eps)); score = sigmoid(s_c + s_w + b)
+    per block: x = tf * idf[ids]; s = sum(x * w[ids]) / sqrt(max(sum(x * x), eps)); z = s_c + s_w + b.
+    Each output maps the raw logit z piecewise linearly, so that its flag threshold becomes
+    logit(FLAG) and its block threshold logit(BLOCK): ``score`` with the whole-text thresholds,
+    ``window_score`` with the window thresholds. Below the flag threshold the slope is 1.
     """
     w_char = coef[:CHAR_BUCKETS].astype(np.float32)
     w_word = coef[CHAR_BUCKETS:].astype(np.float32)
@@ -177,8 +242,8 @@ def export_onnx(
         helper.make_tensor("word_w", TensorProto.FLOAT, [WORD_BUCKETS], w_word),
         helper.make_tensor("axis1", TensorProto.INT64, [1], [1]),
         helper.make_tensor("eps", TensorProto.FLOAT, [], [1e-12]),
+        helper.make_tensor("zero", TensorProto.FLOAT, [], [0.0]),
         helper.make_tensor("bias", TensorProto.FLOAT, [], [bias]),
-        helper.make_tensor("window_bias", TensorProto.FLOAT, [], [window_bias]),
     ]
     nodes = []
     for block in ("char", "word"):
@@ -196,11 +261,28 @@ def export_onnx(
         ]
     nodes += [
         helper.make_node("Add", ["char_s", "word_s"], ["s"]),
-        helper.make_node("Add", ["s", "bias"], ["logit"]),
-        helper.make_node("Sigmoid", ["logit"], ["score"]),
-        helper.make_node("Add", ["s", "window_bias"], ["window_logit"]),
-        helper.make_node("Sigmoid", ["window_logit"], ["window_score"]),
+        helper.make_node("Add", ["s", "bias"], ["z"]),
     ]
+    for output, flag_at, block_at in (
+        ("score", thresholds.flag, thresholds.block),
+        ("window_score", thresholds.window_flag, thresholds.window_block),
+    ):
+        slope = (logit(BLOCK) - logit(FLAG)) / (block_at - flag_at)
+        initializers += [
+            helper.make_tensor(f"{output}_flag", TensorProto.FLOAT, [], [flag_at]),
+            helper.make_tensor(f"{output}_slope", TensorProto.FLOAT, [], [slope]),
+            helper.make_tensor(f"{output}_at", TensorProto.FLOAT, [], [logit(FLAG)]),
+        ]
+        nodes += [
+            # d = z - flag; mapped = logit(FLAG) + min(d, 0) + slope * max(d, 0)
+            helper.make_node("Sub", ["z", f"{output}_flag"], [f"{output}_d"]),
+            helper.make_node("Min", [f"{output}_d", "zero"], [f"{output}_below"]),
+            helper.make_node("Max", [f"{output}_d", "zero"], [f"{output}_above"]),
+            helper.make_node("Mul", [f"{output}_above", f"{output}_slope"], [f"{output}_above_s"]),
+            helper.make_node("Add", [f"{output}_below", f"{output}_above_s"], [f"{output}_d2"]),
+            helper.make_node("Add", [f"{output}_d2", f"{output}_at"], [f"{output}_logit"]),
+            helper.make_node("Sigmoid", [f"{output}_logit"], [output]),
+        ]
     inputs = [
         helper.make_tensor_value_info(name, dtype, ["batch", f"{name.split('_')[0]}_n"])
         for name, dtype in (
@@ -227,6 +309,18 @@ def export_onnx(
     onnx.save(model, str(path))
 
 
+def logit(p: float) -> float:
+    return math.log(p / (1.0 - p))
+
+
+def mapped(z: np.ndarray, flag: float, block: float) -> np.ndarray:
+    """The export's piecewise mapping in numpy (to check the ONNX graph)."""
+    d = z - flag
+    slope = (logit(BLOCK) - logit(FLAG)) / (block - flag)
+    out = logit(FLAG) + np.minimum(d, 0) + slope * np.maximum(d, 0)
+    return np.asarray(1.0 / (1.0 + np.exp(-out)))
+
+
 CONFIG = """name: "injection"
 platform: "onnxruntime_onnx"
 max_batch_size: 64
@@ -245,7 +339,7 @@ instance_group [ { count: 1 kind: KIND_CPU } ]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--datasets", type=Path, default=DEFAULT_DATASETS)
     parser.add_argument("--out", type=Path, default=MODEL_DIR)
     parser.add_argument("--c", type=float, nargs="*", default=[0.5, 1.0], help="regularisation grid")
@@ -253,12 +347,8 @@ def main() -> None:
     started = time.perf_counter()
 
     examples: list[Example] = training_set(args.datasets)
-    calib, _ = dev_split(args.datasets)
-    own_benign = (
-        read_lines("benign_prompts.txt")
-        + read_lines("benign_hard.txt")
-        + read_lines("benign_multilingual.txt")
-    )
+    user_calib = calibration_user_texts(args.datasets)
+    doc_calib = calibration_documents(args.datasets)
     print(f"training examples: {len(examples)} ({sum(e.label for e in examples)} positive)")
 
     train_features = features_of([e.text for e in examples])
@@ -269,67 +359,86 @@ def main() -> None:
         idf_of(block_matrix(train_features, "word", WORD_BUCKETS), weights),
     )
     x_train = vectoriser.transform(train_features)
-    x_calib = vectoriser.transform(features_of([e.text for e in calib]))
-    y_calib = np.array([e.label for e in calib])
-    families = np.array([source_family(e.group) for e in calib])
-    x_own = vectoriser.transform(features_of(own_benign))
     featurised = time.perf_counter()
     print(f"features: {x_train.shape}, {featurised - started:.1f} s")
 
     # Class balance by weight: positives and negatives carry the same total weight.
     balance = np.where(labels == 1, weights[labels == 0].sum() / weights[labels == 1].sum(), 1.0)
-    best: tuple[float, LogisticRegression, float, float] | None = None
+    best: tuple[float, LogisticRegression, Thresholds, dict[str, float], float] | None = None
     for c in args.c:
         clf = LogisticRegression(C=c, solver="liblinear", max_iter=2000, random_state=0)
         clf.fit(x_train, labels, sample_weight=weights * balance)
-        scores = clf.predict_proba(x_calib)[:, 1]
-        own_scores = clf.predict_proba(x_own)[:, 1]
-        threshold, accuracy = choose_threshold(scores, y_calib, families, own_scores)
-        plain = balanced_accuracy_score(y_calib, scores >= threshold)
-        print(
-            f"C={c}: calib balanced accuracy {plain:.4f} (source-averaged {accuracy:.4f}) at {threshold:.4f}"
+        users = score_texts(
+            clf,
+            vectoriser,
+            [e.text for e in user_calib],
+            [e.label for e in user_calib],
+            [e.group for e in user_calib],
         )
-        if best is None or accuracy > best[0]:
-            best = (accuracy, clf, threshold, c)
+        documents = score_texts(
+            clf,
+            vectoriser,
+            [d.text for d in doc_calib],
+            [d.label for d in doc_calib],
+            [d.group for d in doc_calib],
+        )
+        thresholds, figures = choose_thresholds(users, documents)
+        print(f"C={c}: {thresholds} {orjson.dumps(figures).decode()}")
+        if best is None or figures["calib_objective"] > best[0]:
+            best = (figures["calib_objective"], clf, thresholds, figures, c)
     assert best is not None
-    accuracy, clf, threshold, c = best
+    _, clf, thresholds, figures, c = best
     trained = time.perf_counter()
 
-    shift = math.log(threshold / (1.0 - threshold))
-    bias = float(clf.intercept_[0]) - shift
-    window_threshold, window_accuracy = choose_window_threshold(
-        clf, vectoriser, calibration_documents(args.datasets), threshold
-    )
-    window_shift = math.log(window_threshold / (1.0 - window_threshold))
-    print(f"window threshold {window_threshold:.4f} (document balanced accuracy {window_accuracy:.4f})")
     model_path = args.out / "1" / "model.onnx"
-    export_onnx(model_path, vectoriser, clf.coef_.ravel(), bias, float(clf.intercept_[0]) - window_shift)
+    bias = float(clf.intercept_[0])
+    export_onnx(model_path, vectoriser, clf.coef_.ravel(), bias, thresholds)
     (args.out / "config.pbtxt").write_text(CONFIG, encoding="utf-8")
 
-    # The exported graph must agree with scikit-learn (after the shift) on calib.
+    # The exported graph must agree with scikit-learn (after the mapping) on calibration texts.
     session = ort.InferenceSession(str(model_path), providers=["CPUExecutionProvider"])
-    sample = [e.text for e in calib[:200]]
-    onnx_scores = session.run(["score"], batch_inputs(features_of(sample)))[0].ravel()
-    logits = clf.decision_function(vectoriser.transform(features_of(sample))) - shift
-    expected = 1.0 / (1.0 + np.exp(-logits))
-    gap = float(np.max(np.abs(onnx_scores - expected)))
+    sample = [e.text for e in user_calib[:200]]
+    onnx_scores, onnx_windows = session.run(["score", "window_score"], batch_inputs(features_of(sample)))
+    z = clf.decision_function(vectoriser.transform(features_of(sample)))
+    gap = max(
+        float(np.max(np.abs(onnx_scores.ravel() - mapped(z, thresholds.flag, thresholds.block)))),
+        float(
+            np.max(np.abs(onnx_windows.ravel() - mapped(z, thresholds.window_flag, thresholds.window_block)))
+        ),
+    )
     assert gap < 1e-4, f"ONNX and scikit-learn disagree by {gap}"
 
     report = {
         "C": c,
-        "threshold_probability": threshold,
-        "window_threshold_probability": window_threshold,
-        "calib_documents_balanced_accuracy": window_accuracy,
-        "calib_objective": accuracy,
+        "flag_threshold": FLAG,
+        "block_threshold": BLOCK,
+        "raw_logit_thresholds": {
+            "flag": thresholds.flag,
+            "block": thresholds.block,
+            "window_flag": thresholds.window_flag,
+            "window_block": thresholds.window_block,
+        },
+        "raw_probability_thresholds": {
+            "flag": 1 / (1 + math.exp(-thresholds.flag)),
+            "block": 1 / (1 + math.exp(-thresholds.block)),
+            "window_flag": 1 / (1 + math.exp(-thresholds.window_flag)),
+            "window_block": 1 / (1 + math.exp(-thresholds.window_block)),
+        },
+        "calibration": {k: round(v, 4) for k, v in figures.items()},
+        "calibration_sizes": {
+            "user_texts": len(user_calib),
+            "user_texts_benign": sum(1 for e in user_calib if e.label == 0),
+            "documents": len(doc_calib),
+        },
         "training_examples": len(examples),
         "positives": int(labels.sum()),
         "seconds_features": round(featurised - started, 1),
-        "seconds_training": round(trained - featurised, 1),
+        "seconds_training_and_calibration": round(trained - featurised, 1),
         "seconds_total": round(time.perf_counter() - started, 1),
         "model_bytes": model_path.stat().st_size,
         "onnx_max_abs_diff": gap,
     }
-    (args.out / "training.json").write_bytes(orjson.dumps(report, option=orjson.OPT_INDENT_2))
+    (args.out / "training.json").write_bytes(orjson.dumps(report, option=orjson.OPT_INDENT_2) + b"\n")
     print(orjson.dumps(report, option=orjson.OPT_INDENT_2).decode())
 
 

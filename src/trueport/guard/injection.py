@@ -12,9 +12,13 @@ the same graph. ``training/injection/train.py`` imports this module, so training
 identically. The model's bias is shifted at export so that a score of 0.5 is the operating point
 chosen on calibration data (``default_threshold``).
 
-Prompts are scored as a whole. Documents and tool output (``Source.DOCUMENT``/``TOOL_OUTPUT``) are
-also cut into sentence windows, so that one injected instruction inside a long benign document
-stands out; the finding then carries the span of the highest-scoring window.
+Every text is scored as a whole. User turns, unknown-role prompts, documents, tool output and tool
+arguments (``WINDOW_SOURCES``) are also cut into sentence windows, so that one injected instruction
+inside a long benign text (a retrieved page, a pasted e-mail) stands out; the finding then carries
+the span of the highest-scoring window. Windows are read with the model's separately calibrated
+``window_score`` output, so that the many windows of a long clean text do not raise its false-alarm
+rate. The model maps its calibrated flag and block operating points onto ``default_threshold`` and
+``default_block_threshold`` (see ``training/injection/train.py``).
 """
 
 from __future__ import annotations
@@ -176,6 +180,13 @@ def _split_long(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 # --- detector --------------------------------------------------------------------------------
 
+# Sources scanned window by window as well as whole: a pasted e-mail in a user turn is as much a
+# carrier of a hidden instruction as a retrieved document. (System prompts and earlier assistant
+# turns are the application's own text; when a policy scans them they are read whole.)
+WINDOW_SOURCES = frozenset(
+    {Source.USER, Source.PROMPT, Source.DOCUMENT, Source.TOOL_OUTPUT, Source.TOOL_ARGUMENTS}
+)
+
 
 class InjectionDetector:
     """Prompt injection and jailbreak attempts, direct or embedded in documents and tool output.
@@ -187,7 +198,11 @@ class InjectionDetector:
     """
 
     name: ClassVar[str] = "injection"
+    # The model maps its calibrated operating points onto these two values (training/injection/train.py,
+    # models/injection/training.json): flag at <= 2 % false positives on benign user texts, block at
+    # about 0.2 % on benign user texts and documents.
     default_threshold: ClassVar[float] = 0.5
+    default_block_threshold: ClassVar[float] = 0.9
 
     def __init__(
         self,
@@ -195,7 +210,7 @@ class InjectionDetector:
         *,
         model_name: str = MODEL_NAME,
         report_threshold: float = 0.25,
-        window_sources: frozenset[Source] = frozenset({Source.DOCUMENT, Source.TOOL_OUTPUT}),
+        window_sources: frozenset[Source] = WINDOW_SOURCES,
     ) -> None:
         self._backend = backend if backend is not None else ModelRepository()
         self._model = model_name
@@ -212,26 +227,31 @@ class InjectionDetector:
         return [Finding(self.name, "prompt_injection", start, end, score)]
 
     def score(self, text: str, *, windowed: bool = False) -> tuple[float, tuple[int, int] | None]:
-        """The highest score over the whole text and (if ``windowed``) its windows, with its span.
+        """The highest score over the whole text and (if ``windowed``) its windows, with a span.
 
         The whole text is read with the model's ``score`` output, windows with ``window_score``
-        (calibrated on documents, where a window is one of many chances to raise a false alarm).
+        (calibrated on documents and long user texts, where a window is one of many chances to raise
+        a false alarm). The span is that of the highest-scoring window when it reaches the report
+        threshold, even if the whole text scores higher: it locates the instruction.
         """
         text = text[:MAX_SCAN_CHARS]
-        spans: list[tuple[int, int] | None] = [None]
-        if windowed:
-            spans.extend(windows(text))
-        texts = [text if span is None else text[span[0] : span[1]] for span in spans]
+        spans = windows(text) if windowed else []
+        texts = [text] + [text[s:e] for s, e in spans]
+        whole = 0.0
         parts = []
         for i in range(0, len(texts), WINDOW_BATCH):
             outputs = self._infer(texts[i : i + WINDOW_BATCH])
             rows = np.asarray(outputs.get("window_score", outputs["score"]), dtype=np.float32).reshape(-1)
             if i == 0:
-                rows[0] = np.asarray(outputs["score"], dtype=np.float32).reshape(-1)[0]
+                whole = float(np.asarray(outputs["score"], dtype=np.float32).reshape(-1)[0])
+                rows = rows[1:]
             parts.append(rows)
+        if not spans:
+            return whole, None
         scores = np.concatenate(parts)
         best = int(np.argmax(scores))
-        return float(scores[best]), spans[best]
+        span = spans[best] if scores[best] >= self._report_threshold else None
+        return max(whole, float(scores[best])), span
 
     def score_texts(self, texts: Sequence[str]) -> np.ndarray[tuple[int], np.dtype[np.float32]]:
         """Whole-text scores of raw texts (normalised here), one model call for the batch."""
