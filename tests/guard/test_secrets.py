@@ -237,3 +237,8 @@ def test_a_read_only_expiring_sas_link_is_a_shared_link_not_a_credential() -> No
     assert [f.score < detector.default_threshold for f in detector.scan(shared, ScanContext())] == [True]
     assert [f.score for f in detector.scan(writable, ScanContext())] == [0.9]
     assert [f.score for f in detector.scan(forever, ScanContext())] == [0.9]
+
+
+def test_a_subscripted_attribute_assigned_to_a_key_is_code() -> None:
+    code = "extended_kwargs = {key: signature.kwargs[key] for key in keys}"
+    assert SecretsDetector().scan(code, ScanContext()) == []

@@ -214,7 +214,7 @@ _NOT_CREDENTIAL_WORDS = re.compile(
 )
 _CODE_VALUE = re.compile(
     r"[A-Za-z_][\w.]*\(.*|(?:self|this|config|settings|cfg|conf|env|os|process|params|args|request|req|options"
-    r"|opts|props|ctx|context|data|user|form|input|credentials|secrets)\.[\w.\[\]'\"]+|[A-Za-z_]\w*\[.*"
+    r"|opts|props|ctx|context|data|user|form|input|credentials|secrets)\.[\w.\[\]'\"]+|[A-Za-z_][\w.]*\[.*"
     r"|(?:true|false|null|none|nil|undefined|required|optional|string|str|int|bool|object|any)",
     re.IGNORECASE,
 )
