@@ -133,6 +133,29 @@ async def test_an_invalid_policy_is_refused_with_every_problem_named(
     assert (await get(platform, acme, "")).json()["data"] == []  # nothing was saved
 
 
+async def test_per_source_rules_are_saved_shown_and_validated(
+    platform: ControlPlaneHarness, acme: Team
+) -> None:
+    default = (await get(platform, acme, "/default", MEMBER)).json()["policy"]
+    injection = default["detectors"]["injection"]["input"]
+    assert injection["action"] == "flag" and injection["block_threshold"] == 0.9
+    assert injection["sources"]["system"]["action"] == "off"
+
+    policy = copy.deepcopy(default)
+    policy["detectors"]["injection"]["input"]["sources"]["tool_output"] = "block"
+    saved = await put(platform, acme, policy)
+    assert saved.status_code == 201
+    active = (await get(platform, acme, "/active", MEMBER)).json()["policy"]
+    assert active["detectors"]["injection"]["input"]["sources"]["tool_output"]["action"] == "block"
+
+    policy["detectors"]["injection"]["output"] = {"action": "flag", "sources": {"user": "off"}}
+    policy["detectors"]["pii"]["input"]["sources"] = {"emails": "off"}
+    refused = await put(platform, acme, policy)
+    assert refused.status_code == 400
+    message = refused.json()["error"]["message"]
+    assert "never occur in this direction" in message and "detectors.pii.input.sources" in message
+
+
 async def test_a_policy_may_not_enable_a_detector_the_installation_does_not_run(
     platform: ControlPlaneHarness, acme: Team
 ) -> None:
