@@ -111,9 +111,27 @@ def bipia_attacks(datasets: Path) -> tuple[list[str], list[str]]:
         for category, items in categories.items():
             if category in TASK_HIJACK_CATEGORIES:
                 continue
-            train.extend(items[:-1])
+            train.extend(items[:-2])  # items[-2] calibrates (calibration_attacks)
             held.append(items[-1])
     return train, held
+
+
+def calibration_attacks(datasets: Path) -> list[str]:
+    """Instructions for calibrating window thresholds, never trained on: the second-last BIPIA
+    instruction of each category and a quarter of ``data/indirect_attacks.txt``."""
+    attacks = orjson.loads((datasets / "bipia-train-attacks.json").read_bytes())
+    calib = [
+        items[-2]
+        for categories in attacks.values()
+        for category, items in categories.items()
+        if category not in TASK_HIJACK_CATEGORIES
+    ]
+    return calib + [t for t in read_lines("indirect_attacks.txt") if stable_fraction(t) >= 0.75]
+
+
+def own_indirect_attacks() -> list[str]:
+    """The training part of ``data/indirect_attacks.txt`` (see calibration_attacks)."""
+    return [t for t in read_lines("indirect_attacks.txt") if stable_fraction(t) < 0.75]
 
 
 def boundaries(document: str) -> list[int]:
@@ -137,7 +155,7 @@ def inject(document: str, instruction: str, rng: random.Random) -> tuple[str, tu
 
 
 def window_examples(
-    text: str, span: tuple[int, int] | None, group: str, rng: random.Random
+    text: str, span: tuple[int, int] | None, group: str, rng: random.Random, most_negatives: int = 3
 ) -> Iterator[Example]:
     """Windows of a document as the detector cuts them; those overlapping ``span`` are label 1."""
     spans = windows(text)
@@ -151,7 +169,7 @@ def window_examples(
         if covered and positives < 2:
             positives += 1
             yield Example(text[start:end], 1, group + ":window")
-        elif not inside and negatives < 3:
+        elif not inside and negatives < most_negatives:
             negatives += 1
             yield Example(text[start:end], 0, group + ":window")
 
@@ -269,7 +287,7 @@ def training_set(datasets: Path) -> list[Example]:
     examples += [Example(t, 0, "own:benign_multilingual", 3.0) for t in read_lines("benign_multilingual.txt")]
     examples += [Example(t, 0, "own:benign_long", 3.0) for t in read_lines("benign_long_prompts.txt")]
     examples += [Example(t, 1, "own:attacks", 2.0) for t in read_lines("attacks.txt")]
-    own_indirect = read_lines("indirect_attacks.txt")
+    own_indirect = own_indirect_attacks()
     examples += [Example(t, 1, "own:indirect", 2.0) for t in own_indirect]
 
     train_templates, _ = gptfuzz_templates(datasets)
@@ -354,7 +372,7 @@ def benign_corpus_examples() -> list[Example]:
                 examples += [
                     Example(p, 0, f"benign:{corpus}:part") for p in rng.sample(parts, min(6, len(parts)))
                 ]
-                examples += list(window_examples(whole, None, f"benign:{corpus}", rng))
+                examples += list(window_examples(whole, None, f"benign:{corpus}", rng, most_negatives=10))
             else:
                 weight = 0.5 if corpus == "word_problems" else 1.0
                 examples.append(Example(texts[0], 0, f"benign:{corpus}", weight))
@@ -411,7 +429,7 @@ def composed_examples(datasets: Path, rng: random.Random) -> list[Example]:
     own_attacks = composed_instructions(rng, 3000)
     examples += [Example(t, 1, "own:composed_attack") for t in own_attacks[:800]]
     bipia_train, _ = bipia_attacks(datasets)
-    instructions = own_attacks + bipia_train * 4 + read_lines("indirect_attacks.txt") * 4
+    instructions = own_attacks + bipia_train * 4 + own_indirect_attacks() * 4
     docs = compose.documents(rng, 2500, material.prose, material.bodies, material.code)
     examples += document_examples(docs, instructions, "composed", rng)
     # a pasted document in a user turn
@@ -496,8 +514,7 @@ def calibration_documents(datasets: Path) -> list[Document]:
     training instruction inserted."""
     rng = random.Random(SEED + 4)
     _, contexts = document_split(datasets)
-    instructions, _ = bipia_attacks(datasets)
-    instructions = instructions + read_lines("indirect_attacks.txt") + composed_instructions(rng, 300)
+    instructions = calibration_attacks(datasets)
     material = pools("calib")
     docs: list[Document] = []
     composed = compose.documents(rng, 600, material.prose, material.bodies, material.code)

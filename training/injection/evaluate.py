@@ -196,8 +196,8 @@ def main() -> None:
     }
 
     results["probes"] = {
-        "benign_below_flag": {t[:60]: round(top_score(detector, t, USER), 4) for t in PROBE_BENIGN},
-        "attacks_above_block": {t[:60]: round(top_score(detector, t, USER), 4) for t in PROBE_ATTACKS},
+        "benign_below_flag": {t[:60]: round(detector.score(t, windowed=True)[0], 4) for t in PROBE_BENIGN},
+        "attacks_above_block": {t[:60]: round(detector.score(t, windowed=True)[0], 4) for t in PROBE_ATTACKS},
     }
 
     _, report = dev_split(args.datasets)

@@ -57,6 +57,7 @@ MODEL_DIR = REPO / "models" / "injection"
 MAX_FP_RATE = 0.015  # flag: benign calibration user texts (target: <= 2 % on held-out ones)
 MAX_DOCUMENT_FP_RATE = 0.025  # flag: clean calibration documents (target: <= 3 %)
 MAX_BLOCK_FP_RATE = 0.002  # block: all benign calibration texts
+MAX_CORPUS_BLOCK_RATE = 0.005  # block: each benign calibration corpus
 FLAG = InjectionDetector.default_threshold
 BLOCK = InjectionDetector.default_block_threshold
 # L2 per block. (L1, and a dense "n-gram mass" feature, were tried to make long texts less
@@ -199,6 +200,13 @@ def choose_thresholds(users: Scored, documents: Scored) -> tuple[Thresholds, dic
     # the window share is of all benign texts, most of which have no windows
     q = 1 - (MAX_BLOCK_FP_RATE / 2) * len(benign_window) / max(len(finite_benign), 1)
     window_block = max(float(np.quantile(finite_benign, min(max(q, 0.0), 1.0))), w + 0.5)
+    # and no benign corpus (system prompts pasted as user texts, role-play, ...) above
+    # MAX_CORPUS_BLOCK_RATE on its own
+    for group in np.unique(users.groups[benign_users]):
+        members = benign_users & (users.groups == group)
+        block = max(block, float(np.quantile(users.whole[members], 1 - MAX_CORPUS_BLOCK_RATE / 2)))
+        window = users.window[members]
+        window_block = max(window_block, float(np.quantile(window, 1 - MAX_CORPUS_BLOCK_RATE / 2)))
     thresholds = Thresholds(t, w, block, window_block)
 
     user_flags = (users.whole >= t) | (users.window >= w)
