@@ -141,6 +141,46 @@ def test_common_capitalised_words_are_not_names(detector: PiiDetector) -> None:
     assert len(noisy) <= 1, noisy
 
 
+# Reported by users (issue 9): words, code, quantities and recipe steps taken for people or addresses.
+REPORTED = [
+    "upstream api {\n    server 10.0.0.1:8080;\n    server 10.0.0.2:8080;\n}",
+    "Ingredients:\n1 egg\n1 tsp vanilla\n2 cups flour\n\nBake at 350 for 25 minutes.",
+    "Mix 1 egg and 1 tsp vanilla, then cross over two strips of dough.",
+    "Bake at 350 for 20 minutes.",
+    "Cross over the bridge and turn left.",
+    "Man stole pigs from a farm near Leeds.",
+    "17 Roman Catholic churches were closed last year.",
+    "Shares of Heineken while Carlsberg fell 2 percent in Amsterdam.",
+]
+
+
+@pytest.mark.parametrize("text", REPORTED)
+def test_reported_false_positives(detector: PiiDetector, text: str) -> None:
+    found = [(f.type, text[f.start : f.end]) for f in violations(detector, text)]
+    assert not [f for f in found if f[0] in {"person", "street_address"}], found
+
+
+PROSE = [
+    ("Yesterday Maria Gonzalez met the mayor of Lyon.", ["Maria Gonzalez"]),
+    ("German Chancellor Helmut Kohl said on Tuesday that Bonn would support the plan.", ["Helmut Kohl"]),
+    ("Nokia shares fell after chief executive Pekka Lundmark warned on profits.", ["Pekka Lundmark"]),
+]
+
+
+@pytest.mark.parametrize(("text", "names"), PROSE)
+def test_names_in_news_prose(detector: PiiDetector, text: str, names: list[str]) -> None:
+    found = [(f.type, text[f.start : f.end]) for f in violations(detector, text)]
+    assert [s for t, s in found if t == "person"] == names, found
+    assert not [s for t, s in found if t == "street_address"], found
+
+
+def test_identifiers_in_code_are_not_names_but_strings_may_be(detector: PiiDetector) -> None:
+    code = "class Session:\n    def open(self) -> Connection:\n        return Connection(self.Host)\n"
+    assert not [f for f in violations(detector, code) if f.type == "person"]
+    quoted = 'user = {"name": "Bartholomew Fairweather", "role": "admin"}'
+    assert "Bartholomew Fairweather" in spans(detector, quoted, "person")
+
+
 # --- model loading, backends, options --------------------------------------------------------------------
 
 

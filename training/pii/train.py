@@ -50,6 +50,8 @@ from sklearn.linear_model import LogisticRegression
 from trueport.guard import pii_features as pf
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import gazetteer as gazetteer_lists
+import prose
 import render
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -79,7 +81,8 @@ _SENTENCE_START = re.compile(r"(?:^|[.!?:\n\"(]\s*)$")
 def corpus_texts(exclude: set[str]) -> list[str]:
     """Texts the vocabulary is counted on: the injection corpora, BIPIA's documents and attacks, the
     GPTFuzz templates and the prose of Python's documentation (``pydoc_data``), minus the
-    benign prompts that are training sentences (``exclude``). Neither templates nor negative
+    benign prompts that are training sentences (``exclude``); ``main`` adds the benign rows of
+    ``shared/datasets/benign`` allowed for training (f < 0.6) that are not training examples. Neither templates nor negative
     sentences are counted, so that training sentences meet unknown words as often as real text
     does (a vocabulary counted on the training sentences would make every unknown word look like
     a name)."""
@@ -207,6 +210,7 @@ def export(
     vocabulary: frozenset[str],
     out_dir: Path,
     summary: dict[str, object],
+    gazetteer: dict[str, str],
 ) -> Path:
     weights = np.zeros((pf.BUCKETS, len(pf.LABELS)), dtype=np.float32)
     weights[:, :] = stage1.coef_.T
@@ -277,11 +281,13 @@ def export(
         "buckets": pf.BUCKETS,
         "features_per_token": width,
         "vocabulary": "vocab.txt",
+        "gazetteer": "gazetteer.txt",
         "input": "features",
         "output": "probabilities",
         "training": summary,
     }
     (version_dir / "vocab.txt").write_text("\n".join(sorted(vocabulary)) + "\n", encoding="utf-8")
+    gazetteer_lists.write(gazetteer, version_dir / "gazetteer.txt")
     (version_dir / "features.json").write_bytes(orjson.dumps(metadata, option=orjson.OPT_INDENT_2) + b"\n")
     (out_dir / "config.pbtxt").write_text(
         f'name: "{MODEL_NAME}"\n'
@@ -319,12 +325,13 @@ def report_dev_thresholds(
     vocabulary: frozenset[str],
     dev: list[render.Example],
     summary: dict[str, object],
+    gazetteer: dict[str, str],
 ) -> None:
     """Entity-level F2 of names and addresses on the dev templates for several token thresholds."""
     from trueport.guard.pii_ner import NameAddressTagger
 
     models_dir = Path(tempfile.mkdtemp())
-    export(stage1, stage2, vocabulary, models_dir / MODEL_NAME, summary)
+    export(stage1, stage2, vocabulary, models_dir / MODEL_NAME, summary, gazetteer)
     tagger = NameAddressTagger(models_dir)
     for threshold in (0.15, 0.2, 0.25, 0.3, 0.4, 0.5):
         tagger.token_threshold = threshold
@@ -340,12 +347,29 @@ def report_dev_thresholds(
         )
 
 
+def prose_training_examples(names: set[str], per_frame: int) -> list[render.Example]:
+    """Prose frames (``prose.py``), technical negatives, and benign rows allowed for training
+    (data hygiene: ``f < 0.6`` only; word problems without capitalised words inside a sentence)."""
+    examples = prose.prose_examples("train", SEED, per_frame)
+    examples += [render.Example(t, [], "technical", t) for t in prose.technical_negatives() for _ in range(8)]
+    rows = prose.benign_rows("train", names)
+    rng = np.random.default_rng(SEED)
+    for k in rng.permutation(len(rows))[:1500].tolist():
+        stem, text = rows[k]
+        examples.append(render.Example(text[:1500], [], "benign-" + stem, text[:64]))
+    examples += [
+        render.Example(t, [], "word-problem", t[:64]) for t in prose.word_problem_negatives(names, 800)
+    ]
+    return examples
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--out", type=Path, default=ROOT / "models" / MODEL_NAME)
-    parser.add_argument("--per-template", type=int, default=40, help="renderings of each training template")
+    parser.add_argument("--per-template", type=int, default=30, help="renderings of each training template")
+    parser.add_argument("--per-frame", type=int, default=80, help="renderings of each prose frame")
     parser.add_argument("--c", type=float, default=2.0, help="inverse L2 regularisation strength")
     parser.add_argument("--max-iter", type=int, default=300)
     parser.add_argument(
@@ -363,13 +387,20 @@ def main() -> None:
     benign = set(render.benign_prompts("train", SEED, names)) | set(
         render.benign_prompts("eval", SEED, names)
     )
-    vocabulary = build_vocabulary(corpus_texts(benign))
-    featurizer = pf.Featurizer(vocabulary)
+    examples += prose_training_examples(names, args.per_frame)
+    trained_on = {e.text for e in examples}
+    extra = [t for t in prose.vocabulary_texts() if t[:1500] not in trained_on and t not in trained_on]
+    vocabulary = build_vocabulary(corpus_texts(benign) + extra)
+    gazetteer = gazetteer_lists.build()
+    featurizer = pf.Featurizer(vocabulary, gazetteer_lists.training_view(gazetteer))
     print(f"rendered {len(examples)} training examples, vocabulary of {len(vocabulary)} words", flush=True)
     matrix, labels, sizes = build_matrix(examples, featurizer)
     counts = dict(zip(pf.LABELS, np.bincount(labels, minlength=len(pf.LABELS)).tolist(), strict=True))
     print(f"tokens {matrix.shape[0]}, nnz {matrix.nnz}, label counts {counts}", flush=True)
-    cache = Path(tempfile.gettempdir()) / f"trueport-pii-ner-fit-{part}-{args.per_template}-{args.c}.pkl"
+    cache = (
+        Path(tempfile.gettempdir())
+        / f"trueport-pii-ner-fit-v2-{part}-{args.per_template}-{args.per_frame}-{args.c}.pkl"
+    )
     if args.reuse_fit and cache.exists():  # re-export the last fit (e.g. after changing export())
         stage1, stage2 = pickle.loads(cache.read_bytes())  # noqa: S301 -- our own file
     else:
@@ -396,9 +427,9 @@ def main() -> None:
                 tp = int((gold & pred).sum())
                 precision, recall = tp / max(1, pred.sum()), tp / max(1, gold.sum())
                 print(f"dev {name} token {tag}: precision {precision:.3f} recall {recall:.3f}")
-        report_dev_thresholds(stage1, stage2, vocabulary, dev, summary)
+        report_dev_thresholds(stage1, stage2, vocabulary, dev, summary, gazetteer)
         return
-    path = export(stage1, stage2, vocabulary, args.out, summary)
+    path = export(stage1, stage2, vocabulary, args.out, summary, gazetteer)
     print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - started:.0f}s total")
 
 

@@ -18,8 +18,11 @@ type                   how                                                      
 ``date_of_birth``      a date within 48 characters after "born", "DOB", "birthday"    0.85
 ``passport_number``    6-9 letters/digits (4+ digits) after "passport"                0.8
 ``us_driver_license``  state formats after "driver's license", "DL#"...               0.8
-``person``             token tagger (``models/pii_ner``)                              probability
-``street_address``     token tagger: street line, unit, city, postcode, country       probability
+``person``             token tagger (``models/pii_ner``), checked against its         probability
+                       vocabulary and gazetteer (not common words, organisations,
+                       places, nationalities; not identifiers on lines of code)
+``street_address``     token tagger: street line, unit, city, postcode, country;      probability
+                       needs a street word or a house number beside a street name
 =====================  =============================================================  ==========
 
 Scores in parentheses: the same pattern without its context word, under the default threshold (an

@@ -4,30 +4,35 @@ The tagger is a per-token linear model over binary features, so its input is, fo
 ids of the features that are on (``FEATURES_PER_TOKEN`` of them, 0 = padding, whose weight row is
 zero). ``training/pii/train.py`` imports this module: training and serving compute identical ids.
 
-Features of a token, none of them a list of names (the model has to generalise to unseen names):
+Features of a token (the model has to generalise to unseen names, so a list is one cue among many):
 
 - the token itself: lower-cased form, prefixes and suffixes of 1-4 characters, character
   trigrams, word shape ("Xx",
   "X.", "dd-dd", "xXx"), length, non-ASCII letters, hyphen, apostrophe, and whether it is a common
   word: in the model's vocabulary (``vocab.txt`` beside it: words seen mostly in lower case in
   the training corpora, so common nouns and verbs but not proper nouns) -- an unseen capitalised
-  word after "said" or "Dear" is a name, a known one ("Wisdom") usually is not;
+  word after "said" or "Dear" is a name, a known one ("Wisdom") usually is not; and its classes
+  in the gazetteer (``gazetteer.txt`` beside the model: given name, surname, place, organisation,
+  nationality/religion, title, month), crossed with capitalisation and vocabulary status;
 - its neighbours: lower-cased words at -3..+3, shapes and capitalisation at -2..+2, suffixes at +-1;
 - conjunctions: previous word x own capitalisation, the two words before, the two words after,
   the words on both sides, capitalisation and vocabulary pattern of the three-token window,
   previous and next word x own capitalisation and vocabulary status, previous and next shape;
+- gazetteer classes of the words at -2..+2, of the three-token window, and the previous/next word
+  crossed with the token's classes ("Chancellor X", "X Inc", "in X");
 - layout: what separates it from the previous token (nothing, spaces, a newline, a blank line),
   start of line and start of sentence, crossed with its capitalisation.
 
 Word-level attributes are cached per distinct token string; the window features are computed for
 the whole text at once with numpy (uint64 mixing), so the cost per token is a dictionary look-up.
-``Featurizer(vocabulary)`` holds the vocabulary and that cache.
+``Featurizer(vocabulary, gazetteer)`` holds the vocabulary, the gazetteer and that cache.
 """
 
 from __future__ import annotations
 
 import re
 import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,8 +55,8 @@ U64Array = np.ndarray[Any, np.dtype[np.uint64]]
 IndexArray = np.ndarray[Any, np.dtype[np.int64]]
 
 # Attribute columns of the per-word cache (then WORD_SLOTS word-level feature ids).
-_LW, _SHAPE, _CAP, _SUF3, _PUNCT, _VOCAB = range(6)
-_ATTRS = 6
+_LW, _SHAPE, _CAP, _SUF3, _PUNCT, _VOCAB, _GAZ = range(7)
+_ATTRS = 7
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +113,7 @@ def capitalisation(word: str) -> str:
     return "other"
 
 
-def _word_row(word: str, vocabulary: frozenset[str]) -> tuple[int, ...]:
+def _word_row(word: str, vocabulary: frozenset[str], gazetteer: Mapping[str, str]) -> tuple[int, ...]:
     lw = word.lower()
     shape = word_shape(word)
     cap = capitalisation(word)
@@ -120,6 +125,9 @@ def _word_row(word: str, vocabulary: frozenset[str]) -> tuple[int, ...]:
         "cap_len=" + cap + str(min(len(word), 6)),
         "vocab=" + known + "|" + cap,
     ]
+    gaz = gazetteer.get(lw, "-")
+    feats.append("gaz=" + gaz + "|" + cap)
+    feats.append("gaz_vocab=" + gaz + "|" + known)
     for k in range(1, 5):
         if len(lw) > k:
             feats.append(f"p{k}=" + lw[:k])
@@ -135,7 +143,7 @@ def _word_row(word: str, vocabulary: frozenset[str]) -> tuple[int, ...]:
     row.extend([0] * (WORD_SLOTS - len(row)))
     suffix3 = lw[-3:] if len(lw) > 3 else lw
     punct = word if cap == "punct" else ""
-    return (_h(lw), _h(shape), _h(cap), _h(suffix3), _h(punct), _h(known + cap), *row)
+    return (_h(lw), _h(shape), _h(cap), _h(suffix3), _h(punct), _h(known + cap), _h(gaz + cap), *row)
 
 
 # Sentinel attribute values for positions before the first / after the last token.
@@ -174,6 +182,10 @@ _SPECS: tuple[tuple[str, tuple[tuple[int, int], ...]], ...] = (
     ("sent_start_vocab", ((_SENT_START, 0), (_VOCAB, 0))),
     ("bias", ((_ZERO, 0),)),
     ("punct_around", ((_PUNCT, -1), (_PUNCT, 1))),
+    *((f"gaz{k}", ((_GAZ, k),)) for k in (-2, -1, 1, 2)),
+    ("gaz3", ((_GAZ, -1), (_GAZ, 0), (_GAZ, 1))),
+    ("prev_w_gaz", ((_LW, -1), (_GAZ, 0))),
+    ("next_w_gaz", ((_LW, 1), (_GAZ, 0))),
 )
 CONTEXT_SLOTS = len(_SPECS)
 FEATURES_PER_TOKEN = WORD_SLOTS + CONTEXT_SLOTS
@@ -195,8 +207,15 @@ def _mix(h: U64Array, column: U64Array) -> U64Array:
 class Featurizer:
     """Feature ids of tokens, with the model's vocabulary and a per-word cache."""
 
-    def __init__(self, vocabulary: frozenset[str], *, cache_size: int = 100_000) -> None:
+    def __init__(
+        self,
+        vocabulary: frozenset[str],
+        gazetteer: Mapping[str, str] | None = None,
+        *,
+        cache_size: int = 100_000,
+    ) -> None:
         self.vocabulary = vocabulary
+        self.gazetteer: Mapping[str, str] = gazetteer or {}
         self._cache_size = cache_size
         self._index: dict[str, int] = {}
         self._rows = np.zeros((1024, _ATTRS + WORD_SLOTS), dtype=np.uint64)
@@ -212,7 +231,7 @@ class Featurizer:
                 k = len(index)
                 if k >= len(self._rows):
                     self._rows = np.concatenate([self._rows, np.zeros_like(self._rows)])
-                self._rows[k] = _word_row(word, self.vocabulary)
+                self._rows[k] = _word_row(word, self.vocabulary, self.gazetteer)
                 index[word] = k
             ids.append(k)
         return ids
