@@ -36,9 +36,13 @@ Why the defaults of ``default_policy()`` are what they are (``docs/guard.md`` ha
   near-certain** (``block_threshold``, calibrated on held-out benign traffic): a false block is a
   refused customer, a false flag is a line in a review queue.
 - **Input PII is redacted**, reversibly (placeholders restored in the answer): the model rarely needs
-  the value itself. In the system prompt, which the developer wrote (persona names, support
-  addresses), only high-risk identifiers are redacted (cards, national IDs, IBANs, passports,
-  driver's licences).
+  an e-mail address, a phone number or a card number to answer. **Names are flagged, not redacted**:
+  most names in requests are ones the model needs (public figures, authors, characters, the people
+  of a maths problem, the players of a results table), a placeholder for "Marie Curie" breaks the
+  answer, and names are the model-based detector's least certain finding; a tenant that must keep
+  names from the provider sets ``"types": {"person": "redact"}``. In the system prompt, which the
+  developer wrote (persona names, support addresses), only high-risk identifiers are redacted
+  (cards, national IDs, IBANs, passports, driver's licences).
 - **Secrets are looked for everywhere** and blocked on the way in: a key pasted into a system prompt
   leaves just the same; the provider must never see it, and a placeholder would hide the mistake.
 - **Answers are changed only for high-risk data**: cards, national IDs, IBANs (PII) and secrets are
@@ -332,7 +336,9 @@ def default_policy(version: int = 1) -> Policy:
                 fail_mode=FailMode.CLOSED,
                 latency_budget_ms=10.0,
                 input=DirectionPolicy(
-                    action=redact, sources={Source.SYSTEM: SourceRule(action=off, types=high_risk_only)}
+                    action=redact,
+                    types={"person": TypeOverride(action=flag)},
+                    sources={Source.SYSTEM: SourceRule(action=off, types=high_risk_only)},
                 ),
                 output=DirectionPolicy(action=off, types=high_risk_only),
             ),
