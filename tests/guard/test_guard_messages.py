@@ -44,8 +44,25 @@ REQUEST: JSONObject = {
 }
 
 
+def redacting_names(policy: Policy) -> Policy:
+    """``policy`` with names redacted on the way in (the default only flags them)."""
+    rules = dict(policy.detectors)
+    rules["pii"] = rules["pii"].model_copy(
+        update={"input": rules["pii"].input.model_copy(update={"types": {}})}
+    )
+    return policy.model_copy(update={"detectors": rules})
+
+
 def engine() -> GuardEngine:
-    return GuardEngine([pii(), secrets(), injection(), bias()], default_policy())
+    return GuardEngine([pii(), secrets(), injection(), bias()], redacting_names(default_policy()))
+
+
+def test_the_default_policy_flags_names_and_redacts_contact_details() -> None:
+    request: JSONObject = {"messages": [{"role": "user", "content": "I am Alice Smith, alice@example.com"}]}
+    default = GuardEngine([pii(), secrets()], default_policy())
+    guarded = guard_request(default, request, RedactionMap())
+    assert guarded.document["messages"][0]["content"] == "I am Alice Smith, ⟦EMAIL_1⟧"
+    assert [a.finding.type for a in guarded.decision.flags] == ["person"]
 
 
 def test_request_texts_lists_every_text_with_its_location_and_source() -> None:
@@ -153,7 +170,9 @@ def test_guard_completion_redacts_new_data_and_restores_the_users() -> None:
         "Hi ⟦PERSON_1⟧, ask eve@corp.com",
         '{"name": "⟦PERSON_1⟧", "cc": "eve@corp.com"}',
     )
-    kept = _redacting_answers(default_policy()).model_copy(update={"restore_in_tool_arguments": False})
+    kept = _redacting_answers(redacting_names(default_policy())).model_copy(
+        update={"restore_in_tool_arguments": False}
+    )
     guarded = guard_completion(GuardEngine([pii(), secrets()], kept), body, redactions)
     message = guarded.document["choices"][0]["message"]
     assert message["content"] == "Hi Alice Smith, ask ⟦EMAIL_1⟧"
@@ -161,7 +180,7 @@ def test_guard_completion_redacts_new_data_and_restores_the_users() -> None:
     assert guarded.document["choices"][0]["logprobs"] is None  # their tokens would leak the email
     assert body["choices"][0]["message"]["content"] == "Hi ⟦PERSON_1⟧, ask eve@corp.com"
 
-    allowed = _redacting_answers(default_policy())
+    allowed = _redacting_answers(redacting_names(default_policy()))
     blocked = guard_completion(GuardEngine([pii()], allowed), body, redactions)  # secrets missing: closed
     assert blocked.decision.block is not None and blocked.decision.block.reason == "guard_unavailable"
     restored = guard_completion(GuardEngine([pii(), secrets()], allowed), body, redactions).document
