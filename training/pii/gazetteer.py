@@ -19,6 +19,10 @@ import prose_lexicon
 from values import _csv_rows, held_out
 
 NAME_CLASSES = frozenset({"given", "surname"})
+# Lower-case parts of names ("de Jong", "van der Berg", "al-Sisi") are not names on their own.
+PARTICLES = frozenset(
+    "de del della der den di da das dos du la le van von ten ter bin ibn al el zu".split()  # noqa: SIM905
+)
 
 
 def build() -> dict[str, str]:
@@ -28,7 +32,7 @@ def build() -> dict[str, str]:
         for word in words:
             for part in word.replace("-", " ").split():
                 key = part.lower().strip(".,")
-                if len(key) > 1:
+                if len(key) > 1 and not (kind in NAME_CLASSES and key in PARTICLES):
                     classes.setdefault(key, set()).add(kind)
 
     def add_whole(phrases: list[str], kind: str) -> None:  # several words, looked up as one

@@ -33,6 +33,7 @@ this code.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -362,13 +363,14 @@ _STREET_SUFFIXES = (
     "gade", "vej", "veien", "katu", "utca", "platz", "allee", "damm", "ring", "dori",
 )  # fmt: skip
 # A line of code or configuration (names on it are identifiers, unless quoted or in a comment).
-_CODE_LINE = re.compile(
-    r"""[{};]\s*$|=>|->|::|\+=|==|!=|&&|\|\||\w\(|\)\s*[:{]|^\s*[\w.\[\]"'$-]+\s*=\s*\S
-    |^\s*(?:def|func|fn)\s+\w+\s*\(|^\s*class\s+\w+\s*[:({]|^\s*(?:import|from)\s+[\w.]+(?:\s+import\b|\s*$)
-    |^\s*\#include|^\s*(?:public|private|protected|static|return|upstream|server|location|listen)\s
-    |^\s*</?\w+[^>]*>|^\s*[\w-]+:\s*$|^\s*-\s+[\w-]+:\s""",
+_CODE_START = re.compile(
+    r"""\s*(?:[\w.\[\]"'$-]+\s*=\s*\S|(?:def|func|fn)\s+\w+\s*\(|class\s+\w+\s*[:({]
+    |(?:import|from)\s+[\w.]+(?:\s+import\b|\s*$)|\#include|</?\w+[^>]*>|[\w-]+:\s*$|-\s+[\w-]+:\s
+    |(?:public|private|protected|static|return|upstream|server|location|listen)\s)""",
     re.X,
 )
+_CODE_OPERATORS = ("=>", "->", "::", "+=", "==", "!=", "&&", "||")
+_CODE_CALL = re.compile(r"\w\(|\)\s*[:{]")
 
 
 class Lexicon:
@@ -406,16 +408,17 @@ class Lexicon:
         line_start = text.rfind("\n", 0, tokens.starts[first]) + 1
         line_end = text.find("\n", tokens.ends[last - 1])
         line = text[line_start : line_end if line_end >= 0 else len(text)]
-        if _CODE_LINE.search(line) and not _quoted(text[line_start : tokens.starts[first]]):
+        if _code_line(line) and not _quoted(text[line_start : tokens.starts[first]]):
             return None
         if kind == "PER":
             return self._person(tokens.words, first, last, _lower_case(line))
         return self._address(text, tokens, first, last)
 
     def _person(self, words: list[str], first: int, last: int, lower_line: bool) -> tuple[int, int] | None:
-        if lower_line:  # no capitals to go by: a listed name, and no common word unless it is one
+        if lower_line:  # no capitals to go by: a listed name or two unknown words, no common word
             alpha = [w for w in words[first:last] if w[0].isalpha()]
-            if not any(self.is_name_word(w) for w in alpha):
+            unknown = len(alpha) >= 2 and not any(w in self.vocabulary for w in alpha)
+            if not unknown and not any(self.is_name_word(w) for w in alpha):
                 return None
             if len(alpha) == 1 and alpha[0] in self.vocabulary:
                 return None  # "brown", "frank", "will"
@@ -490,8 +493,16 @@ class Lexicon:
         return word.lower() not in self.vocabulary or bool(kinds & {"surname", "place"})
 
 
+@functools.lru_cache(maxsize=4096)
+def _code_line(line: str) -> bool:
+    if line.rstrip()[-1:] in {"{", "}", ";"} or any(op in line for op in _CODE_OPERATORS):
+        return True
+    return _CODE_START.match(line) is not None or ("(" in line and _CODE_CALL.search(line) is not None)
+
+
 def _capitalised(word: str) -> bool:
-    return word[0].isupper()
+    """ "Smith", "O'Neil", and "al-Sisi", "d'Alembert" (a capitalised part after a particle)."""
+    return word[0].isupper() or any(part[:1].isupper() for part in re.split(r"['\u2019-]", word)[1:])
 
 
 def _lower_case(line: str) -> bool:
