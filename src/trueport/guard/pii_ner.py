@@ -505,9 +505,15 @@ def _capitalised(word: str) -> bool:
     return word[0].isupper() or any(part[:1].isupper() for part in re.split(r"['\u2019-]", word)[1:])
 
 
+_LETTER = re.compile(r"[^\W\d_]")
+_UPPER = re.compile(r"[A-Z\u00c0-\u00de\u0391-\u03a9\u0410-\u042f]")
+
+
+@functools.lru_cache(maxsize=4096)
 def _lower_case(line: str) -> bool:
-    letters = [c for c in line if c.isalpha()]
-    return len(letters) >= 8 and sum(c.isupper() for c in letters) <= len(letters) * 0.01
+    """At most 1% of the line's letters are capitals (Latin, Greek, Cyrillic)."""
+    letters = len(_LETTER.findall(line))
+    return letters >= 8 and len(_UPPER.findall(line)) <= letters * 0.01
 
 
 def _quoted(before: str) -> bool:
