@@ -66,8 +66,10 @@ def test_default_policy_changes_answers_only_for_high_risk_pii() -> None:
     assert answer.action is Action.OFF
     assert {kind for kind, o in answer.types.items() if o.action is Action.REDACT} == set(HIGH_RISK_PII)
     system = _resolved("pii", Direction.INPUT, Source.SYSTEM)
-    assert system.action is Action.OFF and set(system.types) == set(HIGH_RISK_PII)
-    assert _resolved("pii", Direction.INPUT, Source.USER).action is Action.REDACT
+    assert system.action is Action.OFF
+    assert {kind for kind, o in system.types.items() if o.action is not Action.OFF} == set(HIGH_RISK_PII)
+    user = _resolved("pii", Direction.INPUT, Source.USER)
+    assert user.action is Action.REDACT and user.types["person"].action is Action.FLAG
 
 
 def test_injection_block_threshold_is_the_calibrated_one() -> None:

@@ -328,6 +328,7 @@ def default_policy(version: int = 1) -> Policy:
     """The policy a new tenant starts with (see the module docstring for the reasoning)."""
     redact, block, flag, off = Action.REDACT, Action.BLOCK, Action.FLAG, Action.OFF
     high_risk_only = {kind: TypeOverride(action=redact) for kind in HIGH_RISK_PII}
+    system_pii = {"person": TypeOverride(action=off), **high_risk_only}  # not the input's name flags
     not_scanned = SourceRule(action=off)
     return Policy(
         version=version,
@@ -338,7 +339,7 @@ def default_policy(version: int = 1) -> Policy:
                 input=DirectionPolicy(
                     action=redact,
                     types={"person": TypeOverride(action=flag)},
-                    sources={Source.SYSTEM: SourceRule(action=off, types=high_risk_only)},
+                    sources={Source.SYSTEM: SourceRule(action=off, types=system_pii)},
                 ),
                 output=DirectionPolicy(action=off, types=high_risk_only),
             ),
