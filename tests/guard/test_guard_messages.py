@@ -57,12 +57,12 @@ def engine() -> GuardEngine:
     return GuardEngine([pii(), secrets(), injection(), bias()], redacting_names(default_policy()))
 
 
-def test_the_default_policy_flags_names_and_redacts_contact_details() -> None:
+def test_the_default_policy_leaves_names_and_redacts_contact_details() -> None:
     request: JSONObject = {"messages": [{"role": "user", "content": "I am Alice Smith, alice@example.com"}]}
     default = GuardEngine([pii(), secrets()], default_policy())
     guarded = guard_request(default, request, RedactionMap())
     assert guarded.document["messages"][0]["content"] == "I am Alice Smith, ⟦EMAIL_1⟧"
-    assert [a.finding.type for a in guarded.decision.flags] == ["person"]
+    assert not guarded.decision.flags
 
 
 def test_request_texts_lists_every_text_with_its_location_and_source() -> None:

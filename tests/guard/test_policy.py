@@ -69,7 +69,7 @@ def test_default_policy_changes_answers_only_for_high_risk_pii() -> None:
     assert system.action is Action.OFF
     assert {kind for kind, o in system.types.items() if o.action is not Action.OFF} == set(HIGH_RISK_PII)
     user = _resolved("pii", Direction.INPUT, Source.USER)
-    assert user.action is Action.REDACT and user.types["person"].action is Action.FLAG
+    assert user.action is Action.REDACT and user.types["person"].action is Action.OFF
 
 
 def test_injection_block_threshold_is_the_calibrated_one() -> None:

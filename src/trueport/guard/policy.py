@@ -36,11 +36,11 @@ Why the defaults of ``default_policy()`` are what they are (``docs/guard.md`` ha
   near-certain** (``block_threshold``, calibrated on held-out benign traffic): a false block is a
   refused customer, a false flag is a line in a review queue.
 - **Input PII is redacted**, reversibly (placeholders restored in the answer): the model rarely needs
-  an e-mail address, a phone number or a card number to answer. **Names are flagged, not redacted**:
+  an e-mail address, a phone number or a card number to answer. **Names are left alone**:
   most names in requests are ones the model needs (public figures, authors, characters, the people
   of a maths problem, the players of a results table), a placeholder for "Marie Curie" breaks the
   answer, and names are the model-based detector's least certain finding; a tenant that must keep
-  names from the provider sets ``"types": {"person": "redact"}``. In the system prompt, which the
+  names from the provider sets ``"types": {"person": "redact"}`` (or ``"flag"`` to record them). In the system prompt, which the
   developer wrote (persona names, support addresses), only high-risk identifiers are redacted
   (cards, national IDs, IBANs, passports, driver's licences).
 - **Secrets are looked for everywhere** and blocked on the way in: a key pasted into a system prompt
@@ -328,7 +328,6 @@ def default_policy(version: int = 1) -> Policy:
     """The policy a new tenant starts with (see the module docstring for the reasoning)."""
     redact, block, flag, off = Action.REDACT, Action.BLOCK, Action.FLAG, Action.OFF
     high_risk_only = {kind: TypeOverride(action=redact) for kind in HIGH_RISK_PII}
-    system_pii = {"person": TypeOverride(action=off), **high_risk_only}  # not the input's name flags
     not_scanned = SourceRule(action=off)
     return Policy(
         version=version,
@@ -338,8 +337,8 @@ def default_policy(version: int = 1) -> Policy:
                 latency_budget_ms=10.0,
                 input=DirectionPolicy(
                     action=redact,
-                    types={"person": TypeOverride(action=flag)},
-                    sources={Source.SYSTEM: SourceRule(action=off, types=system_pii)},
+                    types={"person": TypeOverride(action=off)},
+                    sources={Source.SYSTEM: SourceRule(action=off, types=high_risk_only)},
                 ),
                 output=DirectionPolicy(action=off, types=high_risk_only),
             ),
