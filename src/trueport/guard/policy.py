@@ -40,9 +40,9 @@ Why the defaults of ``default_policy()`` are what they are (``docs/guard.md`` ha
   most names in requests are ones the model needs (public figures, authors, characters, the people
   of a maths problem, the players of a results table), a placeholder for "Marie Curie" breaks the
   answer, and names are the model-based detector's least certain finding; a tenant that must keep
-  names from the provider sets ``"types": {"person": "redact"}`` (or ``"flag"`` to record them). In the system prompt, which the
-  developer wrote (persona names, support addresses), only high-risk identifiers are redacted
-  (cards, national IDs, IBANs, passports, driver's licences).
+  names from the provider sets ``"types": {"person": "redact"}`` (or ``"flag"`` to record them).
+  In the system prompt, which the developer wrote (persona names, support addresses), only
+  high-risk identifiers are redacted (cards, national IDs, IBANs, passports, driver's licences).
 - **Secrets are looked for everywhere** and blocked on the way in: a key pasted into a system prompt
   leaves just the same; the provider must never see it, and a placeholder would hide the mistake.
 - **Answers are changed only for high-risk data**: cards, national IDs, IBANs (PII) and secrets are
