@@ -62,7 +62,14 @@ def summarize_ms(values_s: list[float]) -> dict[str, float]:
 
 def request_body(model: str) -> bytes:
     return orjson.dumps(
-        {"model": model, "messages": [{"role": "user", "content": "Say hello."}], "max_tokens": 16}
+        {
+            "model": model,
+            "messages": [
+                {"role": "system", "content": "You are a helpful assistant."},
+                {"role": "user", "content": "Say hello."},
+            ],
+            "max_tokens": 16,
+        }
     )
 
 
