@@ -1,11 +1,13 @@
 """Train the person / street-address tagger and export it to ``models/pii_ner`` (Triton layout).
 
-    uv run python training/pii/train.py            # ~4-5 minutes (2 shared cores), ~2 GB RAM
+    uv run python training/pii/train.py            # ~6-8 minutes (2 shared cores), ~2 GB RAM
     uv run python training/pii/train.py --dev      # hold out 15% of the training templates, report
 
 Steps: render labelled sentences from the training split (``render.py``: training templates,
-training names and streets, fixed seeds) -> tokens and hashed feature ids (``trueport.guard.
-pii_features``, the same code the detector runs) -> BIO labels per token -> two stacked models:
+training names and streets, fixed seeds), prose frames and hard negatives (``prose.py``: news,
+stories, e-mails, chat; recipes, configs, maths; benign rows with ``f < 0.6`` only) -> tokens and
+hashed feature ids (``trueport.guard.pii_features``, the same code the detector runs, with the
+gazetteer of ``gazetteer.py`` partly hidden) -> BIO labels per token -> two stacked models:
 
 1. a multinomial logistic regression (scikit-learn, L2, lbfgs) over the binary hashed features;
 2. a small logistic regression over stage 1's logits and its probabilities for the tokens at
@@ -21,9 +23,9 @@ ONNX: stage 1 is written for sparse input: ``Gather`` of the weight rows of the 
 ``Pad``/``Slice``/``Concat`` for the window, and stage 2 converted by skl2onnx, merged into one
 graph (``features`` -> ``probabilities`` ``[tokens, 5]``).
 
-Outputs: ``models/pii_ner/config.pbtxt``, ``models/pii_ner/1/model.onnx``, ``vocab.txt`` and
-``features.json`` (labels, feature layout, training summary), checked against ``pii_features``
-when the detector loads the model.
+Outputs: ``models/pii_ner/config.pbtxt``, ``models/pii_ner/1/model.onnx``, ``vocab.txt``,
+``gazetteer.txt`` and ``features.json`` (labels, feature layout, training summary), checked against
+``pii_features`` when the detector loads the model.
 """
 
 from __future__ import annotations
