@@ -35,6 +35,9 @@ class ScanContext:
     direction: Direction = Direction.INPUT
     source: Source = Source.PROMPT
     tenant_id: str | None = None
+    # The finding types the caller can act on (None: any). A detector may skip the work that can only
+    # find other types (the PII detector skips its name/address model when only cards are wanted).
+    types: frozenset[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)

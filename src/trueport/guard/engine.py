@@ -202,6 +202,7 @@ class _SourceRule(NamedTuple):
     block_threshold: float | None  # None: never escalates to block
     types: Mapping[str, tuple[Action, float]]
     scans: bool  # whether any finding on a text of this source can lead to an action (else: not scanned)
+    context: ScanContext  # what the detector is told, including the types that can lead to an action
 
     def action_for(self, finding: Finding) -> Action:
         action, threshold = self.types.get(finding.type, (self.action, self.threshold))
@@ -224,7 +225,9 @@ class _Rule:
     budget_ms: float
 
 
-def _resolve(rule: DirectionPolicy, source: Source, default: float) -> _SourceRule:
+def _resolve(
+    rule: DirectionPolicy, direction: Direction, source: Source, default: float, tenant_id: str | None
+) -> _SourceRule:
     resolved = rule.for_source(source)
     action = resolved.action if resolved.action is not None else _OFF
     threshold = resolved.threshold if resolved.threshold is not None else default
@@ -236,7 +239,9 @@ def _resolve(rule: DirectionPolicy, source: Source, default: float) -> _SourceRu
         for kind, override in resolved.types.items()
     }
     scans = action is not _OFF or any(kind_action is not _OFF for kind_action, _ in types.values())
-    return _SourceRule(action, threshold, resolved.block_threshold, types, scans)
+    wanted = None if action is not _OFF else frozenset(k for k, (a, _) in types.items() if a is not _OFF)
+    context = ScanContext(direction, source, tenant_id, wanted)
+    return _SourceRule(action, threshold, resolved.block_threshold, types, scans, context)
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,10 +273,6 @@ class GuardEngine:
             if name not in self.detectors and (rules.input.active or rules.output.active)
         )
         self._plans = {direction: self._plan(direction) for direction in Direction}
-        self._contexts = {
-            direction: {source: ScanContext(direction, source, tenant_id) for source in Source}
-            for direction in Direction
-        }
 
     def _plan(self, direction: Direction) -> _Plan:
         inline: list[_Rule] = []
@@ -291,7 +292,10 @@ class GuardEngine:
                 _Rule(
                     name=name,
                     detector=detector,
-                    sources={source: _resolve(rule, source, default) for source in Source},
+                    sources={
+                        source: _resolve(rule, direction, source, default, self.tenant_id)
+                        for source in Source
+                    },
                     fail_mode=rules.fail_mode_for(direction),
                     shadow=self.policy.shadow or rules.shadow,
                     budget_ms=rules.latency_budget_ms,
@@ -310,14 +314,13 @@ class GuardEngine:
 
     def evaluate(self, texts: Sequence[ScannedText], direction: Direction) -> Decision:
         plan = self._plans[direction]
-        contexts = self._contexts[direction]
         run = _Run()
         skipped: list[str] = []
         for rule in plan.inline:
             if run.block is not None:
                 skipped.append(rule.name)
                 continue
-            self._run_rule(rule, texts, contexts, run)
+            self._run_rule(rule, texts, run)
         return Decision(
             direction=direction,
             policy_version=self.policy.version,
@@ -329,9 +332,7 @@ class GuardEngine:
             skipped=tuple(skipped),
         )
 
-    def _run_rule(
-        self, rule: _Rule, texts: Sequence[ScannedText], contexts: Mapping[Source, ScanContext], run: _Run
-    ) -> None:
+    def _run_rule(self, rule: _Rule, texts: Sequence[ScannedText], run: _Run) -> None:
         detector = rule.detector
         if detector is None:
             self._fail(rule, "DetectorMissing", None, run)
@@ -342,7 +343,7 @@ class GuardEngine:
             if not scanned.text or not source_rule.scans:
                 continue
             try:
-                found = detector.scan(scanned.text, contexts[scanned.source])
+                found = detector.scan(scanned.text, source_rule.context)
             except Exception as exc:  # a detector is a plug-in boundary: any failure is its failure
                 self._fail(rule, type(exc).__name__, index, run)
                 continue

@@ -88,7 +88,7 @@ class PiiDetector:
 
     def scan(self, text: str, context: ScanContext) -> list[Finding]:
         matches = [m for m in find_structured(text) if m.type in self.types]
-        if self._tagger is not None:
+        if self._tagger is not None and (context.types is None or not context.types.isdisjoint(MODEL_TYPES)):
             blocked = [(m.start, m.end) for m in matches if m.score >= self.default_threshold]
             head = text[:MAX_MODEL_CHARS]
             matches.extend(m for m in self._tagger.tag(head, blocked) if m.type in self.types)
