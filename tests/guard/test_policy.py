@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from trueport.guard.base import Direction, Source
+from trueport.guard.injection import InjectionDetector
 from trueport.guard.policy import (
     HIGH_RISK_PII,
     INJECTION_BLOCK_THRESHOLD,
@@ -75,6 +76,7 @@ def test_default_policy_changes_answers_only_for_high_risk_pii() -> None:
 def test_injection_block_threshold_is_the_calibrated_one() -> None:
     recorded = loads((Path(__file__).parents[2] / "models/injection/training.json").read_bytes())
     assert recorded["block_threshold"] == INJECTION_BLOCK_THRESHOLD
+    assert InjectionDetector.default_block_threshold == INJECTION_BLOCK_THRESHOLD
 
 
 def test_source_rules_merge_over_their_direction() -> None:
@@ -112,6 +114,18 @@ def test_source_rule_shorthand_and_validation() -> None:
             {"version": 1, "detectors": {"injection": {"input": {"threshold": 0.8, "block_threshold": 0.5}}}}
         )
     assert "below threshold" in str(inverted.value)
+    with pytest.raises(PolicyError) as inherited:  # the source's threshold against the direction's block
+        Policy.from_dict(
+            {
+                "version": 1,
+                "detectors": {
+                    "injection": {
+                        "input": {"block_threshold": 0.9, "sources": {"tool_output": {"threshold": 0.95}}}
+                    }
+                },
+            }
+        )
+    assert "block_threshold 0.9 is below threshold 0.95" in str(inherited.value)
 
 
 def test_a_block_threshold_makes_a_flagging_async_detector_invalid() -> None:

@@ -177,6 +177,9 @@ class SourceRule(_Strict):
         return self
 
 
+_NO_OVERRIDE = SourceRule()
+
+
 class DirectionPolicy(_Strict):
     action: Action = Action.OFF
     threshold: float | None = Field(default=None, ge=0.0, le=1.0)  # None: the detector's default
@@ -193,19 +196,16 @@ class DirectionPolicy(_Strict):
     @model_validator(mode="after")
     def _ordered(self) -> DirectionPolicy:
         _check_thresholds(self.threshold, self.block_threshold)
+        for source in self.sources:  # a source may set one threshold and inherit the other
+            resolved = self.for_source(source)
+            _check_thresholds(resolved.threshold, resolved.block_threshold)
         return self
 
     def for_source(self, source: Source) -> SourceRule:
         """The rule for texts of ``source``, with every field resolved against the direction's."""
-        rule = self.sources.get(source)
-        if rule is None:
-            return SourceRule(
-                action=self.action,
-                threshold=self.threshold,
-                block_threshold=self.block_threshold,
-                types=self.types,
-            )
-        return SourceRule(
+        rule = self.sources.get(source) or _NO_OVERRIDE
+        # Built without validation: the direction's validator has checked the merged thresholds.
+        return SourceRule.model_construct(
             action=rule.action if rule.action is not None else self.action,
             threshold=rule.threshold if rule.threshold is not None else self.threshold,
             block_threshold=rule.block_threshold
