@@ -12,10 +12,11 @@ from tests.guard.test_engine import injection
 
 from trueport.cli import main as cli
 from trueport.guard.engine import GuardEngine
+from trueport.guard.evaluation import DataError
 from trueport.guard.pii import PiiDetector
 from trueport.guard.policy import default_policy
 from trueport.guard.secrets import SecretsDetector
-from trueport.guard.traffic import TrafficError, format_traffic, read_traffic, run_traffic
+from trueport.guard.traffic import format_traffic, read_traffic, run_traffic
 
 KEY = "AKIA" + "QYLPMN5HHHFPZAM2"  # a well-formed AWS key id that is not a documented example
 GENERIC = {"role": "system", "content": "You are a helpful assistant."}
@@ -107,7 +108,7 @@ def test_the_table_names_every_category_and_the_attacks_stopped() -> None:
     ],
 )
 def test_a_malformed_line_is_named(bad: bytes, words: str) -> None:
-    with pytest.raises(TrafficError) as raised:
+    with pytest.raises(DataError) as raised:
         read_traffic([LINES[0], b"", bad])
     assert raised.value.line == 3 and words in str(raised.value)
 

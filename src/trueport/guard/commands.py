@@ -268,12 +268,13 @@ def eval_command(
 
 def _eval_traffic(traffic: Path, policy_path: Path | None, models_dir: Path | None) -> TrafficReport:
     from trueport.guard.engine import GuardEngine
+    from trueport.guard.evaluation import DataError
     from trueport.guard.policy import Policy, PolicyError, default_policy
-    from trueport.guard.traffic import TrafficError, load_traffic, run_traffic
+    from trueport.guard.traffic import load_traffic, run_traffic
 
     try:
         items = load_traffic(traffic)
-    except TrafficError as exc:
+    except DataError as exc:
         raise click.ClickException(f"{traffic}: {exc}") from exc
     try:
         policy = Policy.from_json(policy_path.read_bytes()) if policy_path is not None else default_policy()

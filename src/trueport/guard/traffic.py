@@ -25,26 +25,20 @@ attacks, **stopped** is the refused share.
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from trueport.errors import InvalidRequest
 from trueport.guard.engine import GuardEngine
+from trueport.guard.evaluation import DataError
 from trueport.guard.messages import guard_completion, guard_request
 from trueport.guard.redaction import RedactionMap
 from trueport.guard.scanner import percentile
 from trueport.jsonutil import JSONDecodeError, JSONObject, loads_object
 
 KINDS = ("benign", "attack")
-
-
-class TrafficError(ValueError):
-    """A line of a traffic file is malformed."""
-
-    def __init__(self, line: int, message: str) -> None:
-        super().__init__(f"line {line}: {message}")
-        self.line = line
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +53,7 @@ class TrafficItem:
 
 
 def read_traffic(lines: Iterable[bytes | str]) -> list[TrafficItem]:
-    """Parse a traffic file; raises ``TrafficError`` at the first malformed line."""
+    """Parse a traffic file; raises ``DataError`` (as labelled data does) at the first malformed line."""
     from trueport.formats.anthropic import messages_request_to_chat
 
     items: list[TrafficItem] = []
@@ -69,22 +63,22 @@ def read_traffic(lines: Iterable[bytes | str]) -> list[TrafficItem]:
         try:
             row = loads_object(raw)
         except (JSONDecodeError, ValueError) as exc:
-            raise TrafficError(number, f"not a JSON object ({exc})") from exc
+            raise DataError(number, f"not a JSON object ({exc})") from exc
         request, kind, category = row.get("request"), row.get("kind"), row.get("category")
         if not isinstance(request, dict) or not isinstance(request.get("messages"), list):
-            raise TrafficError(number, "'request' must be a chat request with a 'messages' list")
+            raise DataError(number, "'request' must be a chat request with a 'messages' list")
         if kind not in KINDS:
-            raise TrafficError(number, f"'kind' must be one of {', '.join(KINDS)}, got {kind!r}")
+            raise DataError(number, f"'kind' must be one of {', '.join(KINDS)}, got {kind!r}")
         if not isinstance(category, str) or not category:
-            raise TrafficError(number, "'category' must be a non-empty string")
+            raise DataError(number, "'category' must be a non-empty string")
         answer = row.get("answer")
         if answer is not None and not isinstance(answer, str):
-            raise TrafficError(number, "'answer' must be a string when present")
+            raise DataError(number, "'answer' must be a string when present")
         if row.get("format") == "anthropic":
             try:
                 request = messages_request_to_chat(request)
             except InvalidRequest as exc:
-                raise TrafficError(number, f"not an Anthropic request: {exc}") from exc
+                raise DataError(number, f"not an Anthropic request: {exc}") from exc
         items.append(
             TrafficItem(
                 line=number,
@@ -161,9 +155,9 @@ class Tally:
     answers: int = 0
     answers_changed: int = 0
     ms: list[float] = field(default_factory=list)
-    refused_by: dict[str, int] = field(default_factory=dict)
-    flagged_by: dict[str, int] = field(default_factory=dict)
-    changed_by: dict[str, int] = field(default_factory=dict)  # requests changed, by what was redacted
+    refused_by: Counter[str] = field(default_factory=Counter)
+    flagged_by: Counter[str] = field(default_factory=Counter)
+    changed_by: Counter[str] = field(default_factory=Counter)  # requests changed, by what was redacted
 
     def add(self, item: TrafficItem, outcome: Outcome) -> None:
         self.requests += 1
@@ -177,25 +171,31 @@ class Tally:
         self.answers_changed += outcome.answer_changed
         self.ms.append(outcome.ms)
         if outcome.refused_by is not None:
-            self.refused_by[outcome.refused_by] = self.refused_by.get(outcome.refused_by, 0) + 1
-        for name in outcome.flagged_by:
-            self.flagged_by[name] = self.flagged_by.get(name, 0) + 1
-        for name in outcome.changed_by:
-            self.changed_by[name] = self.changed_by.get(name, 0) + 1
+            self.refused_by[outcome.refused_by] += 1
+        self.flagged_by.update(outcome.flagged_by)
+        self.changed_by.update(outcome.changed_by)
 
-    def as_dict(self) -> dict[str, object]:
+    def shares(self) -> dict[str, float]:
+        """Each count as a share of the requests it can happen to (0.0 when there are none)."""
+
         def share(count: int, total: int) -> float:
             return round(count / total, 4) if total else 0.0
 
-        without = self.requests - self.personal_data
         return {
-            "requests": self.requests,
             "refused": share(self.refused, self.requests),
             "changed": share(self.changed, self.requests),
-            "changed_without_personal_data": share(self.changed_without_personal_data, without),
+            "changed_without_personal_data": share(
+                self.changed_without_personal_data, self.requests - self.personal_data
+            ),
             "flagged": share(self.flagged, self.requests),
             "refused_or_flagged": share(self.caught, self.requests),
             "answers_changed": share(self.answers_changed, self.answers),
+        }
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "requests": self.requests,
+            **self.shares(),
             "p50_ms": round(percentile(self.ms, 50), 3),
             "p95_ms": round(percentile(self.ms, 95), 3),
             "refused_by": dict(sorted(self.refused_by.items())),
@@ -234,8 +234,12 @@ def run_traffic(engine: GuardEngine, items: Iterable[TrafficItem]) -> TrafficRep
     return report
 
 
+_COLUMNS = ("refused", "changed", "changed_without_personal_data", "flagged", "answers_changed")
+
+
 def format_traffic(report: TrafficReport) -> str:
-    """A fixed-width table: one row per kind/category, then each kind's total."""
+    """A fixed-width table: one row per kind/category, then each kind's total and what refused,
+    changed and flagged its requests."""
     header = (
         f"{'kind/category':<34}{'n':>6}{'refused':>9}{'changed':>9}{'chg-noPD':>9}"
         f"{'flagged':>9}{'ans-chg':>9}{'p50 ms':>8}{'p95 ms':>8}"
@@ -243,37 +247,31 @@ def format_traffic(report: TrafficReport) -> str:
     lines = [header, "-" * len(header)]
 
     def row(name: str, tally: Tally) -> str:
-        d = tally.as_dict()
-        pct = {
-            k: f"{100 * float(str(d[k])):.1f}%" for k in ("refused", "changed", "flagged", "answers_changed")
-        }
-        no_pd = f"{100 * float(str(d['changed_without_personal_data'])):.1f}%"
-        return (
-            f"{name:<34}{tally.requests:>6}{pct['refused']:>9}{pct['changed']:>9}{no_pd:>9}"
-            f"{pct['flagged']:>9}{pct['answers_changed']:>9}{d['p50_ms']:>8}{d['p95_ms']:>8}"
-        )
+        shares = tally.shares()
+        percents = "".join(f"{100 * shares[column]:>8.1f}%" for column in _COLUMNS)
+        p50, p95 = percentile(tally.ms, 50), percentile(tally.ms, 95)
+        return f"{name:<34}{tally.requests:>6}{percents}{p50:>8.3f}{p95:>8.3f}"
+
+    def counts(what: str, counter: Counter[str]) -> str:
+        return f"  {what}: " + ", ".join(f"{k} {v}" for k, v in sorted(counter.items()))
 
     for (kind, category), tally in sorted(report.categories.items()):
         lines.append(row(f"{kind}/{category}", tally))
     lines.append("-" * len(header))
     for kind, tally in sorted(report.kinds.items()):
         lines.append(row(f"{kind} (all)", tally))
-        if tally.refused_by:
-            lines.append(
-                f"  {kind} refused by: " + ", ".join(f"{k} {v}" for k, v in sorted(tally.refused_by.items()))
-            )
-        if tally.changed_by:
-            changed = ", ".join(f"{k} {v}" for k, v in sorted(tally.changed_by.items()))
-            lines.append(f"  {kind} changed by (requests): {changed}")
-        if tally.flagged_by:
-            lines.append(
-                f"  {kind} flagged by: " + ", ".join(f"{k} {v}" for k, v in sorted(tally.flagged_by.items()))
-            )
-    if "attack" in report.kinds:
-        attacks = report.kinds["attack"]
-        total = attacks.requests or 1
+        for what, counter in (
+            ("refused by", tally.refused_by),
+            ("changed by (requests)", tally.changed_by),
+            ("flagged by", tally.flagged_by),
+        ):
+            if counter:
+                lines.append(counts(f"{kind} {what}", counter))
+    attacks = report.kinds.get("attack")
+    if attacks is not None:
+        shares = attacks.shares()
         lines.append(
-            f"attacks stopped (refused): {100 * attacks.refused / total:.1f}%; "
-            f"stopped or flagged: {100 * attacks.caught / total:.1f}%"
+            f"attacks stopped (refused): {100 * shares['refused']:.1f}%; "
+            f"stopped or flagged: {100 * shares['refused_or_flagged']:.1f}%"
         )
     return "\n".join(lines) + "\n"
