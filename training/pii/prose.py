@@ -18,6 +18,7 @@ import hashlib
 import random
 import re
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import orjson
@@ -157,27 +158,23 @@ def _address(p: ProsePools) -> str:
     return street
 
 
+_NUMBERS = (2, 3, 4, 5, 7, 10, 12, 15, 17, 20, 25, 40, 60, 120, 300)
+
+
 def _negative_value(slot: str, p: ProsePools) -> str:
-    rng = p.rng
-    if slot == "ORG":
-        return rng.choice(p.orgs)
-    if slot == "CITY":
-        return rng.choice(p.cities)
-    if slot == "COUNTRY":
-        return rng.choice(p.countries)
-    if slot == "NAT":
-        return rng.choice(p.nationalities)
-    if slot == "NATS":
-        return rng.choice(p.nationals)
-    if slot == "REL":
-        return rng.choice(p.religions)
-    if slot == "BRAND":
-        return rng.choice(p.brands)
-    if slot == "DAY":
-        return rng.choice(_DAYS)
-    if slot == "MONTH":
-        return rng.choice(_MONTHS)
-    return str(rng.choice([2, 3, 4, 5, 7, 10, 12, 15, 17, 20, 25, 40, 60, 120, 300]))
+    """A value for a slot that holds no personal data (a number for an unknown slot)."""
+    pools: dict[str, Sequence[object]] = {
+        "ORG": p.orgs,
+        "CITY": p.cities,
+        "COUNTRY": p.countries,
+        "NAT": p.nationalities,
+        "NATS": p.nationals,
+        "REL": p.religions,
+        "BRAND": p.brands,
+        "DAY": _DAYS,
+        "MONTH": _MONTHS,
+    }
+    return str(p.rng.choice(pools.get(slot, _NUMBERS)))
 
 
 def _frames(block: str) -> list[str]:
