@@ -7,10 +7,12 @@ import logging
 import pytest
 import structlog
 from sqlalchemy import select
+from tests.gateway.harness import PROVIDER_KEY
 from tests.platform.credentials.seed import emulator_credential, member_of
 from tests.platform.harness import ControlPlaneHarness
 
 from trueport.db.models import ProviderCredential
+from trueport.mockprovider import MockProvider
 from trueport.platform.credentials.sealing import open_api_key
 from trueport.platform.live import GenerationStore
 
@@ -132,26 +134,82 @@ async def test_a_new_api_key_is_sealed_under_a_new_data_key(platform: ControlPla
     assert await _generation(platform) == before + 1
 
 
-async def test_a_new_base_url_reseals_the_same_key(platform: ControlPlaneHarness) -> None:
+async def test_moving_a_credential_needs_its_key_again(platform: ControlPlaneHarness) -> None:
     acme = await member_of(platform, "acme")
     body = emulator_credential(platform, api_key=SECRET)
     created = (await platform.client.post("/api/v1/credentials", json=body, headers=acme.headers)).json()
+    url = f"/api/v1/credentials/{created['id']}"
     old = await _row(platform, created["id"])
     moved = f"{body['base_url']}/../v1beta/"
+    for change in ({"base_url": moved}, {"type": "anthropic"}, {"base_url": moved, "api_version": "x"}):
+        refused = await platform.client.patch(url, json=change, headers=acme.headers)
+        assert refused.status_code == 400, (change, refused.text)
+        assert refused.json()["error"]["code"] == "api_key_required"
+        assert "api_key" in refused.json()["error"]["message"]
+    unchanged = await _row(platform, created["id"])
+    assert (unchanged.base_url, unchanged.type, unchanged.ciphertext) == (
+        old.base_url,
+        old.type,
+        old.ciphertext,
+    )
+    # The same URL (once normalised) is no move: no key needed.
+    same = await platform.client.patch(url, json={"base_url": body["base_url"] + "/"}, headers=acme.headers)
+    assert same.status_code == 200, same.text
+
+    new_secret = "sk-byok-elsewhere-99887766"
     patched = await platform.client.patch(
-        f"/api/v1/credentials/{created['id']}", json={"base_url": moved}, headers=acme.headers
+        url, json={"base_url": moved, "api_key": new_secret}, headers=acme.headers
     )
     assert patched.status_code == 200, patched.text
     assert patched.json()["base_url"] == moved.rstrip("/")
-    assert patched.json()["secret_hint"] == created["secret_hint"]
+    assert patched.json()["secret_hint"] == "…" + new_secret[-4:]
     new = await _row(platform, created["id"])
-    assert new.ciphertext != old.ciphertext
-    assert open_api_key(platform.platform.envelope, new).get_secret_value() == SECRET
-    for field in ("base_url", "api_key"):
-        refused = await platform.client.patch(
-            f"/api/v1/credentials/{created['id']}", json={field: None}, headers=acme.headers
-        )
+    assert open_api_key(platform.platform.envelope, new).get_secret_value() == new_secret
+    retyped = await platform.client.patch(
+        url, json={"type": "azure_openai", "api_key": new_secret}, headers=acme.headers
+    )
+    assert retyped.status_code == 400 and retyped.json()["error"]["code"] == "invalid_field"  # api_version
+    for field in ("base_url", "api_key", "type"):
+        refused = await platform.client.patch(url, json={field: None}, headers=acme.headers)
         assert refused.status_code == 400 and refused.json()["error"]["code"] == "invalid_field"
+
+
+async def test_a_new_server_never_receives_the_stored_key(platform: ControlPlaneHarness) -> None:
+    """Through the running gateway: moving the URL without the key is refused, so the key stays home."""
+    acme = await member_of(platform, "acme")
+    created = await platform.client.post(
+        "/api/v1/credentials", json=emulator_credential(platform, "mine"), headers=acme.headers
+    )
+    route = await platform.client.post(
+        "/api/v1/routes",
+        json={"alias": "mine", "targets": [{"provider": "mine", "model": "gpt-4o-mini"}]},
+        headers=acme.headers,
+    )
+    assert created.status_code == 201 and route.status_code == 201, route.text
+    key = await platform.client.post("/api/v1/keys", json={}, headers=acme.headers)
+    chat = {"model": "mine", "messages": [{"role": "user", "content": "hello"}]}
+    auth = {"Authorization": f"Bearer {key.json()['secret']}"}
+    url = f"/api/v1/credentials/{created.json()['id']}"
+    async with MockProvider(host="127.0.0.1", port=0) as thief:  # accepts any key, keeps what it got
+        refused = await platform.client.patch(url, json={"base_url": f"{thief.url}/v1"}, headers=acme.headers)
+        assert refused.status_code == 400 and refused.json()["error"]["code"] == "api_key_required"
+        await platform.app.gateway.routing.reload()
+        answered = await platform.client.post("/v1/chat/completions", json=chat, headers=auth)
+        assert answered.status_code == 200, answered.text  # still served by the original server
+        assert thief.requests == []
+
+        moved = await platform.client.patch(
+            url,
+            json={"base_url": f"{thief.url}/v1", "api_key": "sk-for-the-new-server-1234"},
+            headers=acme.headers,
+        )
+        assert moved.status_code == 200, moved.text
+        await platform.app.gateway.routing.reload()
+        answered = await platform.client.post("/v1/chat/completions", json=chat, headers=auth)
+        assert answered.status_code == 200, answered.text
+        received = {request["headers"]["authorization"] for request in thief.requests}
+        assert received == {"Bearer sk-for-the-new-server-1234"}
+        assert all(PROVIDER_KEY not in str(request) for request in thief.requests)
 
 
 async def test_delete_once_no_route_uses_it(platform: ControlPlaneHarness) -> None:

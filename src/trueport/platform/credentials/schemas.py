@@ -63,10 +63,23 @@ class CredentialCreate(BaseModel):
 
 
 class CredentialUpdate(BaseModel):
-    """Only the fields sent change. A new ``api_key`` is sealed under a new data key."""
+    """Only the fields sent change. A new ``api_key`` is sealed under a new data key.
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"api_key": "sk-proj-new..."}]})
+    Changing ``base_url`` or ``type`` needs ``api_key`` in the same request (400 ``api_key_required``):
+    the stored key is never sent anywhere but where it was first meant to go.
+    """
 
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"api_key": "sk-proj-new..."},
+                {"base_url": "https://eu.api.openai.com/v1", "api_key": "sk-proj-eu..."},
+            ]
+        },
+    )
+
+    type: ProviderType | None = None
     base_url: BaseUrl | None = None
     api_key: ApiKey | None = None
     api_version: ApiVersion | None = None

@@ -3,7 +3,7 @@
 The context binds the secret to its tenant, its row and the URL it is sent to: a ciphertext moved
 to another row or tenant does not open, and neither does one whose ``base_url`` was edited in the
 database behind the API's back (the key would otherwise be sent to wherever the URL now points).
-Changing ``base_url`` through the API re-seals the key.
+Changing ``base_url`` (or ``type``) through the API needs the key again, which is sealed anew.
 """
 
 from __future__ import annotations

@@ -1,7 +1,9 @@
 """The rules of a tenant's provider credentials: safe URLs, sealed keys, unique names, no dangling routes.
 
-The API key is sealed before the row is written and is opened again only to re-seal it (its URL
-changed) or by the gateways; it is never returned, and never put in a log line or an error message.
+The API key is sealed before the row is written and is opened only by the gateways; it is never
+returned, and never put in a log line or an error message. Moving a credential to another URL or
+provider type needs its key again (400 ``api_key_required``): whoever may edit a credential must not be
+able to send its stored key to a server of their choosing.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from trueport.errors import ApiConflict, ApiInvalid, ApiNotFound
 from trueport.platform.context import Platform, UnitOfWork
 from trueport.platform.credentials.repository import CredentialRepository
 from trueport.platform.credentials.schemas import CredentialCreate, CredentialUpdate
-from trueport.platform.credentials.sealing import open_api_key, seal_api_key
+from trueport.platform.credentials.sealing import seal_api_key
 from trueport.platform.credentials.urls import UnsafeUrl, check_base_url
 from trueport.platform.pagination import PageQuery
 from trueport.platform.routes.repository import RouteRepository
@@ -61,22 +63,23 @@ class CredentialService:
     async def update(self, credential_id: str, body: CredentialUpdate) -> ProviderCredential:
         row = await self.get(credential_id)
         sent = body.model_fields_set
-        for name in ("base_url", "api_key"):
+        for name in ("type", "base_url", "api_key"):
             if name in sent and getattr(body, name) is None:
                 raise ApiInvalid(f"{name} cannot be null", code="invalid_field")
-        if "api_version" in sent:
-            if body.api_version is None and row.type == "azure_openai":
-                raise ApiInvalid("azure_openai credentials need api_version", code="invalid_field")
-            row.api_version = body.api_version
-        api_key = body.api_key
-        if body.base_url is not None:
-            base_url = await self._checked_url(body.base_url)
-            if base_url != row.base_url:
-                # The seal is bound to the URL: re-seal the key (the old one if no new one was sent).
-                api_key = api_key if api_key is not None else open_api_key(self._envelope, row)
-                row.base_url = base_url
-        if api_key is not None:
-            seal_api_key(self._envelope, row, api_key)
+        base_url = await self._checked_url(body.base_url) if body.base_url is not None else row.base_url
+        kind = body.type if body.type is not None else row.type
+        moved = [name for name, new in (("base_url", base_url), ("type", kind)) if new != getattr(row, name)]
+        if moved and body.api_key is None:
+            raise ApiInvalid(
+                f"changing {' and '.join(moved)} needs the credential's api_key again in the same request",
+                code="api_key_required",
+            )
+        api_version = body.api_version if "api_version" in sent else row.api_version
+        if api_version is None and kind == "azure_openai":
+            raise ApiInvalid("azure_openai credentials need api_version", code="invalid_field")
+        row.type, row.base_url, row.api_version = kind, base_url, api_version
+        if body.api_key is not None:  # the seal is bound to the URL: always sealed after it is set
+            seal_api_key(self._envelope, row, body.api_key)
         row.updated_at = utcnow()
         await self._flush(row.name)
         self._work.config_changed()
