@@ -136,6 +136,22 @@ async def test_pii_is_redacted_upstream_and_restored_for_the_client(guarded: Any
     assert any(v.detector == "pii" and v.type == "email" and v.action == "redact" for v in found)
 
 
+async def test_pii_hidden_by_a_zero_width_space_is_redacted_and_restored(
+    guarded: Any, mock: MockProvider
+) -> None:
+    hidden = EMAIL.replace(".", "\u200b.", 1)  # alice\u200b.martin@...: invisible to a plain regex
+    gateway = await guarded()
+    async with sdk(gateway) as client:
+        reply = await client.chat.completions.create(
+            model="oa", messages=[{"role": "user", "content": f"Write to {hidden} today"}]
+        )
+    assert reply.choices[0].message.content == f"Echo: Write to {hidden} today"
+    sent = str(mock.requests[-1]["body"])
+    assert "martin@example-corp" not in sent and "EMAIL" in sent
+    found = await violations(gateway)
+    assert any(v.detector == "pii" and v.type == "email" and v.action == "redact" for v in found)
+
+
 async def test_pii_is_restored_in_streams_even_when_split_across_chunks(
     guarded: Any, mock: MockProvider
 ) -> None:

@@ -32,7 +32,9 @@ _INVISIBLE = (
 )
 # Bidirectional controls: marks, embeddings, overrides and isolates.
 _BIDI = "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
-_DROP = {ord(c): None for c in _INVISIBLE + _BIDI}
+# Characters that carry no visible text (the PII detector drops them too: ``pii_folding``).
+INVISIBLE_CHARS = _INVISIBLE + _BIDI
+_DROP = {ord(c): None for c in INVISIBLE_CHARS}
 _DROP.update({cp: None for cp in range(0xFE00, 0xFE10)})  # variation selectors
 
 # Cyrillic and Greek letters that look like Latin ones (lower and upper case), plus a few IPA /

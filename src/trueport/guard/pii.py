@@ -29,6 +29,11 @@ Scores in parentheses: the same pattern without its context word, under the defa
 arbitrary run of digits is not a phone number by default); findings below ``report_threshold``
 (0.3) are not returned at all.
 
+Evasion: the recognisers and the tagger read ``pii_folding.fold(text)`` (zero-width characters and
+soft hyphens dropped, full-width and ideographic punctuation folded to ASCII), so
+``john\\u200b.doe@example.com`` is still an e-mail address; offsets are mapped back to the original
+text, so redaction replaces the hidden characters too.
+
 Overlaps are resolved once, here: the highest score wins, then the longer span; a name or an
 address never includes tokens of a structured match (an e-mail address is not a name).
 ``default_threshold`` is 0.5: every validated identifier, every context-backed one, and names and
@@ -43,6 +48,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from trueport.guard.base import Finding, ScanContext
+from trueport.guard.pii_folding import fold
 from trueport.guard.pii_ner import InferenceBackend, NameAddressTagger
 from trueport.guard.pii_patterns import STRUCTURED_TYPES, Match, find_structured
 
@@ -87,13 +93,16 @@ class PiiDetector:
         )
 
     def scan(self, text: str, context: ScanContext) -> list[Finding]:
-        matches = [m for m in find_structured(text) if m.type in self.types]
+        # Recognisers and tagger read the folded text (no zero-width characters or soft hyphens,
+        # ASCII punctuation for full-width and ideographic); findings carry original offsets.
+        folded = fold(text)
+        matches = [m for m in find_structured(folded.text) if m.type in self.types]
         if self._tagger is not None and (context.types is None or not context.types.isdisjoint(MODEL_TYPES)):
             blocked = [(m.start, m.end) for m in matches if m.score >= self.default_threshold]
-            head = text[:MAX_MODEL_CHARS]
+            head = folded.text[:MAX_MODEL_CHARS]
             matches.extend(m for m in self._tagger.tag(head, blocked) if m.type in self.types)
         return [
-            Finding(self.name, m.type, m.start, m.end, m.score)
+            Finding(self.name, m.type, *folded.span(m.start, m.end), m.score)
             for m in resolve_overlaps(matches)
             if m.score >= self.report_threshold
         ]
