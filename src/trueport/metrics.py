@@ -109,3 +109,17 @@ RECORDS_DROPPED = Counter(
     "Request records dropped because the in-memory queue was full (the database was down too long).",
     registry=REGISTRY,
 )
+DEAD_LETTERS = Counter(
+    "trueport_dead_letters",
+    "Items a writer could not store, parked in the dead_letters table, by kind: request_record, "
+    "audit_event.",
+    ["kind"],
+    registry=REGISTRY,
+)
+WRITER_ERRORS = Counter(
+    "trueport_writer_errors",
+    "Failed write attempts of the background writers by writer (records, audit) and kind: transient "
+    "(retried with backoff), unexpected (a bug; logged, the loop goes on).",
+    ["writer", "kind"],
+    registry=REGISTRY,
+)

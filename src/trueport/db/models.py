@@ -122,6 +122,9 @@ class RequestRecord(Base):
     cached_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
     cost_usd: Mapped[Decimal] = mapped_column(Numeric(20, 10), default=Decimal(0))
     pricing_version: Mapped[str | None] = mapped_column(String(32))
+    # The upstream's usage numbers were unusable (negative, absurd, not integers): the tokens are the
+    # gateway's own estimate (migration 0007).
+    upstream_usage_invalid: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class GuardViolation(Base):
@@ -467,6 +470,27 @@ class TenantPlan(Base):
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True)
     plan_id: Mapped[str] = mapped_column(ForeignKey("billing_plans.id", ondelete="RESTRICT"))
     since: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class DeadLetter(Base):
+    """An item a writer could not store (a request record, an audit event), kept with the error.
+
+    Installation-level (operators read it: ``GET /api/v1/admin/dead-letters``, ``trueport
+    dead-letters``), not tenant-owned: ``tenant_id`` says whose item it was. ``payload`` is the item
+    as JSON bytes, exactly as the writer had it (bytes: a NUL or any other character a text column
+    refuses must not be able to poison the dead-letter table itself). See ARCHITECTURE.md.
+    """
+
+    __tablename__ = "dead_letters"
+    __table_args__ = (Index("ix_dead_letters_kind_created", "kind", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    kind: Mapped[str] = mapped_column(String(32))  # request_record | audit_event
+    item_id: Mapped[str] = mapped_column(String(64))  # the record's or event's id (sanitised)
+    tenant_id: Mapped[str | None] = mapped_column(String(36))
+    error: Mapped[str] = mapped_column(Text)  # the database's message, without statement or parameters
+    payload: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 

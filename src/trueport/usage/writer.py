@@ -1,9 +1,13 @@
 """The batched writer of request records: the data plane hands records over, never waits on the DB.
 
 Records queue in memory and are inserted in one transaction per batch (group commit) when the batch
-is full or ``flush_interval_ms`` has passed. If the database fails, the batch stays queued and is
-retried with backoff; at most ``max_pending`` records wait in memory (the oldest beyond that are
-dropped and counted, loudly). ``stop()`` writes everything still queued before returning.
+is full or ``flush_interval_ms`` has passed. If the database fails (connection lost, down, timeout),
+the batch stays queued and is retried with backoff; at most ``max_pending`` records wait in memory
+(the oldest beyond that are dropped and counted, loudly). If it refuses the batch for a data reason,
+the batch is split to find the records it refuses alone: those go to the ``dead_letters`` table and
+everything else is written (``trueport.db.dead_letters``). No exception stops the loop: an unexpected
+one is logged and retried with backoff. ``stop()`` writes everything still queued before returning.
+``health()`` says whether the writer keeps up (``/readyz``).
 
 The same transaction keeps the hourly and daily roll-ups current (``trueport.usage.rollups``), and
 records are priced with the tenant's negotiated prices where it has some (``TenantPrices``).
@@ -14,15 +18,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
+import math
+import time
 from collections import deque
 from decimal import Decimal
 from typing import Any
 
 import structlog
 from sqlalchemy import insert
-from sqlalchemy.exc import SQLAlchemyError
 
 from trueport import metrics
+from trueport.db import dead_letters
 from trueport.db.engine import SessionFactory
 from trueport.db.models import GuardViolation, RequestRecord
 from trueport.jsonutil import JSONObject
@@ -61,6 +68,8 @@ class RecordWriter:
         self.written = 0
         self.dropped = 0
         self.failures = 0
+        self.dead_lettered = 0
+        self._progress_at = time.monotonic()  # last write, or when the queue last became non-empty
 
     @property
     def pending(self) -> int:
@@ -68,7 +77,12 @@ class RecordWriter:
 
     def submit(self, record: RequestRecordData) -> None:
         """Queue one record (never blocks, never raises)."""
-        _observe(record)
+        try:
+            _observe(record)
+        except Exception:  # a metric must never cost a record
+            log.exception("request_record_metrics_failed", request_id=record.id)
+        if not self._queue:
+            self._progress_at = time.monotonic()
         self._queue.append(record)
         if len(self._queue) > self._max_pending:
             self._queue.popleft()
@@ -79,6 +93,23 @@ class RecordWriter:
         metrics.RECORDS_PENDING.set(len(self._queue))
         if len(self._queue) >= self._batch_size:
             self._wake.set()
+
+    def health(self, max_lag_s: float) -> str | None:
+        """None when the writer keeps up; otherwise why not (for ``/readyz``).
+
+        Behind: records are queued and no batch has been written for ``max_lag_s`` (the database
+        is failing, or the writer cannot keep up). Stopped: the writer's task is not running.
+        """
+        if self._task is None or self._task.done():
+            return "stopped"
+        lag = self.lag_s()
+        if lag > max_lag_s:
+            return f"behind: {len(self._queue)} records queued, none written for {lag:.0f} s"
+        return None
+
+    def lag_s(self) -> float:
+        """Seconds the queue has been waiting without a batch written; 0 when it is empty."""
+        return time.monotonic() - self._progress_at if self._queue else 0.0
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="record-writer")
@@ -119,11 +150,19 @@ class RecordWriter:
             try:
                 await self._write_batch()
                 backoff = 0.1
-            except (SQLAlchemyError, OSError) as exc:
+            except Exception as exc:  # the loop's boundary: nothing may stop the books
                 self.failures += 1
-                log.warning(
-                    "request_records_write_failed", error=type(exc).__name__, pending=len(self._queue)
-                )
+                if dead_letters.is_transient(exc):
+                    metrics.WRITER_ERRORS.labels("records", "transient").inc()
+                    log.warning(
+                        "request_records_write_failed",
+                        error=type(exc).__name__,
+                        detail=dead_letters.error_text(exc)[:300],
+                        pending=len(self._queue),
+                    )
+                else:
+                    metrics.WRITER_ERRORS.labels("records", "unexpected").inc()
+                    log.exception("request_records_writer_error", pending=len(self._queue))
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, _MAX_BACKOFF_S)
 
@@ -135,29 +174,72 @@ class RecordWriter:
         if not self._queue:
             return
         batch = [self._queue.popleft() for _ in range(min(self._batch_size, len(self._queue)))]
+        written: set[int] = set()  # id() of the records written so far (a batch may be split)
+
+        async def write(records: list[RequestRecordData]) -> None:
+            await self._insert(records)
+            written.update(id(record) for record in records)
+
         try:
-            rows = [self._row(record) for record in batch]
-            async with self._sessions() as session:
-                # Core executemany on the table: several times cheaper than the ORM's bulk insert.
-                await session.execute(_INSERT, rows)
-                violations = [_violation_row(record, v) for record in batch for v in record.violations]
-                if violations:
-                    await session.execute(_INSERT_VIOLATIONS, violations)
-                rolled = (
-                    rollups.RolledRecord.of(row, len(record.violations))
-                    for row, record in zip(rows, batch, strict=True)
-                )
-                await rollups.apply(session, rollups.summarize(r for r in rolled if r is not None))
-                await session.commit()
+            refused = await dead_letters.write_splitting(batch, write)
+            await self._dead_letter(refused)
+        except dead_letters.WriteInterrupted as interrupted:
+            self._queue.extendleft(reversed(interrupted.unwritten))  # type: ignore[arg-type]
+            raise interrupted.cause from None
         except BaseException:
-            self._queue.extendleft(reversed(batch))  # keep order; retried by the loop
+            self._queue.extendleft(reversed([r for r in batch if id(r) not in written]))
             raise
         finally:
             metrics.RECORDS_PENDING.set(len(self._queue))
+        self._progress_at = time.monotonic()
+
+    async def _insert(self, batch: list[RequestRecordData]) -> None:
+        """One transaction: the records, their guard violations, the roll-ups they change."""
+        rows = [self._row(record) for record in batch]
+        async with self._sessions() as session:
+            # Core executemany on the table: several times cheaper than the ORM's bulk insert.
+            await session.execute(_INSERT, rows)
+            violations = [_violation_row(record, v) for record in batch for v in record.violations]
+            if violations:
+                await session.execute(_INSERT_VIOLATIONS, violations)
+            rolled = (
+                rollups.RolledRecord.of(row, len(record.violations))
+                for row, record in zip(rows, batch, strict=True)
+            )
+            await rollups.apply(session, rollups.summarize(r for r in rolled if r is not None))
+            await session.commit()
         self.written += len(batch)
         for row in rows:
-            if row["cost_usd"]:
-                metrics.COST_USD.labels(row["provider"] or "").inc(float(row["cost_usd"]))
+            cost = float(row["cost_usd"])
+            if cost > 0 and math.isfinite(cost):  # a counter takes no negative increment
+                metrics.COST_USD.labels(row["provider"] or "").inc(cost)
+
+    async def _dead_letter(self, refused: list[tuple[RequestRecordData, BaseException]]) -> None:
+        """Park the records the database refused alone (a transient failure here keeps them queued)."""
+        if not refused:
+            return
+        rejected = [
+            dead_letters.Rejected(
+                kind="request_record",
+                item_id=record.id,
+                tenant_id=record.tenant_id,
+                error=dead_letters.error_text(exc),
+                payload=dead_letters.payload_of(dataclasses.asdict(record)),
+            )
+            for record, exc in refused
+        ]
+        try:
+            await dead_letters.store(self._sessions, rejected)
+        except Exception as exc:
+            if not dead_letters.is_data_error(exc):  # kept queued: retried by the loop
+                raise dead_letters.WriteInterrupted([record for record, _ in refused], exc) from exc
+            # The dead-letter table refused them too: nothing more can be kept (never expected:
+            # its text columns are cleaned, the payload is bytes). Dropped, loudly.
+            self.dropped += len(refused)
+            metrics.RECORDS_DROPPED.inc(len(refused))
+            log.exception("request_records_dead_letter_failed", request_ids=[r.id for r, _ in refused])
+            return
+        self.dead_lettered += len(refused)
 
     def _row(self, record: RequestRecordData) -> dict[str, Any]:
         priced: tuple[Decimal, str] | None = None
