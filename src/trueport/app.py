@@ -48,6 +48,7 @@ from trueport.operations import (
 from trueport.platform.api import ControlPlane
 from trueport.platform.context import Platform, open_platform
 from trueport.platform.live import ConfigWatcher
+from trueport.platform.web import with_security_headers
 from trueport.providers.registry import build_adapters
 from trueport.settings import Settings, load_settings_from_env, missing_env_vars
 from trueport.state import open_state
@@ -112,7 +113,12 @@ class TruePortApp:
 
     async def _operator(self, path: str, scope: Scope, send: Send) -> None:
         allowed = admin_allowed(self.settings, scope)
-        if allowed is False or (allowed is None and path != "/metrics"):
+        if path == "/metrics" and self.settings.metrics.public:
+            await metrics(send)
+            return
+        if path.startswith("/api/"):
+            send = with_security_headers(send)  # the control plane's, as on every other /api response
+        if not allowed:
             message = "admin token required" if allowed is False else "set admin_token to enable this API"
             await send_control_error(send, 401 if allowed is False else 403, "unauthorized", message)
         elif path == "/metrics":

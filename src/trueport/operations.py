@@ -1,8 +1,8 @@
 """Endpoints for operators: readiness, Prometheus metrics and provider (breaker) status.
 
-``/metrics`` and ``/api/v1/providers/status`` need ``Authorization: Bearer <admin_token>`` when
-``admin_token`` is set; without one, ``/metrics`` is open (bind the port privately) and the status API
-is disabled. Errors here use the control plane's shape: ``{"error": {"code", "message"}}``.
+``/metrics`` and ``/api/v1/providers/status`` need ``Authorization: Bearer <admin_token>``; without
+an ``admin_token`` both are refused (403), unless ``metrics.public: true`` opens ``/metrics`` to
+anyone. Errors here use the control plane's shape: ``{"error": {"code", "message"}}``.
 """
 
 from __future__ import annotations

@@ -167,6 +167,16 @@ class RecordsConfig(_Strict):
 
     batch_size: int = Field(default=500, gt=0)
     flush_interval_ms: int = Field(default=200, gt=0)
+class MetricsConfig(_Strict):
+    """The Prometheus endpoint (``metrics:``)."""
+
+    public: bool = Field(
+        default=False,
+        description="Serve /metrics to anyone. Off: it needs `Authorization: Bearer <admin_token>`, and is "
+        "refused (403) while no admin_token is set.",
+    )
+
+
     max_pending: int = Field(
         default=100_000, gt=0, description="Records held in memory while the DB is down."
     )
@@ -204,6 +214,7 @@ class Settings(BaseSettings):
     )
     key_refresh_interval_s: float = Field(
         default=60.0,
+    metrics: MetricsConfig = MetricsConfig()
         gt=0,
         description="Safety net: the longest a key change takes to reach a gateway if both the push "
         "and the poll of the configuration generation (platform.live_config_poll_s) failed.",
@@ -254,6 +265,9 @@ class Settings(BaseSettings):
         if self.environment == "production" and self.secret_key is None:
             raise ValueError("secret_key is required when environment is production")
         if self.environment == "production" and self.platform.jwt_secret is None:
+        for provider in self.platform.tenant_shared_models:
+            if provider not in self.providers:
+                raise ValueError(f"platform.tenant_shared_models names unknown provider {provider!r}")
             raise ValueError("platform.jwt_secret is required when environment is production")
         if self.environment == "production" and not self.platform.master_keys:
             raise ValueError("platform.master_keys is required when environment is production")

@@ -53,6 +53,16 @@ def test_the_documented_matrix_is_the_enforced_one() -> None:
     )
 
 
+async def test_every_served_route_is_in_the_matrix(platform: ControlPlaneHarness) -> None:
+    """What the running API serves (its OpenAPI schema) against the matrix: nested routers included."""
+    schema = (await platform.client.get("/api/v1/openapi.json")).json()
+    served = {(method.upper(), path) for path, operations in schema["paths"].items() for method in operations}
+    listed = {(route.method, route.path) for route in all_routes()}
+    assert {("GET", "/api/v1/members"), ("POST", "/api/v1/invitations")} <= served
+    assert sorted(served - listed) == []
+    assert sorted(listed - served) == []
+
+
 async def test_each_role_gets_exactly_the_permissions_of_the_matrix(platform: ControlPlaneHarness) -> None:
     tenant = await platform.tenant("acme")
     headers: dict[Role, dict[str, str]] = {}

@@ -98,6 +98,12 @@ class PlatformConfig(BaseModel):
         default=None,
         description="May tenant credentials point at loopback/private addresses? Default: only in development.",
     )
+    tenant_shared_models: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="Installation providers tenants may name in their own routes, and with which models "
+        "(provider -> exact model names). Unlisted: a tenant route can use only the tenant's own credentials.",
+        examples=[{"oa": ["gpt-4o-mini", "gpt-4o"]}],
+    )
     live_config_poll_s: float = Field(
         default=2.0, gt=0, description="How often gateways check the configuration generation."
     )

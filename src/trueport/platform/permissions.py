@@ -9,11 +9,12 @@ same place. Run ``python -m trueport.platform.permissions`` to print the table, 
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi.dependencies.models import Dependant
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, APIRouter
 
 from trueport.platform.principal import authenticate, platform_admin
 from trueport.platform.rbac import MATRIX, Permission, Role
@@ -67,15 +68,32 @@ def route_access(route: APIRoute) -> list[RouteAccess]:
     ]
 
 
+def api_routes(router: APIRouter, prefix: str = "") -> Iterator[tuple[str, APIRoute]]:
+    """Every ``APIRoute`` of ``router`` with its full path prefix, nested routers included.
+
+    FastAPI keeps an included router as one entry (``original_router`` plus the ``prefix`` it was
+    included with) rather than copying its routes, so the walk descends into those entries.
+    """
+    for route in router.routes:
+        if isinstance(route, APIRoute):
+            yield prefix, route
+            continue
+        nested = getattr(route, "original_router", None)
+        if isinstance(nested, APIRouter):
+            context = getattr(route, "include_context", None)
+            yield from api_routes(nested, prefix + str(getattr(context, "prefix", "") or ""))
+        elif isinstance(route, APIRouter):  # pragma: no cover - older FastAPI copies routes instead
+            yield from api_routes(route, prefix)
+
+
 def all_routes() -> list[RouteAccess]:
     from trueport.platform.api import PREFIX, ROUTERS
 
     access: list[RouteAccess] = []
     for router in ROUTERS:
-        for route in router.routes:
-            if isinstance(route, APIRoute):
-                for item in route_access(route):
-                    access.append(RouteAccess(item.method, PREFIX + item.path, item.summary, item.needs))
+        for prefix, route in api_routes(router):
+            for item in route_access(route):
+                access.append(RouteAccess(item.method, PREFIX + prefix + item.path, item.summary, item.needs))
     return access
 
 

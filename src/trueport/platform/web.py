@@ -24,6 +24,20 @@ _SECURITY_HEADERS: list[tuple[bytes, bytes]] = [
 SECURITY_HEADER_NAMES = frozenset(name for name, _ in _SECURITY_HEADERS)
 
 
+def with_security_headers(send: Send) -> Send:
+    """``send``, adding the security headers to the response start (replacing any already set)."""
+
+    async def send_with_headers(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = [
+                (k, v) for k, v in message.get("headers", []) if k.lower() not in SECURITY_HEADER_NAMES
+            ]
+            message["headers"] = headers + _SECURITY_HEADERS
+        await send(message)
+
+    return send_with_headers
+
+
 class SecurityHeaders:
     """Adds the security headers to every response (replacing any the app set)."""
 
@@ -31,15 +45,7 @@ class SecurityHeaders:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = [
-                    (k, v) for k, v in message.get("headers", []) if k.lower() not in SECURITY_HEADER_NAMES
-                ]
-                message["headers"] = headers + _SECURITY_HEADERS
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)  # type: ignore[operator]
+        await self.app(scope, receive, with_security_headers(send))  # type: ignore[operator]
 
 
 class BodyLimit:
