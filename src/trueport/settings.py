@@ -162,11 +162,6 @@ class GuardConfig(_Strict):
     context_chars: int = Field(default=128, ge=0)
 
 
-class RecordsConfig(_Strict):
-    """The batched writer of request records."""
-
-    batch_size: int = Field(default=500, gt=0)
-    flush_interval_ms: int = Field(default=200, gt=0)
 class MetricsConfig(_Strict):
     """The Prometheus endpoint (``metrics:``)."""
 
@@ -177,6 +172,11 @@ class MetricsConfig(_Strict):
     )
 
 
+class RecordsConfig(_Strict):
+    """The batched writer of request records."""
+
+    batch_size: int = Field(default=500, gt=0)
+    flush_interval_ms: int = Field(default=200, gt=0)
     max_pending: int = Field(
         default=100_000, gt=0, description="Records held in memory while the DB is down."
     )
@@ -209,12 +209,12 @@ class Settings(BaseSettings):
     resilience: ResilienceConfig = ResilienceConfig()
     platform: PlatformConfig = PlatformConfig()
     mail: MailConfig = MailConfig()
+    metrics: MetricsConfig = MetricsConfig()
     admin_token: SecretStr | None = Field(
         default=None, description="Bearer token for /metrics and /api/v1/providers/status (operators)."
     )
     key_refresh_interval_s: float = Field(
         default=60.0,
-    metrics: MetricsConfig = MetricsConfig()
         gt=0,
         description="Safety net: the longest a key change takes to reach a gateway if both the push "
         "and the poll of the configuration generation (platform.live_config_poll_s) failed.",
@@ -260,14 +260,14 @@ class Settings(BaseSettings):
             for provider in providers:
                 if provider not in self.providers:
                     raise ValueError(f"model {alias!r} refers to unknown provider {provider!r}")
+        for provider in self.platform.tenant_shared_models:
+            if provider not in self.providers:
+                raise ValueError(f"platform.tenant_shared_models names unknown provider {provider!r}")
         if self.secret_key is not None and len(self.secret_key.get_secret_value().encode()) < 32:
             raise ValueError("secret_key must be at least 32 bytes")
         if self.environment == "production" and self.secret_key is None:
             raise ValueError("secret_key is required when environment is production")
         if self.environment == "production" and self.platform.jwt_secret is None:
-        for provider in self.platform.tenant_shared_models:
-            if provider not in self.providers:
-                raise ValueError(f"platform.tenant_shared_models names unknown provider {provider!r}")
             raise ValueError("platform.jwt_secret is required when environment is production")
         if self.environment == "production" and not self.platform.master_keys:
             raise ValueError("platform.master_keys is required when environment is production")
