@@ -14,6 +14,7 @@ from trueport.gateway.failover import Resilience, call_with_failover
 from trueport.gateway.guarding import GuardService
 from trueport.gateway.router import Router, Target
 from trueport.gateway.tenant_routing import TenantRouting
+from trueport.gateway.validation import check_model_name
 from trueport.jsonutil import JSONObject
 from trueport.keys.cache import KeyCache
 from trueport.limits.budgets import Budgets
@@ -55,7 +56,7 @@ class Gateway:
     async def authorize(self, call: Call, alias: str) -> tuple[Target, ...]:
         """The targets for ``alias`` if this call's key may use it now: 404, 403 or 429 otherwise."""
         key = call.key_info
-        call.record.alias = alias
+        call.record.alias = check_model_name(alias)  # never a NUL or over-long name in a record
         targets = self.routing.targets(key.tenant_id, alias)
         if targets is None:
             raise ModelNotFound(f"the model {alias!r} does not exist", param="model")

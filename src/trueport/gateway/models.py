@@ -9,6 +9,7 @@ from __future__ import annotations
 from trueport.errors import ModelNotFound
 from trueport.gateway.call import Call
 from trueport.gateway.gateway import Gateway
+from trueport.gateway.validation import check_model_name
 from trueport.jsonutil import JSONObject, dumps
 
 
@@ -23,7 +24,7 @@ async def handle_list_models(gateway: Gateway, call: Call) -> None:
 
 
 async def handle_get_model(gateway: Gateway, call: Call, alias: str) -> None:
-    call.record.alias = alias
+    call.record.alias = check_model_name(alias)
     key = call.key_info
     if gateway.routing.targets(key.tenant_id, alias) is None or not key.allows(alias):
         raise ModelNotFound(f"the model {alias!r} does not exist", param="model")

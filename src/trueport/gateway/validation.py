@@ -5,11 +5,28 @@ from __future__ import annotations
 from trueport.errors import InvalidRequest
 from trueport.jsonutil import JSONObject
 
+MAX_MODEL_CHARS = 200  # request_records.alias, usage_rollups.alias: longer never names a model
+
 
 def require_model(request: JSONObject) -> str:
     model = request.get("model")
     if not isinstance(model, str) or not model:
         raise InvalidRequest("'model' is required and must be a non-empty string", param="model")
+    return check_model_name(model)
+
+
+def check_model_name(model: str) -> str:
+    """A model name from a client, checked before it goes anywhere (records, metrics, logs, routing).
+
+    No model is named with control characters (NUL among them: PostgreSQL refuses it in text) or
+    more than ``MAX_MODEL_CHARS`` characters; such a name is a 400, never an unknown model.
+    """
+    if not model:
+        raise InvalidRequest("the model name is empty", param="model")
+    if len(model) > MAX_MODEL_CHARS:
+        raise InvalidRequest(f"the model name is over {MAX_MODEL_CHARS} characters", param="model")
+    if not model.isprintable():
+        raise InvalidRequest("the model name contains control characters", param="model")
     return model
 
 
