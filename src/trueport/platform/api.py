@@ -20,6 +20,7 @@ from trueport.platform.budgets.endpoints import router as budgets_router
 from trueport.platform.context import Platform
 from trueport.platform.credentials.endpoints import admin_router
 from trueport.platform.credentials.endpoints import router as credentials_router
+from trueport.platform.inputs import InputCheck
 from trueport.platform.keys.endpoints import router as keys_router
 from trueport.platform.members.endpoints import router as members_router
 from trueport.platform.policies.endpoints import router as policies_router
@@ -98,7 +99,7 @@ class ControlPlane:
             expose_headers=["content-disposition", "x-export-rows", "x-export-truncated", "retry-after"],
             max_age=600,
         )
-        self._app = SecurityHeaders(BodyLimit(cors, config.max_body_bytes))
+        self._app = SecurityHeaders(BodyLimit(InputCheck(cors), config.max_body_bytes))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self._app(scope, receive, send)

@@ -26,6 +26,7 @@ from trueport.platform.auth.passwords import Passwords
 from trueport.platform.auth.throttle import LoginThrottle
 from trueport.platform.auth.tokens import TokenCodec
 from trueport.platform.credentials.envelope import Envelope
+from trueport.platform.inputs import check_column_values
 from trueport.platform.live import LiveConfig
 from trueport.platform.mail.mailer import Mailer
 from trueport.platform.secrets import load_platform_secrets
@@ -107,6 +108,7 @@ class UnitOfWork:
 async def unit_of_work(platform: PlatformDep, request: Request) -> AsyncIterator[UnitOfWork]:
     """The request's session; after the commit, each change it made becomes a durable audit event."""
     async with platform.sessions() as session:
+        check_column_values(session)  # over-long or NUL strings: a 400 naming the field, not a 500
         work = UnitOfWork(session)
         tracker = ChangeTracker(session) if platform.audit is not None else None
         yield work
