@@ -49,6 +49,7 @@ _FNV_BASIS = _U64(0xCBF29CE484222325)
 _FNV_PRIME = _U64(0x100000001B3)
 _MIX = _U64(0x9E3779B97F4A7C15)
 _WORD = re.compile(r"\w+")
+_ASCII_WORD = re.compile(r"\w+", re.ASCII)
 _BIGRAM_SALT = 0x5BD1E995
 
 IntArray = np.ndarray[tuple[int], np.dtype[np.int64]]
@@ -101,10 +102,11 @@ def _char_hashes(text: str) -> np.ndarray[tuple[int], np.dtype[np.uint64]]:
 
 
 def _word_hashes(text: str) -> np.ndarray[tuple[int], np.dtype[np.uint64]]:
-    words = _WORD.findall(text)
+    # \w+ restricted to ASCII finds the same words in an ASCII text, faster
+    words = (_ASCII_WORD if text.isascii() else _WORD).findall(text)
     if not words:
         return np.zeros(0, dtype=np.uint64)
-    uni = np.fromiter((zlib.crc32(w.encode()) for w in words), dtype=np.uint64, count=len(words))
+    uni = np.fromiter(map(zlib.crc32, map(str.encode, words)), dtype=np.uint64, count=len(words))
     bi = (uni[:-1] * _U64(_BIGRAM_SALT)) ^ (uni[1:] + _U64(0x7F4A7C15)) ^ _U64(1 << 40)
     return np.concatenate([uni, bi])
 
@@ -113,10 +115,13 @@ def _counts(hashes: np.ndarray[tuple[int], np.dtype[np.uint64]], bits: int) -> t
     """Unique buckets (the top ``bits`` bits of a multiplicative mix) and 1 + log(count)."""
     if hashes.size == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-    ids = np.sort(((hashes * _MIX) >> _U64(64 - bits)).astype(np.int64))
-    starts = np.flatnonzero(np.concatenate(([True], ids[1:] != ids[:-1])))
-    counts = np.diff(np.append(starts, ids.size))
-    return ids[starts], (1.0 + np.log(counts)).astype(np.float32)
+    ids = ((hashes * _MIX) >> _U64(64 - bits)).astype(np.int32)  # bits < 32: a cheaper sort
+    ids.sort()
+    change = np.empty(ids.size + 1, dtype=bool)  # where a run of equal ids starts (and the end)
+    change[0] = change[-1] = True
+    np.not_equal(ids[1:], ids[:-1], out=change[1:-1])
+    edges = np.flatnonzero(change)
+    return ids[edges[:-1]].astype(np.int64), (1.0 + np.log(np.diff(edges))).astype(np.float32)
 
 
 def _pad(rows: Sequence[np.ndarray[tuple[int], np.dtype[np.generic]]], dtype: type[np.generic]) -> Tensor:
@@ -236,18 +241,21 @@ class InjectionDetector:
         """
         text = text[:MAX_SCAN_CHARS]
         spans = windows(text) if windowed else []
-        texts = [text] + [text[s:e] for s, e in spans]
-        whole = 0.0
-        parts = []
-        for i in range(0, len(texts), WINDOW_BATCH):
-            outputs = self._infer(texts[i : i + WINDOW_BATCH])
-            rows = np.asarray(outputs.get("window_score", outputs["score"]), dtype=np.float32).reshape(-1)
-            if i == 0:
-                whole = float(np.asarray(outputs["score"], dtype=np.float32).reshape(-1)[0])
-                rows = rows[1:]
-            parts.append(rows)
+        prepared = prepare(text)
+        whole = float(np.asarray(self._run([prepared.text])["score"], dtype=np.float32).reshape(-1)[0])
         if not spans:
             return whole, None
+        # Windows go apart from the whole text (a batch is padded to its longest row, and the whole
+        # text is several windows long), and are decoded only if the whole text had an encoded
+        # segment (windows end at whitespace or sentence ends, so they do not cut new ones).
+        decode = bool(prepared.decodings)
+        pieces = [text[s:e] for s, e in spans]
+        parts = []
+        for i in range(0, len(pieces), WINDOW_BATCH):
+            outputs = self._infer(pieces[i : i + WINDOW_BATCH], decode=decode)
+            parts.append(
+                np.asarray(outputs.get("window_score", outputs["score"]), dtype=np.float32).reshape(-1)
+            )
         scores = np.concatenate(parts)
         best = int(np.argmax(scores))
         span = spans[best] if scores[best] >= self._report_threshold else None
@@ -257,11 +265,13 @@ class InjectionDetector:
         """Whole-text scores of raw texts (normalised here), one model call for the batch."""
         return np.asarray(self._infer(texts)["score"], dtype=np.float32).reshape(len(texts))
 
-    def _infer(self, texts: Sequence[str]) -> dict[str, Tensor]:
-        features = [featurize(prepare(t).text) for t in texts]
-        return self._backend.infer(self._model, batch_inputs(features))
+    def _infer(self, texts: Sequence[str], *, decode: bool = True) -> dict[str, Tensor]:
+        return self._run([prepare(t, decode=decode).text for t in texts])
+
+    def _run(self, prepared: Sequence[str]) -> dict[str, Tensor]:
+        return self._backend.infer(self._model, batch_inputs([featurize(t) for t in prepared]))
 
 
-def prepare(text: str) -> NormalizedText:
+def prepare(text: str, *, decode: bool = True) -> NormalizedText:
     """The normalisation the detector applies (and training must apply)."""
-    return normalize(text, leet=True)
+    return normalize(text, leet=True, decode=decode)
