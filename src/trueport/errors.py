@@ -31,7 +31,9 @@
     UpstreamError                   one failed call to one provider target (caught by failover)
     ├── UpstreamTimeout             connect or read timeout
     ├── UpstreamUnavailable         connection refused, reset, DNS
-    └── UpstreamStatus              the provider answered 4xx/5xx
+    ├── UpstreamStatus              the provider answered 4xx/5xx
+    └── UpstreamMalformed           a 2xx answer the gateway cannot use: over providers.<name>.max_response_bytes,
+                                    not JSON, or the wrong shape (502, not retried on the same target)
     UpstreamStreamBroken            a stream that failed after its first byte (never retried)
 
 Data-plane errors are rendered in OpenAI's error shape on OpenAI routes and in Anthropic's on
@@ -235,13 +237,18 @@ class UpstreamError(TruePortError):
     def error_class(self) -> str:
         return type(self).__name__
 
+    @property
+    def public(self) -> str:
+        """What a client may be told: no provider name, model, URL or upstream text (that is ``message``)."""
+        return f"answered HTTP {self.status}" if self.status is not None else "failed"
+
 
 class UpstreamTimeout(UpstreamError):
-    pass
+    public = "timed out"
 
 
 class UpstreamUnavailable(UpstreamError):
-    pass
+    public = "unreachable"
 
 
 class UpstreamStatus(UpstreamError):
@@ -256,7 +263,22 @@ class UpstreamStatus(UpstreamError):
         self.retryable = status in (401, 403, 408, 409, 429) or status >= 500
 
 
+class UpstreamMalformed(UpstreamError):
+    """The provider answered 2xx with something unusable; repeating the call would fetch it again."""
+
+    retryable = False
+    public = "answered with an unusable (malformed or oversized) response"
+
+    def __init__(self, message: str, *, provider: str = ""):
+        super().__init__(message, provider=provider, status=502)
+
+
 class UpstreamStreamBroken(UpstreamError):
     """A stream failed after its first byte; it ends with a terminal error event, never a retry."""
 
     retryable = False
+    public = "stream broke off (malformed, oversized or cut)"
+
+    def __init__(self, message: str, *, provider: str = "", malformed: bool = False):
+        super().__init__(message, provider=provider)
+        self.malformed = malformed  # the upstream sent something unusable (not a network failure)

@@ -39,6 +39,11 @@ class ProviderConfig(_Strict):
     connect_timeout_s: float = Field(default=5.0, gt=0)
     timeout_s: float = Field(default=60.0, gt=0, description="Whole-response timeout (non-streaming).")
     stream_idle_timeout_s: float = Field(default=60.0, gt=0, description="Longest silence inside a stream.")
+    max_response_bytes: int = Field(
+        default=32 * 1024 * 1024,
+        ge=1024,
+        description="Largest non-streamed answer body, and largest single line or event of a stream (502 above).",
+    )
 
     @field_validator("base_url")
     @classmethod

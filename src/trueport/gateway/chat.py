@@ -13,7 +13,7 @@ from trueport.gateway.call import Call
 from trueport.gateway.gateway import Gateway
 from trueport.gateway.guarding import CallGuard, ChunkPipeline
 from trueport.gateway.router import Target
-from trueport.gateway.streaming import DisconnectWatch, OpenedStream, open_stream
+from trueport.gateway.streaming import DisconnectWatch, OpenedStream, open_stream, stream_broken_message
 from trueport.gateway.validation import check_chat_request, require_stream_flag
 from trueport.jsonutil import JSONObject, dumps
 from trueport.providers.base import ChatCompletion
@@ -107,7 +107,8 @@ async def _stream(
     except UpstreamStreamBroken as exc:
         # Past the first byte there is no failover: end with an error event the SDKs raise on.
         call.record.error_class = exc.error_class
-        error = {"error": {"message": exc.message, "type": "upstream_error", "code": "stream_broken"}}
+        message = stream_broken_message(call, exc)
+        error = {"error": {"message": message, "type": "upstream_error", "code": "stream_broken"}}
         await call.stream_bytes(b"data: " + dumps(error) + b"\n\n", more=False)
     finally:
         call.note_usage(opened.stream.usage)

@@ -90,12 +90,12 @@ async def call_with_failover(
         try:
             return target, await attempt(target)
         except UpstreamError as exc:
-            log.info("upstream_failed", target=target.label, error=exc.error_class, status=exc.status)
+            _log_failure(target, exc)
             if _rejected(exc):
                 record.provider, record.upstream_model = target.provider, target.model
-                raise UpstreamRejected(exc.message, status=exc.status or 400) from exc
+                raise rejected_by_upstream(record.alias, exc) from exc
             errors.append(exc)
-    raise all_failed(errors)
+    raise all_failed(errors, alias=record.alias)
 
 
 class _Failover(Generic[T]):
@@ -120,7 +120,7 @@ class _Failover(Generic[T]):
             answer = await self._try(target)
             if answer is not None:
                 return target, answer[0]
-        raise all_failed(self.errors, self.skipped)
+        raise all_failed(self.errors, self.skipped, alias=self._record.alias)
 
     async def _try(self, target: Target) -> tuple[T] | None:
         """Attempts on one target: its answer, or None to move on to the next target."""
@@ -184,10 +184,10 @@ class _Failover(Generic[T]):
         if permit is not None and breakers is not None:
             await breakers.record(permit, ok=rejected, duration_s=time.perf_counter() - started)
         UPSTREAM_ATTEMPTS.labels(target.label, _outcome(error)).inc()
-        log.info("upstream_failed", target=target.label, error=error.error_class, status=error.status)
+        _log_failure(target, error)
         if rejected:
             record.provider, record.upstream_model = target.provider, target.model
-            raise UpstreamRejected(error.message, status=error.status or 400) from error
+            raise rejected_by_upstream(record.alias, error) from error
         self.errors.append(error)
         return None
 
@@ -215,22 +215,55 @@ def _outcome(error: UpstreamError) -> str:
     return "rejected" if _rejected(error) else "client_error"
 
 
-def all_failed(errors: Sequence[UpstreamError], skipped: Sequence[str] = ()) -> UpstreamFailed:
+def _log_failure(target: Target, error: UpstreamError) -> None:
+    # The upstream's own text goes to the log only (its account key already taken out of it).
+    log.info(
+        "upstream_failed",
+        target=target.label,
+        error=error.error_class,
+        status=error.status,
+        detail=error.message[:500],
+    )
+
+
+def rejected_by_upstream(alias: str | None, error: UpstreamError) -> UpstreamRejected:
+    """The client's answer when a target refused the request: its status, not its words."""
+    status = error.status or 400
+    return UpstreamRejected(
+        f"the upstream of model {alias or ''!r} refused the request with HTTP {status}; "
+        "the gateway's log has its reason under this request's id",
+        status=status,
+    )
+
+
+def all_failed(
+    errors: Sequence[UpstreamError], skipped: Sequence[str] = (), *, alias: str | None = None
+) -> UpstreamFailed:
     """The client's answer when no target could serve: 429, 503 or 502 (see ``trueport.errors``).
 
-    Targets skipped because their breaker is open count as unavailable: alone they make a 503.
+    Targets skipped because their breaker is open count as unavailable: alone they make a 503. The
+    message numbers the attempts (``attempt 2: timed out``), never naming a provider, model
+    or the upstream's own words (which are logged).
     """
-    skip_note = f"; circuit open for {', '.join(skipped)}" if skipped else ""
+    name = repr(alias or "")
+    skip_note = f"; circuit open for {len(skipped)} target(s)" if skipped else ""
     if not errors:
         if skipped:
             return UpstreamFailed(
-                f"every target is unavailable: circuit open for {', '.join(skipped)}", status=503
+                f"every target of model {name} is unavailable: circuit open for {len(skipped)} target(s)",
+                status=503,
             )
-        return UpstreamFailed("no target is available for this model", status=503)
+        return UpstreamFailed(f"no target of model {name} is available", status=503)
     last = errors[-1]
-    summary = "; ".join(exc.message for exc in errors[-3:]) + skip_note
+    summary = (
+        "; ".join(f"attempt {n}: {exc.public}" for n, exc in list(enumerate(errors, 1))[-3:]) + skip_note
+    )
     if all(exc.status == 429 for exc in errors):
-        return UpstreamFailed(f"every target is rate-limited: {summary}", status=429, last=last)
+        return UpstreamFailed(
+            f"every target of model {name} is rate-limited: {summary}", status=429, last=last
+        )
     if all(isinstance(exc, UpstreamUnavailable) or exc.status == 503 for exc in errors):
-        return UpstreamFailed(f"every target is unavailable: {summary}", status=503, last=last)
-    return UpstreamFailed(f"every target failed: {summary}", status=502, last=last)
+        return UpstreamFailed(
+            f"every target of model {name} is unavailable: {summary}", status=503, last=last
+        )
+    return UpstreamFailed(f"every target of model {name} failed: {summary}", status=502, last=last)

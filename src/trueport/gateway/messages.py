@@ -17,7 +17,7 @@ from trueport.gateway.call import Call
 from trueport.gateway.gateway import Gateway
 from trueport.gateway.guarding import CallGuard, ChunkPipeline
 from trueport.gateway.router import Target
-from trueport.gateway.streaming import DisconnectWatch, OpenedStream, open_stream
+from trueport.gateway.streaming import DisconnectWatch, OpenedStream, open_stream, stream_broken_message
 from trueport.gateway.validation import require_stream_flag
 from trueport.jsonutil import JSONObject, dumps
 from trueport.providers.anthropic import AnthropicAdapter
@@ -184,7 +184,7 @@ async def _stream(
         await call.stream_bytes(_sse("error", dumps(error)), more=False)
     except UpstreamStreamBroken as exc:
         call.record.error_class = exc.error_class
-        error = {"type": "error", "error": {"type": "api_error", "message": exc.message}}
+        error = {"type": "error", "error": {"type": "api_error", "message": stream_broken_message(call, exc)}}
         await call.stream_bytes(_sse("error", dumps(error)), more=False)
     finally:
         call.note_usage(opened.stream.usage)

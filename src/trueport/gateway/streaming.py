@@ -8,9 +8,14 @@ from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
-from trueport.errors import UpstreamStreamBroken, UpstreamUnavailable
+import structlog
+
+from trueport.errors import UpstreamMalformed, UpstreamStreamBroken, UpstreamUnavailable
 from trueport.gateway.asgi import Receive
+from trueport.gateway.call import Call
 from trueport.providers.base import Usage
+
+log = structlog.get_logger(__name__)
 
 C = TypeVar("C")
 C_co = TypeVar("C_co", covariant=True)
@@ -45,8 +50,16 @@ async def open_stream(opening: Awaitable[UsageStream[C]]) -> OpenedStream[C]:
         raise UpstreamUnavailable("stream ended before its first chunk") from None
     except UpstreamStreamBroken as exc:
         await stream.aclose()
+        if exc.malformed:  # fetching it again would bring the same: no retry on this target
+            raise UpstreamMalformed(exc.message, provider=exc.provider) from exc
         raise UpstreamUnavailable(exc.message, provider=exc.provider) from exc
     return OpenedStream(stream, chunks, first)
+
+
+def stream_broken_message(call: Call, error: UpstreamStreamBroken) -> str:
+    """The terminal error event's text: logged in full, told to the client without upstream details."""
+    log.info("upstream_stream_broken", error=error.error_class, detail=error.message[:500])
+    return f"the answer of model {call.record.alias or ''!r} {error.public}"
 
 
 class DisconnectWatch:

@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from trueport.jsonutil import JSONDecodeError, dumps, loads
-from trueport.mockprovider import anthropic_format, azure_format, gemini_format, openai_format
+from trueport.mockprovider import anthropic_format, azure_format, gemini_format, malformed, openai_format
 from trueport.mockprovider.exchange import (
     ConnectionDropped,
     Dialect,
@@ -154,5 +154,6 @@ def create_app(*, latency_ms: int = 0, api_key: str | None = None) -> web.Applic
     router.add_post("/_mock/reset", _reset)
     for method, path, dialect, endpoint in ROUTES:
         router.add_route(method, path, provider_route(dialect, endpoint))
+    malformed.install(app)
     router.add_route("*", "/{tail:.*}", _unknown_route)
     return app

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 import aiohttp
 
-from trueport.errors import UnsupportedOperation, UpstreamStreamBroken
+from trueport.errors import UnsupportedOperation, UpstreamMalformed, UpstreamStreamBroken
 from trueport.formats.anthropic import (
     MessagesEventsToChatChunks,
     UsageCounter,
@@ -26,9 +26,10 @@ from trueport.formats.anthropic import (
     usage_from_anthropic,
 )
 from trueport.jsonutil import JSONDecodeError, JSONObject, dumps, loads
+from trueport.providers.answers import translating
 from trueport.providers.base import AdapterFactory, ChatCompletion, Embeddings, Usage
 from trueport.providers.http import open_response, post_json
-from trueport.providers.sse import iter_sse
+from trueport.providers.sse import DEFAULT_MAX_EVENT_BYTES, iter_sse
 from trueport.settings import ProviderConfig
 
 ANTHROPIC_VERSION = "2023-06-01"
@@ -44,7 +45,7 @@ class NativeMessage:
 
 
 async def _events(
-    response: aiohttp.ClientResponse, provider: str
+    response: aiohttp.ClientResponse, provider: str, max_bytes: int
 ) -> AsyncIterator[tuple[str, bytes, JSONObject]]:
     """``(event, data bytes, data)`` for each event, until ``message_stop``; releases the response.
 
@@ -52,18 +53,24 @@ async def _events(
     body that ends before ``message_stop``.
     """
     try:
-        async for event, raw in iter_sse(response, provider):
+        async for event, raw in iter_sse(response, provider, max_bytes):
             try:
                 data = loads(raw)
             except JSONDecodeError as exc:
-                raise UpstreamStreamBroken(f"{provider}: bad event in stream", provider=provider) from exc
+                raise UpstreamStreamBroken(
+                    f"{provider}: bad event in stream", provider=provider, malformed=True
+                ) from exc
             if not isinstance(data, dict):
-                raise UpstreamStreamBroken(f"{provider}: bad event in stream", provider=provider)
+                raise UpstreamStreamBroken(
+                    f"{provider}: bad event in stream", provider=provider, malformed=True
+                )
             name = event or str(data.get("type", ""))
             if name == "error":
                 error = data.get("error")
                 detail = error.get("message") if isinstance(error, dict) else None
-                raise UpstreamStreamBroken(f"{provider}: error inside stream: {detail}", provider=provider)
+                raise UpstreamStreamBroken(
+                    f"{provider}: error inside stream: {detail!r:.300}", provider=provider
+                )
             yield name, raw, data
             if name == "message_stop":
                 return
@@ -75,9 +82,12 @@ async def _events(
 class AnthropicChatStream:
     """An Anthropic stream seen as canonical chunks (a ``ChatStream``)."""
 
-    def __init__(self, response: aiohttp.ClientResponse, provider: str):
+    def __init__(
+        self, response: aiohttp.ClientResponse, provider: str, max_bytes: int = DEFAULT_MAX_EVENT_BYTES
+    ):
         self._response = response
         self._provider = provider
+        self._max_bytes = max_bytes
         self._translator = MessagesEventsToChatChunks(provider)
         self.usage = Usage()
 
@@ -85,8 +95,9 @@ class AnthropicChatStream:
         return self._chunks()
 
     async def _chunks(self) -> AsyncIterator[JSONObject]:
-        async for event, _raw, data in _events(self._response, self._provider):
-            chunks = self._translator.feed(event, data)
+        async for event, _raw, data in _events(self._response, self._provider, self._max_bytes):
+            with translating(self._provider, stream=True):
+                chunks = self._translator.feed(event, data)
             self.usage = self._translator.usage
             for chunk in chunks:
                 yield chunk
@@ -101,9 +112,12 @@ class NativeEventStream:
     ``ping`` events are yielded too, since they keep the client's connection alive.
     """
 
-    def __init__(self, response: aiohttp.ClientResponse, provider: str):
+    def __init__(
+        self, response: aiohttp.ClientResponse, provider: str, max_bytes: int = DEFAULT_MAX_EVENT_BYTES
+    ):
         self._response = response
         self._provider = provider
+        self._max_bytes = max_bytes
         self._counter = UsageCounter()
         self.usage = Usage()
 
@@ -111,7 +125,7 @@ class NativeEventStream:
         return self._items()
 
     async def _items(self) -> AsyncIterator[tuple[str, bytes, JSONObject]]:
-        async for event, raw, data in _events(self._response, self._provider):
+        async for event, raw, data in _events(self._response, self._provider, self._max_bytes):
             if event == "message_start" and isinstance(data.get("message"), dict):
                 self._counter.update(data["message"].get("usage"))
             elif event == "message_delta":
@@ -142,12 +156,13 @@ class AnthropicAdapter:
         body = chat_request_to_messages(request, model)
         body.pop("stream", None)
         value, _raw = await self._post(body)
-        completion = message_to_chat_completion(value)
+        with translating(self.name):
+            completion = message_to_chat_completion(value)
         return ChatCompletion(body=completion, usage=usage_from_anthropic(value.get("usage")))
 
     async def chat_stream(self, request: JSONObject, model: str) -> AnthropicChatStream:
         body = dict(chat_request_to_messages(request, model), stream=True)
-        return AnthropicChatStream(await self._open_stream(body), self.name)
+        return AnthropicChatStream(await self._open_stream(body), self.name, self._config.max_response_bytes)
 
     async def embeddings(self, request: JSONObject, model: str) -> Embeddings:
         raise UnsupportedOperation(f"provider {self.name!r} (Anthropic) has no embeddings API")
@@ -157,12 +172,14 @@ class AnthropicAdapter:
         body = dict(request, model=model)
         body.pop("stream", None)
         value, raw = await self._post(body)
+        if not isinstance(value.get("content"), list):
+            raise UpstreamMalformed(f"{self.name}: answer has no content list", provider=self.name)
         return NativeMessage(body=value, raw=raw, usage=usage_from_anthropic(value.get("usage")))
 
     async def messages_stream(self, request: JSONObject, model: str) -> NativeEventStream:
         """Pass an Anthropic-format streaming request through; returns once the provider accepted it."""
         body = dict(request, model=model, stream=True)
-        return NativeEventStream(await self._open_stream(body), self.name)
+        return NativeEventStream(await self._open_stream(body), self.name, self._config.max_response_bytes)
 
     async def _post(self, body: JSONObject) -> tuple[JSONObject, bytes]:
         return await post_json(

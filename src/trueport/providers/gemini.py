@@ -25,9 +25,10 @@ from trueport.formats.gemini import (
     usage_from_gemini,
 )
 from trueport.jsonutil import JSONDecodeError, JSONObject, dumps, loads
+from trueport.providers.answers import translating
 from trueport.providers.base import ChatCompletion, Embeddings, Usage
 from trueport.providers.http import open_response, post_json
-from trueport.providers.sse import iter_sse
+from trueport.providers.sse import DEFAULT_MAX_EVENT_BYTES, iter_sse
 from trueport.settings import ProviderConfig
 
 
@@ -40,9 +41,18 @@ class GeminiChatStream:
     ``usage`` is kept either way.
     """
 
-    def __init__(self, response: aiohttp.ClientResponse, provider: str, model: str, *, include_usage: bool):
+    def __init__(
+        self,
+        response: aiohttp.ClientResponse,
+        provider: str,
+        model: str,
+        *,
+        include_usage: bool,
+        max_bytes: int = DEFAULT_MAX_EVENT_BYTES,
+    ):
         self._response = response
         self._provider = provider
+        self._max_bytes = max_bytes
         self._converter = GenerateContentStreamToChatChunks(model)
         self._include_usage = include_usage
         self.usage = Usage()
@@ -53,9 +63,10 @@ class GeminiChatStream:
     async def _chunks(self) -> AsyncIterator[JSONObject]:
         converter = self._converter
         try:
-            async for _event, data in iter_sse(self._response, self._provider):
+            async for _event, data in iter_sse(self._response, self._provider, self._max_bytes):
                 event = self._event(data)
-                chunks = converter.feed(event)
+                with translating(self._provider, stream=True):
+                    chunks = converter.feed(event)
                 self.usage = converter.usage
                 for chunk in chunks:
                     yield chunk
@@ -74,10 +85,12 @@ class GeminiChatStream:
             event = loads(data)
         except JSONDecodeError as exc:
             raise UpstreamStreamBroken(
-                f"{self._provider}: bad event in stream", provider=self._provider
+                f"{self._provider}: bad event in stream", provider=self._provider, malformed=True
             ) from exc
         if not isinstance(event, dict):
-            raise UpstreamStreamBroken(f"{self._provider}: bad event in stream", provider=self._provider)
+            raise UpstreamStreamBroken(
+                f"{self._provider}: bad event in stream", provider=self._provider, malformed=True
+            )
         if "error" in event:
             error = event["error"]
             message = error.get("message") if isinstance(error, dict) else None
@@ -121,10 +134,9 @@ class GeminiAdapter:
             body=dumps(body),
             headers=self._headers,
         )
-        return ChatCompletion(
-            body=generate_content_to_chat_completion(value, model),
-            usage=usage_from_gemini(value.get("usageMetadata")),
-        )
+        with translating(self.name):
+            completion = generate_content_to_chat_completion(value, model)
+        return ChatCompletion(body=completion, usage=usage_from_gemini(value.get("usageMetadata")))
 
     async def chat_stream(self, request: JSONObject, model: str) -> GeminiChatStream:
         body = chat_request_to_generate_content(request)
@@ -139,7 +151,13 @@ class GeminiAdapter:
         )
         options = request.get("stream_options")
         include_usage = isinstance(options, dict) and options.get("include_usage") is True
-        return GeminiChatStream(response, self.name, model, include_usage=include_usage)
+        return GeminiChatStream(
+            response,
+            self.name,
+            model,
+            include_usage=include_usage,
+            max_bytes=self._config.max_response_bytes,
+        )
 
     async def embeddings(self, request: JSONObject, model: str) -> Embeddings:
         texts = embedding_inputs(request)
@@ -154,10 +172,8 @@ class GeminiAdapter:
         )
         estimate = estimate_tokens(texts)
         encoding = "base64" if request.get("encoding_format") == "base64" else "float"
-        try:
+        with translating(self.name):
             result = batch_embed_to_embeddings(value, model, estimate, encoding_format=encoding)
-        except ValueError as exc:
-            raise UpstreamStatus(f"{self.name}: {exc}", provider=self.name, status=502) from exc
         if len(result["data"]) != len(texts):
             raise UpstreamStatus(
                 f"{self.name}: {len(result['data'])} embeddings for {len(texts)} inputs",

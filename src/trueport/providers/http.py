@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 import aiohttp
 
-from trueport.errors import UpstreamStatus, UpstreamTimeout, UpstreamUnavailable
+from trueport.errors import UpstreamMalformed, UpstreamStatus, UpstreamTimeout, UpstreamUnavailable
 from trueport.jsonutil import JSONDecodeError, JSONObject, loads
 from trueport.settings import ProviderConfig
 
@@ -52,31 +52,61 @@ async def open_response(
         try:
             detail = await _error_detail(response)
         finally:
-            response.release()
+            response.close()  # the rest of an error body is never read: do not reuse the connection
+        # The detail is for the logs (with the account's own key taken out, in case the upstream echoes
+        # it); clients are told only ``UpstreamError.public`` (see ``trueport.gateway.failover``).
+        secret = config.api_key.get_secret_value()
+        if secret:
+            detail = detail.replace(secret, "[redacted]")
         raise UpstreamStatus(
             f"{provider} answered {response.status}: {detail}", provider=provider, status=response.status
         )
     return response
 
 
-async def read_json(response: aiohttp.ClientResponse, provider: str) -> tuple[JSONObject, bytes]:
-    """Read a whole JSON object body, mapping timeouts and broken bodies to ``UpstreamError``."""
+async def read_body(response: aiohttp.ClientResponse, provider: str, max_bytes: int) -> bytes:
+    """Read a whole body of at most ``max_bytes``; ``UpstreamMalformed`` as soon as it is larger.
+
+    The body is read in chunks and the connection closed at the first byte over the limit, so a huge
+    answer costs at most ``max_bytes`` of memory and is never read to its end.
+    """
+    if response.content_length is not None and response.content_length > max_bytes:
+        response.close()
+        raise UpstreamMalformed(
+            f"{provider}: answer of {response.content_length} bytes is over {max_bytes}", provider=provider
+        )
+    parts: list[bytes] = []
+    size = 0
     try:
-        raw = await response.read()
+        async for chunk in response.content.iter_any():
+            size += len(chunk)
+            if size > max_bytes:
+                response.close()
+                raise UpstreamMalformed(f"{provider}: answer is over {max_bytes} bytes", provider=provider)
+            parts.append(chunk)
     except TimeoutError as exc:
+        response.close()
         raise UpstreamTimeout(f"{provider}: timed out reading the answer", provider=provider) from exc
     except aiohttp.ClientError as exc:
+        response.close()
         raise UpstreamUnavailable(
             f"{provider}: answer broken ({type(exc).__name__})", provider=provider
         ) from exc
-    finally:
-        response.release()
+    response.release()
+    return b"".join(parts)
+
+
+async def read_json(
+    response: aiohttp.ClientResponse, provider: str, max_bytes: int
+) -> tuple[JSONObject, bytes]:
+    """Read a whole JSON object body (bounded), mapping every failure to ``UpstreamError``."""
+    raw = await read_body(response, provider, max_bytes)
     try:
         value = loads(raw)
     except JSONDecodeError as exc:
-        raise UpstreamStatus(f"{provider}: answer is not JSON", provider=provider, status=502) from exc
+        raise UpstreamMalformed(f"{provider}: answer is not JSON", provider=provider) from exc
     if not isinstance(value, dict):
-        raise UpstreamStatus(f"{provider}: answer is not a JSON object", provider=provider, status=502)
+        raise UpstreamMalformed(f"{provider}: answer is not a JSON object", provider=provider)
     return value, raw
 
 
@@ -90,7 +120,7 @@ async def post_json(
     headers: Mapping[str, str],
 ) -> tuple[JSONObject, bytes]:
     response = await open_response(http, provider, config, url, body=body, headers=headers)
-    return await read_json(response, provider)
+    return await read_json(response, provider, config.max_response_bytes)
 
 
 async def _error_detail(response: aiohttp.ClientResponse) -> str:

@@ -9,9 +9,10 @@ import aiohttp
 
 from trueport.errors import UpstreamStreamBroken
 from trueport.jsonutil import JSONDecodeError, JSONObject, dumps, loads
+from trueport.providers.answers import check_chat_completion, check_chunk, check_embeddings
 from trueport.providers.base import ChatCompletion, Embeddings, Usage
 from trueport.providers.http import open_response, post_json
-from trueport.providers.sse import iter_sse
+from trueport.providers.sse import DEFAULT_MAX_EVENT_BYTES, iter_sse
 from trueport.settings import ProviderConfig
 
 
@@ -31,9 +32,12 @@ def usage_from_openai(value: object) -> Usage:
 class OpenAIChatStream:
     """Chunks of an OpenAI-format SSE stream, ending at ``data: [DONE]``."""
 
-    def __init__(self, response: aiohttp.ClientResponse, provider: str):
+    def __init__(
+        self, response: aiohttp.ClientResponse, provider: str, max_bytes: int = DEFAULT_MAX_EVENT_BYTES
+    ):
         self._response = response
         self._provider = provider
+        self._max_bytes = max_bytes
         self.usage = Usage()
 
     def __aiter__(self) -> AsyncIterator[JSONObject]:
@@ -42,7 +46,7 @@ class OpenAIChatStream:
     async def _chunks(self) -> AsyncIterator[JSONObject]:
         done = False
         try:
-            async for _event, data in iter_sse(self._response, self._provider):
+            async for _event, data in iter_sse(self._response, self._provider, self._max_bytes):
                 if data == b"[DONE]":
                     done = True
                     break
@@ -50,7 +54,7 @@ class OpenAIChatStream:
                     chunk = loads(data)
                 except JSONDecodeError as exc:
                     raise UpstreamStreamBroken(
-                        f"{self._provider}: bad chunk in stream", provider=self._provider
+                        f"{self._provider}: bad chunk in stream", provider=self._provider, malformed=True
                     ) from exc
                 if not isinstance(chunk, dict):
                     continue
@@ -58,6 +62,7 @@ class OpenAIChatStream:
                     raise UpstreamStreamBroken(
                         f"{self._provider}: error inside stream", provider=self._provider
                     )
+                check_chunk(chunk, self._provider)
                 if chunk.get("usage"):
                     self.usage = usage_from_openai(chunk["usage"])
                 yield chunk
@@ -101,6 +106,7 @@ class OpenAIAdapter:
             body=dumps(body),
             headers=self._headers,
         )
+        check_chat_completion(value, self.name)
         return ChatCompletion(body=value, usage=usage_from_openai(value.get("usage")), raw=raw)
 
     async def chat_stream(self, request: JSONObject, model: str) -> OpenAIChatStream:
@@ -114,7 +120,7 @@ class OpenAIAdapter:
             headers=self._headers,
             stream=True,
         )
-        return OpenAIChatStream(response, self.name)
+        return OpenAIChatStream(response, self.name, self._config.max_response_bytes)
 
     async def embeddings(self, request: JSONObject, model: str) -> Embeddings:
         body = dict(request, model=model)
@@ -126,4 +132,5 @@ class OpenAIAdapter:
             body=dumps(body),
             headers=self._headers,
         )
+        check_embeddings(value, self.name)
         return Embeddings(body=value, usage=usage_from_openai(value.get("usage")), raw=raw)
