@@ -38,6 +38,7 @@ from typing import Any
 from trueport.errors import InvalidRequest, UpstreamStreamBroken
 from trueport.jsonutil import JSONDecodeError, JSONObject, dumps, loads
 from trueport.providers.base import Usage
+from trueport.usage.upstream import upstream_count
 
 DEFAULT_MAX_TOKENS = 4096
 
@@ -73,17 +74,24 @@ class UsageCounter:
 
     def __init__(self) -> None:
         self.counts: dict[str, int] = dict.fromkeys(self._FIELDS, 0)
+        self.invalid = False  # a count was not an integer from 0 to MAX_UPSTREAM_TOKENS
 
     def update(self, value: object) -> None:
         if not isinstance(value, dict):
             return
         for field in self._FIELDS:
-            number = value.get(field)
-            if isinstance(number, int) and not isinstance(number, bool):
+            if field not in value:
+                continue
+            number = upstream_count(value[field])
+            if number is None:
+                self.invalid = True
+            elif value[field] is not None:
                 self.counts[field] = number
 
     @property
     def usage(self) -> Usage:
+        if self.invalid:
+            return Usage(invalid=True)
         counts = self.counts
         return Usage(
             prompt_tokens=counts["input_tokens"]

@@ -31,6 +31,7 @@ from urllib.parse import urlsplit
 from trueport.errors import InvalidRequest
 from trueport.jsonutil import JSONDecodeError, JSONObject, dumps, loads
 from trueport.providers.base import Usage
+from trueport.usage.upstream import upstream_count
 
 # Google's documented value for a replayed function call that has no signature of its own (a history
 # written by another provider, e.g. after failover): Gemini 3 rejects such a call without it.
@@ -489,6 +490,8 @@ def usage_from_gemini(value: object) -> Usage:
     """
     if not isinstance(value, dict):
         return Usage()
+    if any(upstream_count(value.get(key)) is None for key in _USAGE_KEYS):
+        return Usage(invalid=True)  # trueport.usage.upstream: the record takes the gateway's estimate
     return Usage(
         prompt_tokens=_count(value, "promptTokenCount") + _count(value, "toolUsePromptTokenCount"),
         completion_tokens=_count(value, "candidatesTokenCount") + _count(value, "thoughtsTokenCount"),
@@ -496,9 +499,17 @@ def usage_from_gemini(value: object) -> Usage:
     )
 
 
+_USAGE_KEYS = (
+    "promptTokenCount",
+    "toolUsePromptTokenCount",
+    "candidatesTokenCount",
+    "thoughtsTokenCount",
+    "cachedContentTokenCount",
+)
+
+
 def _count(value: JSONObject, key: str) -> int:
-    count = value.get(key)
-    return count if isinstance(count, int) and not isinstance(count, bool) else 0
+    return upstream_count(value.get(key)) or 0
 
 
 def _usage_body(metadata: object) -> JSONObject:

@@ -8,6 +8,7 @@ cached replay) waits until the call's audit event is durable.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from trueport.audit.dataplane import call_audit_of
@@ -29,6 +30,8 @@ class Call:
     key: KeyInfo | None = None
     headers: Headers = field(default_factory=list)  # added to every response of this call
     response_started: bool = False
+    # The gateway's own count, used when the upstream's usage is invalid (set once the body is read).
+    usage_estimate: Callable[[], Usage] | None = None
 
     def __post_init__(self) -> None:
         audit = call_audit_of(self.scope)
@@ -64,6 +67,9 @@ class Call:
         self.record.upstream_model = model
 
     def note_usage(self, usage: Usage) -> None:
+        if usage.invalid:  # see trueport.usage.upstream
+            self.record.upstream_usage_invalid = True
+            usage = self.usage_estimate() if self.usage_estimate is not None else usage
         self.record.prompt_tokens = usage.prompt_tokens
         self.record.completion_tokens = usage.completion_tokens
         self.record.cached_tokens = usage.cached_tokens

@@ -11,6 +11,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from functools import partial
 
 import structlog
 
@@ -40,6 +41,7 @@ from trueport.gateway.scan import handle_scan
 from trueport.gateway.validation import require_model
 from trueport.jsonutil import JSONDecodeError, JSONObject, loads
 from trueport.usage.records import RequestRecordData
+from trueport.usage.upstream import estimated_usage
 
 log = structlog.get_logger(__name__)
 
@@ -124,6 +126,7 @@ async def _route(
         await handle_scan(gateway, call, request)
         return
     alias = require_model(request)
+    call.usage_estimate = partial(estimated_usage, request, gateway.settings.limits.default_max_tokens)
     targets = await gateway.authorize(call, alias)
     handler = post[0]
 

@@ -13,6 +13,9 @@ at a failing "model" this way, with no extra knobs on the emulator:
 ``flaky=K``        every K-th request to this exact model string answers 503 (counter per
                    model string, starting at 1: with K=2 requests 2, 4, 6 ... fail)
 ``slowstream=MS``  wait MS milliseconds between consecutive content chunks of a stream
+``usage=P,C``      OpenAI chat answers report ``prompt_tokens`` P and ``completion_tokens`` C as
+                   given: an integer of any sign (beyond 64 bits it is sent as a float, as JSON
+                   parsers read it), a decimal, or any other word as a string (``usage=many,5``)
 =================  ==========================================================================
 
 Directives are applied in this order: delay, hang, status, flaky, then the answer (cut, slowstream).
@@ -38,6 +41,7 @@ class Faults:
     hang: bool = False
     flaky: int | None = None
     slowstream_ms: int = 0
+    usage: tuple[int | float | str, int | float | str] | None = None
 
 
 _INT_DIRECTIVES = frozenset({"status", "delay", "cut", "flaky", "slowstream"})
@@ -63,12 +67,16 @@ def parse_faults(model: str) -> Faults:
     base, *directives = model.split("+")
     ints: dict[str, int] = {}
     hang = False
+    usage: tuple[int | float | str, int | float | str] | None = None
     for directive in directives:
         name, sep, raw = directive.partition("=")
         if name == "hang" and not sep:
             hang = True
         elif name in _INT_DIRECTIVES and sep:
             ints[name] = _int_value(name, raw)
+        elif name == "usage" and raw.count(",") == 1:
+            prompt, completion = raw.split(",")
+            usage = (_usage_value(prompt), _usage_value(completion))
         else:
             raise DirectiveError(f"unknown mock directive {directive!r} in model {model!r}")
     return Faults(
@@ -79,4 +87,17 @@ def parse_faults(model: str) -> Faults:
         hang=hang,
         flaky=ints.get("flaky"),
         slowstream_ms=ints.get("slowstream", 0),
+        usage=usage,
     )
+
+
+def _usage_value(raw: str) -> int | float | str:
+    """A ``usage`` directive's count: an integer, else a float, else the word itself."""
+    try:
+        number = int(raw)
+    except ValueError:
+        try:
+            return float(raw)
+        except ValueError:
+            return raw
+    return number if -(2**63) <= number < 2**64 else float(number)

@@ -18,6 +18,7 @@ from trueport.mockprovider.exchange import (
     send_stream,
     sse_data,
 )
+from trueport.mockprovider.faults import Faults
 from trueport.mockprovider.vectors import DEFAULT_DIMENSIONS, MAX_DIMENSIONS, embed, to_base64
 
 MODELS = ("gpt-4o", "gpt-4o-mini", "text-embedding-3-small", "mock-chat")
@@ -115,7 +116,10 @@ def read_prompt(body: JSONObject) -> Prompt:
     )
 
 
-def _usage(answer: Answer) -> JSONObject:
+def _usage(answer: Answer, faults: Faults | None = None) -> JSONObject:
+    if faults is not None and faults.usage is not None:  # the ``usage=P,C`` directive
+        prompt, completion = faults.usage
+        return {"prompt_tokens": prompt, "completion_tokens": completion}
     return {
         "prompt_tokens": answer.prompt_tokens,
         "completion_tokens": answer.completion_tokens,
@@ -125,7 +129,9 @@ def _usage(answer: Answer) -> JSONObject:
     }
 
 
-def _completion(answer: Answer, *, ident: str, model: str, call_id: str) -> JSONObject:
+def _completion(
+    answer: Answer, *, ident: str, model: str, call_id: str, faults: Faults | None = None
+) -> JSONObject:
     message: JSONObject = {
         "role": "assistant",
         "content": answer.text if answer.tool_call is None else None,
@@ -147,13 +153,19 @@ def _completion(answer: Answer, *, ident: str, model: str, call_id: str) -> JSON
         "choices": [
             {"index": 0, "message": message, "logprobs": None, "finish_reason": _FINISH[answer.stop]}
         ],
-        "usage": _usage(answer),
+        "usage": _usage(answer, faults),
         "system_fingerprint": "fp_mock",
     }
 
 
 def _chunks(
-    answer: Answer, *, ident: str, model: str, call_id: str, include_usage: bool
+    answer: Answer,
+    *,
+    ident: str,
+    model: str,
+    call_id: str,
+    include_usage: bool,
+    faults: Faults | None = None,
 ) -> tuple[list[bytes], list[bytes], list[bytes]]:
     base: JSONObject = {
         "id": ident,
@@ -194,7 +206,7 @@ def _chunks(
         ]
     tail = [chunk({}, _FINISH[answer.stop])]
     if include_usage:
-        tail.append(sse_data({**base, "choices": [], "usage": _usage(answer)}))
+        tail.append(sse_data({**base, "choices": [], "usage": _usage(answer, faults)}))
     tail.append(_DONE)
     return [lead], content, tail
 
@@ -213,11 +225,12 @@ async def answer_chat(ex: Exchange, body: JSONObject, model: str) -> web.StreamR
     answer = compose(prompt)
     ident, call_id = ex.next_id("chatcmpl-"), ex.next_id("call_")
     if not body.get("stream"):
-        return await send_json(ex, _completion(answer, ident=ident, model=model, call_id=call_id), faults)
+        completion = _completion(answer, ident=ident, model=model, call_id=call_id, faults=faults)
+        return await send_json(ex, completion, faults)
     options = body.get("stream_options")
     include_usage = isinstance(options, dict) and bool(options.get("include_usage"))
     lead, content, tail = _chunks(
-        answer, ident=ident, model=model, call_id=call_id, include_usage=include_usage
+        answer, ident=ident, model=model, call_id=call_id, include_usage=include_usage, faults=faults
     )
     return await send_stream(ex, faults, lead=lead, content=content, tail=tail)
 

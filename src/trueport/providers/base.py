@@ -28,6 +28,9 @@ class Usage:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cached_tokens: int = 0  # part of prompt_tokens served from the provider's prompt cache
+    # The upstream's numbers were unusable (negative, huge, not integers: ``trueport.usage.upstream``);
+    # the counts are 0 here and the call's record takes the gateway's own estimate instead.
+    invalid: bool = False
 
     @property
     def total_tokens(self) -> int:

@@ -14,19 +14,17 @@ from trueport.providers.base import ChatCompletion, Embeddings, Usage
 from trueport.providers.http import open_response, post_json
 from trueport.providers.sse import DEFAULT_MAX_EVENT_BYTES, iter_sse
 from trueport.settings import ProviderConfig
+from trueport.usage.upstream import checked_usage
 
 
 def usage_from_openai(value: object) -> Usage:
-    """Read an OpenAI ``usage`` object (absent or partial usage counts as zero)."""
+    """Read an OpenAI ``usage`` object (absent or partial usage counts as zero; a count that is not
+    an integer from 0 to ``MAX_UPSTREAM_TOKENS`` makes it invalid: ``trueport.usage.upstream``)."""
     if not isinstance(value, dict):
         return Usage()
     details = value.get("prompt_tokens_details")
-    cached = details.get("cached_tokens", 0) if isinstance(details, dict) else 0
-    return Usage(
-        prompt_tokens=int(value.get("prompt_tokens") or 0),
-        completion_tokens=int(value.get("completion_tokens") or 0),
-        cached_tokens=int(cached or 0),
-    )
+    cached = details.get("cached_tokens") if isinstance(details, dict) else None
+    return checked_usage(value.get("prompt_tokens"), value.get("completion_tokens"), cached)
 
 
 class OpenAIChatStream:

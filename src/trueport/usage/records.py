@@ -31,3 +31,4 @@ class RequestRecordData:
     served_from: str | None = None  # "cache" or "idempotency": replayed, not forwarded (no tokens, no cost)
     targets_tried: list[str] = field(default_factory=list)
     violations: list[JSONObject] = field(default_factory=list)  # guard findings (ViolationRecord.as_dict)
+    upstream_usage_invalid: bool = False  # tokens are the gateway's estimate (trueport.usage.upstream)

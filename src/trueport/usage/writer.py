@@ -273,6 +273,7 @@ class RecordWriter:
             "cached_tokens": record.cached_tokens,
             "cost_usd": priced[0].quantize(_COST_PLACES) if priced is not None else Decimal(0),
             "pricing_version": priced[1] if priced is not None else None,
+            "upstream_usage_invalid": record.upstream_usage_invalid,
         }
 
 
