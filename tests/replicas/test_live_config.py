@@ -172,3 +172,29 @@ async def test_a_change_whose_message_was_lost_is_caught_by_the_poll(installatio
         )
         print(f"\nmessage lost, refused after {max(elapsed) * 1000:.0f} ms (poll every {POLL_S} s)")
         assert max(elapsed) < POLL_S + 1.0
+
+
+async def test_a_removed_members_keys_are_refused_by_the_other_replica(installation: Installation) -> None:
+    """Removing a member revokes the keys they created; the push carries it to every replica."""
+    first, second = installation.replicas.urls
+    async with installation.sessions() as session:
+        user = User(email="member@acme.test", name="member", password_hash="x")
+        session.add(user)
+        await session.flush()
+        session.add(Membership(tenant_id=installation.tenant.id, user_id=user.id, role="member"))
+        await session.commit()
+    codec = TokenCodec(JWT_SECRET.encode(), issuer="trueport", audience="trueport-api", ttl_s=900)
+    member = {"Authorization": f"Bearer {codec.issue(user.id, installation.tenant.id)}"}
+    async with httpx.AsyncClient(timeout=10) as http:
+        _, secret = await create_key(http, first, member, "member's")
+        _, owners = await create_key(http, first, installation.owner, "owner's")
+        assert await chat(http, second, secret) == 200
+
+        members = (await http.get(f"{first}/api/v1/members", headers=installation.owner)).json()["data"]
+        [membership] = [m for m in members if m["email"] == "member@acme.test"]
+        started = time.monotonic()
+        removed = await http.delete(f"{first}/api/v1/members/{membership['id']}", headers=installation.owner)
+        assert removed.status_code == 204, removed.text
+        elapsed = await seconds_until_refused(http, second, secret, started)
+        assert elapsed < DEADLINE_S
+        assert await chat(http, second, owners) == 200

@@ -93,6 +93,8 @@ class ApiKey(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow, index=True)
+    # The user whose key it is (who created it; a rotation keeps it); None: made by the operator (CLI).
+    created_by: Mapped[str | None] = mapped_column(String(36), default=None, index=True)
 
 
 class RequestRecord(Base):

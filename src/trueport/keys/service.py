@@ -104,6 +104,7 @@ async def _add_key(
     tpm_limit: int | None,
     expires_at: datetime | None,
     now: datetime,
+    created_by: str | None,
 ) -> CreatedKey:
     secret = generate_key()
     key = ApiKey(
@@ -117,6 +118,7 @@ async def _add_key(
         expires_at=expires_at,
         created_at=now,
         updated_at=now,
+        created_by=created_by,
     )
     KeyRepository(session).add(key)
     await session.flush()
@@ -134,8 +136,12 @@ async def create_key(
     tpm_limit: int | None = None,
     expires_in: timedelta | None = None,
     expires_at: datetime | None = None,
+    created_by: str | None = None,
 ) -> CreatedKey:
-    """A new key of ``tenant``; give at most one of ``expires_in`` and ``expires_at``."""
+    """A new key of ``tenant``, owned by the user ``created_by`` (None: the operator's, from the CLI).
+
+    Give at most one of ``expires_in`` and ``expires_at``.
+    """
     now = datetime.now(UTC)
     if expires_in is not None and expires_at is not None:
         raise KeyError_("give either an expiry time or a lifetime, not both")
@@ -153,6 +159,7 @@ async def create_key(
         tpm_limit=_check_limit("tpm", tpm_limit),
         expires_at=_check_expiry(expires_at, now),
         now=now,
+        created_by=created_by,
     )
 
 
@@ -227,6 +234,7 @@ async def rotate_key(
         tpm_limit=key.tpm_limit,
         expires_at=key.expires_at,
         now=now,
+        created_by=key.created_by,  # a rotation does not change whose key it is
     )
     if overlap == timedelta(0):
         key.revoked_at = now

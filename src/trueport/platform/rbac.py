@@ -1,6 +1,9 @@
 """Roles and what each may do. ``docs/api.md`` shows this matrix; ``tests/platform/test_rbac.py`` checks
 every endpoint against it role by role.
 
+Keys belong to whoever created them: ``keys:write`` lets a member create keys and manage their own;
+``keys:manage-all`` (owners and admins) reaches every key of the tenant.
+
 Platform admins operate the installation (tenants); they are not members of tenants by virtue of
 that, and see no tenant's data unless they are also a member of it.
 """
@@ -24,7 +27,8 @@ class Permission(StrEnum):
     MEMBERS_WRITE = "members:write"
     OWNERS_WRITE = "owners:write"  # grant or take away the owner role
     KEYS_READ = "keys:read"
-    KEYS_WRITE = "keys:write"
+    KEYS_WRITE = "keys:write"  # create keys, and change, rotate or revoke one's own
+    KEYS_MANAGE_ALL = "keys:manage-all"  # change, rotate or revoke anyone's key (row-level, not a route's)
     CREDENTIALS_READ = "credentials:read"  # never the secret itself
     CREDENTIALS_WRITE = "credentials:write"
     ROUTES_READ = "routes:read"

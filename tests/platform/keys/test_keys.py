@@ -246,15 +246,23 @@ async def test_each_role_may_do_what_the_matrix_says(platform: ControlPlaneHarne
         headers = platform.auth(user, acme.tenant)
         read = Permission.KEYS_READ in MATRIX[role]
         write = Permission.KEYS_WRITE in MATRIX[role]
+        anyones = Permission.KEYS_MANAGE_ALL in MATRIX[role]  # the owner's key is not theirs
         calls = [
-            ("GET", "/api/v1/keys", None, read, 200),
-            ("GET", f"/api/v1/keys/{target['id']}", None, read, 200),
-            ("PATCH", f"/api/v1/keys/{target['id']}", {"name": role.value}, write, 200),
-            ("POST", "/api/v1/keys", {"name": role.value}, write, 201),
+            ("GET", "/api/v1/keys", None, read, 200, "permission_denied"),
+            ("GET", f"/api/v1/keys/{target['id']}", None, read, 200, "permission_denied"),
+            (
+                "PATCH",
+                f"/api/v1/keys/{target['id']}",
+                {"name": role.value},
+                anyones,
+                200,
+                "not_key_owner" if write else "permission_denied",
+            ),
+            ("POST", "/api/v1/keys", {"name": role.value}, write, 201, "permission_denied"),
         ]
-        for method, path, body, allowed, ok in calls:
+        for method, path, body, allowed, ok, refusal in calls:
             response = await platform.client.request(method, path, json=body, headers=headers)
-            expected = (ok, None) if allowed else (403, "permission_denied")
+            expected = (ok, None) if allowed else (403, refusal)
             got = (response.status_code, None if allowed else response.json()["error"]["code"])
             assert got == expected, (role, method, path)
         if write:
@@ -272,3 +280,4 @@ async def test_each_role_may_do_what_the_matrix_says(platform: ControlPlaneHarne
                 assert response.status_code == 403, (role, action)
     assert Permission.KEYS_WRITE not in MATRIX[Role.AUDITOR]  # the matrix this test relies on
     assert Permission.KEYS_WRITE in MATRIX[Role.MEMBER]
+    assert Permission.KEYS_MANAGE_ALL not in MATRIX[Role.MEMBER]

@@ -31,3 +31,6 @@ class KeyRepo(ScopedRepository[ApiKey]):
     ) -> tuple[list[ApiKey], bool]:
         conditions = [status_is(status, now)] if status is not None else []
         return await self.page(query, *conditions)
+
+    async def unrevoked_created_by(self, user_id: str) -> list[ApiKey]:
+        return list(await self.all(ApiKey.created_by == user_id, ApiKey.revoked_at.is_(None)))

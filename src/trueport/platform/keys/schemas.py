@@ -33,6 +33,7 @@ _KEY_EXAMPLE: dict[str, Any] = {
     "expires_at": None,
     "revoked_at": None,
     "created_at": "2025-05-01T09:30:00Z",
+    "created_by": "5b1d2c3e-4f50-4a61-9b72-8c9d0e1f2a3b",
     "status": "active",
 }
 
@@ -51,6 +52,10 @@ class KeyOut(BaseModel):
     expires_at: datetime | None
     revoked_at: datetime | None
     created_at: datetime
+    created_by: str | None = Field(
+        description="The user whose key it is: they and the tenant's admins and owners may change it; "
+        "null: made by the operator."
+    )
     status: KeyStatus
 
     @classmethod
@@ -83,6 +88,7 @@ def _fields(key: ApiKey, now: datetime | None) -> dict[str, Any]:
         "expires_at": key.expires_at,
         "revoked_at": key.revoked_at,
         "created_at": key.created_at,
+        "created_by": key.created_by,
         "status": key_status(key, now),
     }
 

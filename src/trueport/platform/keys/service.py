@@ -3,6 +3,12 @@
 Keys are fetched through the tenant-scoped ``KeyRepo`` (a foreign or malformed id is simply not
 found), the data layer's refusals become API errors, and every write marks the configuration as
 changed so that the gateways' key caches reload at once instead of at their next refresh.
+
+A key belongs to the user who created it (a rotation keeps its owner). Changing, rotating or
+revoking a key needs ``keys:manage-all`` (owners and admins) unless it is the caller's own: a member
+cannot touch another's key (403 ``not_key_owner``). When a member leaves the tenant, the keys they
+created are revoked (``revoke_keys_of``), in the same transaction, so the audit trail shows each
+revocation with the remover as actor.
 """
 
 from __future__ import annotations
@@ -13,13 +19,14 @@ from datetime import UTC, datetime, timedelta
 import structlog
 
 from trueport.db.models import ApiKey
-from trueport.errors import ApiConflict, ApiInvalid, ApiNotFound
+from trueport.errors import ApiConflict, ApiForbidden, ApiInvalid, ApiNotFound
 from trueport.keys import service as keys
 from trueport.keys.service import KeyStatus
 from trueport.platform.context import Platform, UnitOfWork
 from trueport.platform.keys.repository import KeyRepo
 from trueport.platform.keys.schemas import KeyCreate, KeyUpdate
 from trueport.platform.pagination import PageQuery
+from trueport.platform.rbac import Permission, allows
 from trueport.platform.tenancy import TenantContext
 
 log = structlog.get_logger(__name__)
@@ -42,6 +49,31 @@ async def find_key(work: UnitOfWork, ctx: TenantContext, key_id: str) -> ApiKey:
     return key
 
 
+async def _managed_key(work: UnitOfWork, ctx: TenantContext, key_id: str) -> ApiKey:
+    """The key, if the caller may change it: their own, or any with ``keys:manage-all``."""
+    key = await find_key(work, ctx, key_id)
+    if not allows(ctx.role, Permission.KEYS_MANAGE_ALL) and (
+        ctx.user_id is None or key.created_by != ctx.user_id
+    ):
+        raise ApiForbidden(
+            f"this key belongs to someone else: the {ctx.role.value} role may manage only its own keys",
+            code="not_key_owner",
+        )
+    return key
+
+
+async def revoke_keys_of(work: UnitOfWork, tenant_id: str, user_id: str) -> list[ApiKey]:
+    """Revoke every key ``user_id`` created in ``tenant_id`` (they are leaving it)."""
+    revoked = [
+        await keys.revoke(work.session, key)
+        for key in await KeyRepo(work.session, tenant_id).unrevoked_created_by(user_id)
+    ]
+    if revoked:
+        work.config_changed()
+        log.info("member_keys_revoked", tenant_id=tenant_id, user_id=user_id, keys=[k.id for k in revoked])
+    return revoked
+
+
 async def list_keys(
     work: UnitOfWork, ctx: TenantContext, query: PageQuery, status: KeyStatus | None
 ) -> tuple[list[ApiKey], bool]:
@@ -62,6 +94,7 @@ async def create_key(
             tpm_limit=body.tpm_limit,
             expires_in=timedelta(seconds=body.expires_in_s) if body.expires_in_s is not None else None,
             expires_at=body.expires_at,
+            created_by=ctx.user_id,
         )
     except keys.KeyError_ as exc:
         raise _refused(exc) from exc
@@ -71,7 +104,7 @@ async def create_key(
 
 
 async def update_key(work: UnitOfWork, ctx: TenantContext, key_id: str, body: KeyUpdate) -> ApiKey:
-    key = await find_key(work, ctx, key_id)
+    key = await _managed_key(work, ctx, key_id)
     given = body.model_fields_set
     try:
         await keys.update_key(
@@ -91,7 +124,7 @@ async def update_key(work: UnitOfWork, ctx: TenantContext, key_id: str, body: Ke
 
 
 async def revoke_key(work: UnitOfWork, ctx: TenantContext, key_id: str) -> ApiKey:
-    key = await find_key(work, ctx, key_id)
+    key = await _managed_key(work, ctx, key_id)
     if key.revoked_at is None:
         await keys.revoke(work.session, key)
         work.config_changed()
@@ -102,7 +135,7 @@ async def revoke_key(work: UnitOfWork, ctx: TenantContext, key_id: str) -> ApiKe
 async def rotate_key(
     work: UnitOfWork, platform: Platform, ctx: TenantContext, key_id: str, overlap_s: int | None
 ) -> keys.CreatedKey:
-    key = await find_key(work, ctx, key_id)
+    key = await _managed_key(work, ctx, key_id)
     if overlap_s is None:
         overlap_s = platform.settings.platform.key_rotation_overlap_s
     try:

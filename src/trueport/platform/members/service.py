@@ -4,6 +4,10 @@ Members with ``members:write`` (owners and admins) change roles and remove membe
 grants or takes away the owner role (promoting to owner, demoting or removing an owner) also needs
 ``owners:write``, which only owners have. The last owner can be neither demoted nor removed
 (409 ``last_owner``): a tenant without an owner could never get one back without a platform admin.
+
+Removing a member revokes every key they created in the tenant (not reassigned: a key nobody
+present asked for should stop working), in the same transaction as the removal; each revocation is
+a control-plane audit event whose actor is the remover, and the gateways are told at once.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from trueport.db.models import Membership, User
 from trueport.errors import ApiConflict, ApiForbidden, ApiNotFound
 from trueport.platform.context import UnitOfWork
+from trueport.platform.keys.service import revoke_keys_of
 from trueport.platform.members.repository import MemberRepo
 from trueport.platform.pagination import PageQuery
 from trueport.platform.rbac import Permission, Role, allows
@@ -70,6 +75,7 @@ async def remove(work: UnitOfWork, ctx: TenantContext, member_id: str) -> None:
     require_owner_rights(ctx, Role(membership.role))
     await _keep_an_owner(repo, membership)
     await repo.delete(membership)
+    await revoke_keys_of(work, ctx.tenant_id, membership.user_id)
     await work.session.flush()
 
 
