@@ -55,6 +55,8 @@ async def readiness(engine: AsyncEngine | None, gateway: Gateway | None) -> tupl
             checks["database"] = f"unreachable ({type(exc).__name__})"
     else:
         checks["database"] = "not connected"
+    if gateway is not None:
+        checks.update(writer_checks(gateway))
     if gateway is None or any(value != "ok" for value in checks.values()):
         return 503, {"status": "not ready", "checks": checks}
     degraded = []
@@ -69,6 +71,20 @@ async def readiness(engine: AsyncEngine | None, gateway: Gateway | None) -> tupl
         if store.degraded:
             degraded.append("breakers")
     return 200, {"status": "degraded" if degraded else "ready", "checks": checks}
+
+
+def writer_checks(gateway: Gateway) -> dict[str, str]:
+    """The record and audit writers: "ok", or why not (stopped, or behind by ``records.max_lag_s``).
+
+    A writer that has had work queued for longer than that without writing any of it is failing
+    (the database refuses or is gone) or cannot keep up; this replica is then not ready, so that
+    traffic goes where records are being written.
+    """
+    max_lag = gateway.settings.records.max_lag_s
+    checks = {"record_writer": gateway.records.health(max_lag) or "ok"}
+    if gateway.audit is not None:
+        checks["audit_writer"] = gateway.audit.trail.log.health(max_lag) or "ok"
+    return checks
 
 
 async def metrics(send: Send) -> None:

@@ -175,3 +175,20 @@ async def test_a_lost_connection_keeps_every_record_and_health_says_behind(
     assert await count(sessions) == 12
     assert await dead_letters.count(sessions) == 0
     assert writer.health(max_lag_s=0.2) == "stopped"
+
+
+async def test_records_are_flushed_at_shutdown_even_if_the_writer_task_is_gone(
+    backend: tuple[str, SessionFactory],
+) -> None:
+    _, sessions = backend
+    writer = RecordWriter(
+        sessions, PricingCatalog.load(), batch_size=10, flush_interval_s=60, max_pending=1000
+    )
+    await writer.start()
+    assert writer._task is not None
+    writer._task.cancel()
+    await asyncio.sleep(0)
+    for _ in range(25):
+        writer.submit(record())
+    await asyncio.wait_for(writer.stop(), 30)
+    assert await count(sessions) == 25

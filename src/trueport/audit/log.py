@@ -81,6 +81,7 @@ class AuditLog:
         self._backoff = 0.0
         self._next_db_attempt = 0.0
         self._next_adoption = 0.0
+        self._progress_at = time.monotonic()  # last batch made durable, or the queue last filled
         self.committed = 0  # events written straight to the database
         self.spooled = 0  # events written to the spool
         self.replayed = 0  # spooled events since written to the database
@@ -98,12 +99,24 @@ class AuditLog:
     def spool_pending(self) -> bool:
         return self._spool.pending
 
+    def health(self, max_lag_s: float) -> str | None:
+        """None when the writer keeps up; otherwise why not (for ``/readyz``): stopped, or events
+        queued in memory with nothing made durable (database or spool) for ``max_lag_s``."""
+        if self._task is None or self._task.done():
+            return "stopped"
+        lag = time.monotonic() - self._progress_at if self._queue else 0.0
+        if lag > max_lag_s:
+            return f"behind: {len(self._queue)} events queued, none made durable for {lag:.0f} s"
+        return None
+
     def append(self, event: Event) -> None:
         """Queue one event; never blocks.
 
         Raises ValueError when a control-plane event's free-form ``before``/``after`` has no canonical
         form (data-plane events are typed so that they always have one).
         """
+        if not self._queue:
+            self._progress_at = time.monotonic()
         self._queue.append(_Item(_checked(event), None))
         if len(self._queue) >= self._batch_size:
             self._wake.set()
@@ -113,6 +126,8 @@ class AuditLog:
         if self._task is None:
             raise RuntimeError("the audit log is not running")
         durable: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        if not self._queue:
+            self._progress_at = time.monotonic()
         self._queue.append(_Item(_checked(event), durable))
         if self._write_ahead:
             await self._spool_queue(durable)  # one fsync for every waiter queued meanwhile
@@ -193,6 +208,7 @@ class AuditLog:
             return
         self._db_ok()
         self._count(result)
+        self._progress_at = time.monotonic()
         _resolve(batch)
 
     async def _commit(self, events: list[Event]) -> AppendResult:
@@ -221,6 +237,7 @@ class AuditLog:
             await asyncio.sleep(_SPOOL_RETRY_S)
             return
         self.spooled += len(batch)
+        self._progress_at = time.monotonic()
         _resolve(batch)
 
     async def _replay(self) -> None:

@@ -115,19 +115,40 @@ class RecordWriter:
         self._task = asyncio.create_task(self._run(), name="record-writer")
 
     async def stop(self, timeout_s: float = 30.0) -> None:
-        """Write what is queued (trying for up to ``timeout_s``), then stop."""
+        """Write what is queued (trying for up to ``timeout_s``), then stop.
+
+        If the writer's task is gone (it never started, or was cancelled), what is queued is
+        written here: records are flushed at shutdown, not dropped.
+        """
         self._stopping = True
         self._wake.set()
-        if self._task is None:
-            return
+        task, self._task = self._task, None
         try:
-            await asyncio.wait_for(asyncio.shield(self._task), timeout_s)
+            async with asyncio.timeout(timeout_s):
+                if task is not None:
+                    await asyncio.wait({task})  # does not raise, whatever ended the task
+                await self._drain()
         except TimeoutError:
             log.error("request_records_unwritten_at_shutdown", pending=len(self._queue))
-            self._task.cancel()
+        if task is not None and not task.done():
+            task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-        self._task = None
+                await task
+
+    async def _drain(self) -> None:
+        """Write until the queue is empty, retrying failures with backoff (the caller bounds it)."""
+        backoff = 0.1
+        while self._queue:
+            try:
+                await self._write_batch()
+                backoff = 0.1
+            except Exception:
+                self.failures += 1
+                log.warning(
+                    "request_records_write_failed_at_shutdown", exc_info=True, pending=len(self._queue)
+                )
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, _MAX_BACKOFF_S)
 
     async def flush(self) -> None:
         """Write everything queued now, and wait for a batch already in flight (tests and shutdown)."""
