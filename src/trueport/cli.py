@@ -76,13 +76,22 @@ def main() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535))
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 256))
-def serve(config_path: str | None, host: str, port: int, workers: int) -> None:
+@click.option(
+    "--forwarded-allow-ips",
+    default=None,
+    help="Proxies whose X-Forwarded-For is believed (comma-separated, or '*'); "
+    "default: the config's server.forwarded_allow_ips, which is empty (nobody).",
+)
+def serve(
+    config_path: str | None, host: str, port: int, workers: int, forwarded_allow_ips: str | None
+) -> None:
     """Serve the gateway (data plane) over HTTP."""
     import uvicorn
 
     from trueport.app import create_app
     from trueport.db.migrate import upgrade_to_head
     from trueport.logging import configure_logging
+    from trueport.serving import server_options
 
     settings = _settings(config_path)
     configure_logging(settings.log_level)
@@ -96,6 +105,7 @@ def serve(config_path: str | None, host: str, port: int, workers: int) -> None:
         "log_level": "warning",
         "server_header": False,
         "timeout_graceful_shutdown": 30,
+        **server_options(settings.server, forwarded_allow_ips),
     }
     if workers == 1:
         uvicorn.run(create_app(settings), **common)

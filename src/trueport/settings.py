@@ -167,6 +167,23 @@ class GuardConfig(_Strict):
     context_chars: int = Field(default=128, ge=0)
 
 
+class ServerConfig(_Strict):
+    """The HTTP server of ``trueport serve`` (``server:``; see ``trueport.serving``)."""
+
+    header_timeout_s: float = Field(
+        default=10.0, gt=0, description="A request's headers must arrive within this (408 and closed)."
+    )
+    body_timeout_s: float = Field(
+        default=60.0, gt=0, description="A request's body must arrive within this after its headers."
+    )
+    keep_alive_timeout_s: float = Field(default=5.0, gt=0, description="Idle keep-alive connections.")
+    forwarded_allow_ips: str = Field(
+        default="",
+        description="Comma-separated proxy addresses (or '*') whose X-Forwarded-For/-Proto are believed; "
+        "empty: nobody's (serve --forwarded-allow-ips overrides).",
+    )
+
+
 class MetricsConfig(_Strict):
     """The Prometheus endpoint (``metrics:``)."""
 
@@ -184,12 +201,6 @@ class RecordsConfig(_Strict):
     flush_interval_ms: int = Field(default=200, gt=0)
     max_pending: int = Field(
         default=100_000, gt=0, description="Records held in memory while the DB is down."
-    )
-    max_lag_s: float = Field(
-        default=30.0,
-        gt=0,
-        description="/readyz says not ready when the record or audit writer has had work queued this "
-        "long without writing any of it.",
     )
 
 
@@ -221,6 +232,7 @@ class Settings(BaseSettings):
     platform: PlatformConfig = PlatformConfig()
     mail: MailConfig = MailConfig()
     metrics: MetricsConfig = MetricsConfig()
+    server: ServerConfig = ServerConfig()
     admin_token: SecretStr | None = Field(
         default=None, description="Bearer token for /metrics and /api/v1/providers/status (operators)."
     )

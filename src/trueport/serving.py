@@ -1,0 +1,93 @@
+"""The HTTP server under ``trueport serve``: uvicorn, with read deadlines and proxy trust from settings.
+
+uvicorn bounds an idle keep-alive connection (``timeout_keep_alive``) but not a request being sent:
+a client that sends half its headers, or headers and then part of a body, holds its connection (and
+whatever the app holds for it) for as long as it likes. ``DeadlineHttpToolsProtocol`` closes such a
+connection once ``server.header_timeout_s`` passed without the headers complete (answering 408 when
+part of a request arrived), or ``server.body_timeout_s`` passed after them without the body complete.
+
+``X-Forwarded-For`` and ``X-Forwarded-Proto`` are believed only from ``server.forwarded_allow_ips``
+(``--forwarded-allow-ips``); by default from nobody, so the client address is the peer's own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from typing import Any, cast
+
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from trueport.settings import ServerConfig
+
+_REQUEST_TIMEOUT = b"HTTP/1.1 408 Request Timeout\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+
+
+class DeadlineHttpToolsProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol with a deadline for each request's headers and for its body."""
+
+    def __init__(self, *args: Any, header_timeout_s: float, body_timeout_s: float, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self._header_timeout_s = header_timeout_s
+        self._body_timeout_s = body_timeout_s
+        self._deadline: asyncio.TimerHandle | None = None
+        self._receiving = False  # bytes of a request arrived and its headers are not complete
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._arm(self._header_timeout_s)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        super().connection_lost(exc)
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._receiving = True
+
+    def on_headers_complete(self) -> None:
+        self._receiving = False
+        self._arm(self._body_timeout_s)  # until the body is complete (on_message_complete)
+        super().on_headers_complete()
+
+    def on_message_complete(self) -> None:
+        self._disarm()
+        super().on_message_complete()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        if not self.transport.is_closing():
+            self._arm(self._header_timeout_s)  # the next request's headers (keep-alive may end it sooner)
+
+    def _arm(self, seconds: float) -> None:
+        self._disarm()
+        self._deadline = self.loop.call_later(seconds, self._expire)
+
+    def _disarm(self) -> None:
+        if self._deadline is not None:
+            self._deadline.cancel()
+            self._deadline = None
+
+    def _expire(self) -> None:
+        self._deadline = None
+        if self.transport.is_closing():
+            return
+        if self._receiving:
+            self.transport.write(_REQUEST_TIMEOUT)
+        self.transport.close()  # a request in the app sees http.disconnect on its next receive
+
+
+def server_options(config: ServerConfig, forwarded_allow_ips: str | None) -> dict[str, Any]:
+    """uvicorn options for the deadlines and the proxies trusted (the command line's over the config's)."""
+    allowed = forwarded_allow_ips if forwarded_allow_ips is not None else config.forwarded_allow_ips
+    protocol = functools.partial(
+        DeadlineHttpToolsProtocol,
+        header_timeout_s=config.header_timeout_s,
+        body_timeout_s=config.body_timeout_s,
+    )
+    return {
+        "http": cast(Any, protocol),  # uvicorn calls it like a protocol class; a partial pickles to workers
+        "timeout_keep_alive": config.keep_alive_timeout_s,
+        "proxy_headers": bool(allowed),
+        "forwarded_allow_ips": allowed or "",
+    }
