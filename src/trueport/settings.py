@@ -202,6 +202,12 @@ class RecordsConfig(_Strict):
     max_pending: int = Field(
         default=100_000, gt=0, description="Records held in memory while the DB is down."
     )
+    max_lag_s: float = Field(
+        default=30.0,
+        gt=0,
+        description="/readyz says not ready when the record or audit writer has had work queued this "
+        "long without writing any of it.",
+    )
 
 
 class Settings(BaseSettings):
