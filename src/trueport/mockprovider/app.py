@@ -14,7 +14,14 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from trueport.jsonutil import JSONDecodeError, dumps, loads
-from trueport.mockprovider import anthropic_format, azure_format, gemini_format, malformed, openai_format
+from trueport.mockprovider import (
+    anthropic_format,
+    azure_format,
+    gemini_format,
+    malformed,
+    openai_format,
+    scripted,
+)
 from trueport.mockprovider.exchange import (
     ConnectionDropped,
     Dialect,
@@ -155,5 +162,6 @@ def create_app(*, latency_ms: int = 0, api_key: str | None = None) -> web.Applic
     for method, path, dialect, endpoint in ROUTES:
         router.add_route(method, path, provider_route(dialect, endpoint))
     malformed.install(app)
+    scripted.install(app)
     router.add_route("*", "/{tail:.*}", _unknown_route)
     return app
