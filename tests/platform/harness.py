@@ -79,6 +79,11 @@ def platform_settings(database_url: str, mock_url: str, **overrides: Any) -> Set
             "master_keys": {"k1": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="},
             "active_master_key": "k1",
             "public_url": "http://trueport.test",
+            # What the route tests name on the installation's accounts (anything else is refused).
+            "tenant_shared_models": {
+                "oa": ["m", "gpt-4o", "gpt-4o-mini", "m+status=503"],
+                "an": ["m", "claude", "claude-sonnet-4-5"],
+            },
         },
         "admin_token": "operator-admin-token-for-tests-0123456789",
     }

@@ -9,7 +9,9 @@ of one.
 Resolution, for a tenant and a model alias: the tenant's route of that alias if it has one (it
 shadows the installation's alias of the same name, for that tenant only), else the config file's.
 A route's provider is the tenant's credential of that name if it has one, else the configured
-provider. A credential that cannot be used (its secret does not open, its URL is no longer allowed)
+provider, and then only with a model the operator shares with tenants
+(``platform.tenant_shared_models``): any other target is dropped with a warning, so a route saved
+before the list was narrowed never runs another model on the operator's account. A credential that cannot be used (its secret does not open, its URL is no longer allowed)
 is left out with a warning, and never silently replaced by a configured provider of the same name:
 its targets are dropped, and a route left without targets answers "no target is available".
 
@@ -81,6 +83,9 @@ class TenantRouting:
     def __init__(self, router: Router, settings: Settings):
         self.router = router
         self._allow_private = settings.private_upstreams_allowed
+        self._shared = {
+            provider: frozenset(models) for provider, models in settings.platform.tenant_shared_models.items()
+        }
         self._snapshot = _Snapshot()
         self._built: dict[str, _Built] = {}  # credential id -> adapter
         self._sessions: SessionFactory | None = None
@@ -189,9 +194,12 @@ class TenantRouting:
             if credential_id is not None:  # the tenant's own, even if unusable: never the operator's
                 entry = built.get(credential_id)
                 found = Target(provider, model, entry.adapter, credential_id) if entry else None
-            else:
+            elif model in self._shared.get(provider, ()):
                 adapter = self.router.adapter(provider)
                 found = Target(provider, model, adapter) if adapter is not None else None
+            else:  # the operator's account, with a model not shared with tenants
+                log.warning("tenant_route_target_not_shared", tenant_id=row.tenant_id, alias=row.alias)
+                return None
             if found is None:
                 log.warning(
                     "tenant_route_target_unavailable",

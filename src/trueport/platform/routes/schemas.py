@@ -16,7 +16,8 @@ ProviderName = Annotated[
     Field(
         min_length=1,
         max_length=100,
-        description="One of the tenant's credential names, or a provider of the installation's config.",
+        description="One of the tenant's credential names, or an installation provider the operator shares "
+        "with tenants (`platform.tenant_shared_models`).",
         examples=["openai-prod"],
     ),
 ]
@@ -85,10 +86,18 @@ class RouteIn(BaseModel):
     )
 
     def providers(self) -> list[str]:
-        names = [target.provider for target in self.targets]
-        if self.fallback is not None and self.fallback.provider is not None:
-            names.append(self.fallback.provider)
-        return names
+        return [provider for provider, _ in self.pairs()]
+
+    def pairs(self) -> list[tuple[str, str]]:
+        """Every (provider, model) the route may call: its targets, then its fallback target."""
+        pairs = [(target.provider, target.model) for target in self.targets]
+        if (
+            self.fallback is not None
+            and self.fallback.provider is not None
+            and self.fallback.model is not None
+        ):
+            pairs.append((self.fallback.provider, self.fallback.model))
+        return pairs
 
 
 class RouteOut(BaseModel):

@@ -1,8 +1,12 @@
-"""The rules of a tenant's model routes: unique aliases, and only providers the tenant may use.
+"""The rules of a tenant's model routes: unique aliases, and only providers and models the tenant may use.
 
-A target's provider is one of the tenant's own credentials (by name) or a provider of the
-installation's config file; a tenant's credential of the same name as a configured provider takes
-precedence, as the gateway resolves it (``trueport.gateway.tenant_routing``).
+A target's provider is one of the tenant's own credentials (by name; any model: it is the tenant's
+account), or an installation provider that the operator shares with tenants, and then only with a
+model listed for it in ``platform.tenant_shared_models`` (exact names: no other model, and no
+emulator directive such as ``gpt-4o+delay=1``, may run on the operator's account). A tenant's
+credential of the same name as a configured provider takes precedence, as the gateway resolves it
+(``trueport.gateway.tenant_routing``, which applies the same allow-list again when serving, so a
+route saved before the operator narrowed the list is not served outside it).
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ class RouteService:
     def __init__(self, work: UnitOfWork, tenant_id: str, platform: Platform):
         self._work = work
         self._tenant_id = tenant_id
-        self._global_providers = frozenset(platform.settings.providers)
+        self._shared = platform.settings.platform.tenant_shared_models
         self.repo = RouteRepository(work.session, tenant_id)
 
     async def page(self, query: PageQuery) -> tuple[list[TenantRoute], bool]:
@@ -64,15 +68,23 @@ class RouteService:
         log.info("route_deleted", route_id=row.id, alias=row.alias)
 
     async def _check(self, body: RouteIn, *, current: TenantRoute | None) -> None:
-        known = (
-            self._global_providers | await CredentialRepository(self._work.session, self._tenant_id).names()
-        )
-        unknown = sorted({name for name in body.providers() if name not in known})
+        owned = await CredentialRepository(self._work.session, self._tenant_id).names()
+        pairs = [(provider, model) for provider, model in body.pairs() if provider not in owned]
+        unknown = sorted({provider for provider, _ in pairs if provider not in self._shared})
         if unknown:
             raise ApiInvalid(
-                f"unknown provider {', '.join(unknown)}: name one of your credentials or a configured provider",
+                f"unknown provider {', '.join(unknown)}: name one of your credentials or a provider "
+                "the operator shares with tenants",
                 code="unknown_provider",
             )
+        for provider, model in pairs:
+            if model not in self._shared[provider]:
+                allowed = ", ".join(self._shared[provider]) or "none"
+                raise ApiInvalid(
+                    f"the model {model!r} is not shared on provider {provider!r} (shared: {allowed}); "
+                    "add a credential of your own to use other models",
+                    code="model_not_shared",
+                )
         same = await self.repo.by_alias(body.alias)
         if same is not None and (current is None or same.id != current.id):
             raise ApiConflict(f"a route for {body.alias!r} exists", code="duplicate_alias")
