@@ -98,7 +98,9 @@ class TruePortApp:
         elif path == "/readyz":
             resources = self.resources
             status, body = await readiness(
-                resources.engine if resources else None, resources.gateway if resources else None
+                resources.engine if resources else None,
+                resources.gateway if resources else None,
+                resources.webhooks if resources else None,
             )
             if resources is not None:
                 body["config_generation"] = resources.watcher.applied

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+from typing import Protocol
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
@@ -43,8 +44,18 @@ def admin_allowed(settings: Settings, scope: Scope) -> bool | None:
     return hmac.compare_digest(presented, expected)
 
 
-async def readiness(engine: AsyncEngine | None, gateway: Gateway | None) -> tuple[int, JSONObject]:
-    """200 "ready" or "degraded" (serving on local limits/breakers while Redis is away); 503 otherwise."""
+class WebhookIntake(Protocol):
+    def health(self) -> str | None: ...
+
+
+async def readiness(
+    engine: AsyncEngine | None, gateway: Gateway | None, webhooks: WebhookIntake | None = None
+) -> tuple[int, JSONObject]:
+    """200 "ready" or "degraded" (serving on local limits/breakers while Redis is away); 503 otherwise.
+
+    ``webhooks``: the webhook worker, whose intake must be reading the event bus (a replica that
+    cannot consume events is not ready: they would wait for it).
+    """
     checks: dict[str, str] = {"configuration": "ok" if gateway is not None else "not loaded"}
     if engine is not None:
         try:
@@ -57,6 +68,8 @@ async def readiness(engine: AsyncEngine | None, gateway: Gateway | None) -> tupl
         checks["database"] = "not connected"
     if gateway is not None:
         checks.update(writer_checks(gateway))
+    if webhooks is not None:
+        checks["webhook_intake"] = webhooks.health() or "ok"
     if gateway is None or any(value != "ok" for value in checks.values()):
         return 503, {"status": "not ready", "checks": checks}
     degraded = []

@@ -3,7 +3,8 @@
 Publishing appends with ``XADD ... MAXLEN ~ max_len`` (trimming is approximate, so cheap); members
 of a group read with ``XREADGROUP`` (each message to one of them), acknowledge with ``XACK``, and
 take over what a dead member left pending with ``XAUTOCLAIM``. A group created with ``$`` sees the
-messages added after it was created.
+messages added after it was created. A group that vanished (``NOGROUP``: Redis restarted empty, the
+stream was deleted) is created again, from ``0``, by the next read.
 
 The publisher uses one shared connection (the project's RESP client). Each consumer has its own
 connection: a blocking ``XREADGROUP`` holds its connection until it answers, and must not hold up
@@ -68,6 +69,7 @@ class StreamsConsumer:
         self._client = client
         self._topics = topics
         self._grouped = False
+        self._regroup = False  # a group vanished (Redis restarted empty): recreate it from the start
         self.group = group
         self.name = name
 
@@ -80,9 +82,9 @@ class StreamsConsumer:
         try:
             reply = await self._client.execute(*command, "STREAMS", *keys, *([">"] * len(keys)))
         except ReplyError as exc:
-            if exc.code != "NOGROUP":  # the stream was deleted: create the group again next time
+            if exc.code != "NOGROUP":
                 raise
-            self._grouped = False
+            self._lost_group()
             return []
         delivered: list[Delivered] = []
         for stream in cast("list[list[Reply]]", reply or []):
@@ -103,26 +105,46 @@ class StreamsConsumer:
         await self._ensure_groups()
         claimed: list[Delivered] = []
         for topic in self._topics:
-            reply = await self._client.execute(
-                "XAUTOCLAIM", stream_key(topic), self.group, self.name, int(min_idle_s * 1000), "0-0",
-                "COUNT", count,
-            )  # fmt: skip
+            try:
+                reply = await self._client.execute(
+                    "XAUTOCLAIM", stream_key(topic), self.group, self.name, int(min_idle_s * 1000), "0-0",
+                    "COUNT", count,
+                )  # fmt: skip
+            except ReplyError as exc:
+                if exc.code != "NOGROUP":
+                    raise
+                self._lost_group()  # nothing of it is pending any more: the next read recreates it
+                continue
             claimed += await self._decode(topic, cast("list[Reply]", cast("list[Reply]", reply)[1]))
         return claimed
 
     async def close(self) -> None:
         await self._client.close()
 
+    def _lost_group(self) -> None:
+        """A stream or its group is gone (deleted, or Redis restarted empty): create it again."""
+        if self._grouped:
+            log.warning("consumer_group_lost", group=self.group)
+        self._grouped = False
+        self._regroup = True
+
     async def _ensure_groups(self) -> None:
+        """Create the group on every topic's stream (``BUSYGROUP``: it exists). The first time from ``$``
+        (what is published from now on); after a group was lost from ``0``, since everything in a stream
+        that had to be created again was published after the loss and is not delivered yet."""
         if self._grouped:
             return
+        start = "0" if self._regroup else "$"
         for topic in self._topics:
             try:
-                await self._client.execute("XGROUP", "CREATE", stream_key(topic), self.group, "$", "MKSTREAM")
+                await self._client.execute(
+                    "XGROUP", "CREATE", stream_key(topic), self.group, start, "MKSTREAM"
+                )
             except ReplyError as exc:
                 if exc.code != "BUSYGROUP":
                     raise
         self._grouped = True
+        self._regroup = False
 
     async def _decode(self, topic: str, entries: list[Reply]) -> list[Delivered]:
         """The events among ``entries``; an entry that is not one is acknowledged and skipped."""

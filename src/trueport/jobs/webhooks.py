@@ -100,12 +100,13 @@ class WebhookWorker:
         self.timeout_s = timeout_s
         self.poll_s = poll_s
         self._batch_size = batch_size
-        self._claim_idle_s = claim_idle_s
+        self.claim_idle_s = claim_idle_s
         self._name = f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(3)}"
         self._consumer: Consumer | None = None
         self._http: aiohttp.ClientSession | None = None
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
+        self._intake_failure: tuple[float, str] | None = None  # (since, error) while intake fails
         self.delivered = 0
         self.failed = 0
         self.dead = 0
@@ -144,7 +145,7 @@ class WebhookWorker:
     async def intake(self, block_s: float, claim: bool = False) -> int:
         """Read (and, with ``claim``, take over stuck) events; store their deliveries; acknowledge."""
         assert self._consumer is not None, "start() first"
-        items = await self._consumer.claim(self._claim_idle_s) if claim else []
+        items = await self._consumer.claim(self.claim_idle_s) if claim else []
         items += await self._consumer.read(count=100, block_s=block_s)
         if not items:
             return 0
@@ -187,14 +188,29 @@ class WebhookWorker:
     async def _intake_forever(self) -> None:
         last_claim = time.monotonic()
         while True:
-            claim = time.monotonic() - last_claim >= self._claim_idle_s
+            claim = time.monotonic() - last_claim >= self.claim_idle_s
+            if claim:
+                last_claim = time.monotonic()  # a failed claim waits for its turn too, not every second
             try:
                 await self.intake(block_s=1.0, claim=claim)
-                if claim:
-                    last_claim = time.monotonic()
+                self._intake_failure = None
             except _ERRORS as exc:
-                log.warning("webhooks_intake_failed", error=type(exc).__name__)
+                error = (
+                    f"{type(exc).__name__} {exc.code}" if isinstance(exc, ReplyError) else type(exc).__name__
+                )
+                if self._intake_failure is None:
+                    self._intake_failure = (time.monotonic(), error)
+                log.warning("webhooks_intake_failed", error=error)
                 await asyncio.sleep(1.0)
+
+    def health(self) -> str | None:
+        """None while intake reads the bus; otherwise why not (for ``/readyz``)."""
+        if self._tasks and self._tasks[0].done():
+            return "intake stopped"
+        if self._intake_failure is None:
+            return None
+        since, error = self._intake_failure
+        return f"intake failing for {time.monotonic() - since:.0f}s ({error})"
 
     # --- sender: deliveries -> receivers ---
 
