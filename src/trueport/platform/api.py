@@ -20,6 +20,7 @@ from trueport.platform.budgets.endpoints import router as budgets_router
 from trueport.platform.context import Platform
 from trueport.platform.credentials.endpoints import admin_router
 from trueport.platform.credentials.endpoints import router as credentials_router
+from trueport.platform.dead_letters.endpoints import router as dead_letters_router
 from trueport.platform.inputs import InputCheck
 from trueport.platform.keys.endpoints import router as keys_router
 from trueport.platform.members.endpoints import router as members_router
@@ -66,6 +67,7 @@ ROUTERS = (
     billing_router,
     audit_router,
     admin_router,
+    dead_letters_router,
 )
 
 

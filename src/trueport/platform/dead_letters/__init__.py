@@ -1,0 +1,1 @@
+"""``/admin/dead-letters``: what the record and audit writers could not store (platform admins)."""
