@@ -11,6 +11,15 @@ database keeps failing. Replay is retried with backoff up to ``retry_interval_s`
 it runs until the spool is empty, new events waiting in memory behind it. So events reach the log
 in the order this process took them. The log drops events it already has (by event id), so a
 replay after a commit that succeeded without our hearing of it duplicates nothing.
+
+No single event can stop the log. A replayed chunk the database refuses for a data reason (an
+integrity or data error: never an outage, never a damaged tree) is split to find the events it
+refuses alone; the others are appended in their order, and each refused one goes to the
+``dead_letters`` table (kind ``audit_event``, its spool line as payload) and is *attested* in the
+tree by a control-plane event (``actor`` ``system:audit-writer``, ``action`` ``dead_letter``,
+``object_id`` the event id, with the error and the SHA-256 of the line), under the same tenant: the
+event never gets a leaf, and the tree says so. Spool lines that no longer parse, and events with no
+canonical form, are dead-lettered the same way. See ARCHITECTURE.md, "Dead letters".
 ``stop()`` writes what is queued (to the database, else to the spool) before returning.
 
 With ``write_ahead``, the spool is the log's write-ahead file even while the database is up: a
@@ -25,6 +34,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import time
 from collections import deque
 from dataclasses import dataclass
@@ -37,6 +47,7 @@ from trueport.audit.canonical import canonical_json
 from trueport.audit.events import ControlPlaneEvent, DataPlaneEvent, dump_event, load_event
 from trueport.audit.spool import Spool
 from trueport.audit.tree import AppendResult, append_events
+from trueport.db import dead_letters
 from trueport.db.engine import SessionFactory
 
 log = structlog.get_logger(__name__)
@@ -89,6 +100,7 @@ class AuditLog:
         self.rejected = 0  # events with no canonical form (a bug in their producer; logged as errors)
         self.failures = 0  # failed commits
         self.spool_failures = 0  # failed spool writes (the events stay queued)
+        self.dead_lettered = 0  # events parked in dead_letters (and attested in the tree)
 
     @property
     def pending(self) -> int:
@@ -210,12 +222,95 @@ class AuditLog:
         self._count(result)
         self._progress_at = time.monotonic()
         _resolve(batch)
+        try:
+            await self._park_rejected([item.event for item in batch], result)
+        except Exception:  # logged as rejected already (``_count``); parking them is best effort here
+            log.exception("audit_rejected_events_not_parked", event_ids=result.rejected)
 
     async def _commit(self, events: list[Event]) -> AppendResult:
         async with asyncio.timeout(self._db_timeout), self._sessions() as session:
             result = await append_events(session, events)
             await session.commit()
         return result
+
+    async def _commit_splitting(self, events: list[Event]) -> AppendResult:
+        """Commit ``events``; if the database refuses them for a data reason, split them, append
+        the rest in order and park (and attest) each one it refuses alone. Raises otherwise."""
+        if not events:
+            return AppendResult(0, 0, 0, b"", [])
+        try:
+            result = await self._commit(events)
+        except Exception as exc:
+            if not dead_letters.is_data_error(exc):
+                raise
+        else:
+            await self._park_rejected(events, result)
+            return result
+        results: list[AppendResult] = []
+
+        async def write(chunk: list[Event]) -> None:
+            results.append(await self._commit(chunk))
+
+        try:
+            refused = await dead_letters.write_splitting(events, write)
+        except dead_letters.WriteInterrupted as interrupted:
+            raise interrupted.cause from None  # the spool keeps the chunk; committed ones are skipped later
+        await self._park(
+            [
+                (dump_event(event), event.event_id, event.tenant_id, dead_letters.error_text(exc))
+                for event, exc in refused
+            ]
+        )
+        total = AppendResult(
+            sum(r.committed for r in results),
+            sum(r.skipped for r in results),
+            results[-1].size if results else 0,
+            results[-1].root if results else b"",
+            [event_id for r in results for event_id in r.rejected],
+        )
+        await self._park_rejected(events, total)
+        return total
+
+    async def _park_rejected(self, events: list[Event], result: AppendResult) -> None:
+        """Events with no canonical form were not logged: park them too (visible, attested)."""
+        if not result.rejected:
+            return
+        rejected = set(result.rejected)
+        await self._park(
+            [
+                (dump_event(event), event.event_id, event.tenant_id, "no canonical JSON form")
+                for event in events
+                if event.event_id in rejected
+            ]
+        )
+
+    async def _park(self, items: list[tuple[bytes, str, str | None, str]]) -> None:
+        """Dead-letter (line, event id, tenant, error) items, then attest each in the tree."""
+        if not items:
+            return
+        await dead_letters.store(
+            self._sessions,
+            [
+                dead_letters.Rejected("audit_event", event_id, tenant_id, error, line)
+                for line, event_id, tenant_id, error in items
+            ],
+        )
+        self.dead_lettered += len(items)
+        attestations = [
+            ControlPlaneEvent(
+                tenant_id=_attested_tenant(tenant_id),
+                actor="system:audit-writer",
+                action="dead_letter",
+                object_type="audit_event",
+                object_id=dead_letters.clean(event_id, 64),
+                after={"error": dead_letters.clean(error, 500), "sha256": hashlib.sha256(line).hexdigest()},
+            )
+            for line, event_id, tenant_id, error in items
+        ]
+        try:
+            await self._commit(list(attestations))
+        except Exception:  # the dead letters are stored: they stay visible even so
+            log.exception("audit_dead_letter_attestation_failed", events=len(items))
 
     async def _spool_queue(self, waiter: asyncio.Future[None] | None = None) -> None:
         """Everything queued to the spool, with one fsync (none if ``waiter`` is durable meanwhile)."""
@@ -247,9 +342,10 @@ class AuditLog:
             if chunk is None:
                 return
             spool_file, lines = chunk
-            events = _parse(lines, spool_file.path.name)
+            events, unreadable = _parse(lines, spool_file.path.name)
             try:
-                result = await self._commit(events) if events else AppendResult(0, 0, 0, b"", [])
+                result = await self._commit_splitting(events)
+                await self._park(unreadable)
             except Exception as exc:  # the boundary: the spool keeps them for the next attempt
                 self._db_failed(exc)
                 return
@@ -310,11 +406,22 @@ def _resolve(batch: list[_Item]) -> None:
             item.durable.set_result(None)
 
 
-def _parse(lines: list[bytes], source: str) -> list[Event]:
+def _parse(lines: list[bytes], source: str) -> tuple[list[Event], list[tuple[bytes, str, str | None, str]]]:
+    """The events of spool lines, and the lines that are not events (to be dead-lettered)."""
     events: list[Event] = []
-    for line in lines:
+    unreadable: list[tuple[bytes, str, str | None, str]] = []
+    for number, line in enumerate(lines):
         try:
             events.append(load_event(line))
-        except ValidationError:
+        except ValidationError as exc:
             log.error("audit_spool_line_unreadable", file=source, line=line[:200].decode(errors="replace"))
-    return events
+            error = f"unreadable spool line: {exc.error_count()} validation errors"
+            unreadable.append((line, f"{source}:{number}"[-64:], None, error))
+    return events, unreadable
+
+
+def _attested_tenant(tenant_id: str | None) -> str | None:
+    """The tenant an attestation is filed under: the event's, if the database can store it."""
+    if tenant_id is None or "\x00" in tenant_id or len(tenant_id) > 36:
+        return None
+    return tenant_id

@@ -6,9 +6,9 @@ found; everything else is written, in order, in as few transactions as that allo
 batch of ``n`` costs about ``2 log2 n`` extra transactions). The bad items go to the ``dead_letters``
 table with the database's message, and ``trueport_dead_letters_total{kind}`` counts them.
 
-A *transient* failure (the connection is lost, the database is down, a timeout) is not the items'
-fault: ``write_splitting`` stops, and the caller keeps whatever was not yet written and retries it
-later with backoff. See ARCHITECTURE.md, "Dead letters".
+Any other failure (the connection is lost, the database is down, a timeout, a bug) is not the
+items' fault: ``write_splitting`` stops, and the caller keeps whatever was not yet written and
+retries it later with backoff (logged, counted in ``trueport_writer_errors_total``). See ARCHITECTURE.md, "Dead letters".
 """
 
 from __future__ import annotations
@@ -70,8 +70,18 @@ def is_transient(exc: BaseException) -> bool:
 
 
 def is_data_error(exc: BaseException) -> bool:
-    """The database refused these values (retrying them as they are can never succeed)."""
-    return isinstance(exc, sa_exc.IntegrityError | sa_exc.DataError)
+    """The database (or the driver, binding them) refused these values: retrying them as they are
+    can never succeed. An outage, a missing table or a bug is not one of these."""
+    if isinstance(exc, sa_exc.IntegrityError | sa_exc.DataError):
+        return True
+    if isinstance(exc, sa_exc.DBAPIError) and not is_transient(exc):
+        # PostgreSQL's classes 22 (data exception: NUL, too long, out of range) and 23 (integrity)
+        sqlstate = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+        return isinstance(sqlstate, str) and sqlstate[:2] in ("22", "23")
+    # A value the driver cannot bind (SQLite: an integer over 64 bits) or a row that cannot be built.
+    return isinstance(
+        exc, ArithmeticError | ValueError | TypeError | sa_exc.StatementError
+    ) and not isinstance(exc, sa_exc.DBAPIError)
 
 
 def error_text(exc: BaseException) -> str:
@@ -123,7 +133,7 @@ async def write_splitting(
         try:
             await write(chunk)
         except Exception as exc:
-            if is_transient(exc):
+            if not is_data_error(exc):
                 rest = [item for later in chunks for item in later]
                 # the items already found bad are retried too: nothing is lost on the way out
                 raise WriteInterrupted([*(item for item, _ in bad), *chunk, *rest], exc) from exc
