@@ -21,6 +21,7 @@
         ├── Conflict                409  an Idempotency-Key reused with a different body
         ├── PayloadTooLarge         413  body over limits.max_body_bytes
         ├── RateLimited             429  the key's own limit (carries Retry-After)
+        ├── TokenLimitExceeded      400  the request alone needs more tokens than its TPM limit allows a minute
         ├── UnsupportedOperation    400  e.g. embeddings on a provider that has none
         ├── PolicyViolation         400  the guard blocked the request (names detector, type and message, never the content)
         ├── GuardUnavailable        503  a detector failed and its policy fails closed
@@ -172,6 +173,14 @@ class RateLimited(GatewayError):
     status = 429
     type = "rate_limit_error"
     code = "rate_limit_exceeded"
+
+
+class TokenLimitExceeded(GatewayError):
+    """The request's token estimate exceeds a whole minute of its TPM limit: waiting cannot help."""
+
+    status = 400
+    type = "invalid_request_error"
+    code = "tokens_over_limit"
 
 
 class UnsupportedOperation(GatewayError):

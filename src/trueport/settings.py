@@ -88,6 +88,11 @@ class RouteConfig(_Strict):
     targets: list[TargetConfig]
     fallback: FallbackConfig | None = None
     cache_ttl_s: float | None = Field(default=None, gt=0, description="Opt-in exact-match response cache.")
+    default_max_tokens: int | None = Field(
+        default=None,
+        gt=0,
+        description="Completion tokens reserved against TPM when a request sets no max_tokens.",
+    )
 
 
 class LimitsConfig(_Strict):

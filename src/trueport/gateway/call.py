@@ -15,6 +15,7 @@ from trueport.audit.dataplane import call_audit_of
 from trueport.gateway.asgi import JSON_HEADERS, SECURITY_HEADERS, Headers, Receive, Scope, Send, send_body
 from trueport.gateway.error_shapes import Dialect
 from trueport.keys.cache import KeyInfo
+from trueport.limits.ratelimit import Admission
 from trueport.providers.base import Usage
 from trueport.usage.records import RequestRecordData
 
@@ -30,6 +31,7 @@ class Call:
     key: KeyInfo | None = None
     headers: Headers = field(default_factory=list)  # added to every response of this call
     response_started: bool = False
+    admission: Admission | None = None  # the RPM count this call took (given back if refused later)
     # The gateway's own count, used when the upstream's usage is invalid (set once the body is read).
     usage_estimate: Callable[[], Usage] | None = None
 

@@ -66,14 +66,26 @@ class Gateway:
         call.headers += admission.headers()
         if not admission.allowed:
             raise admission.error()
+        call.admission = admission
         return targets
 
     async def reserve_tokens(self, call: Call, request: JSONObject) -> Reservation:
-        """Hold the request's worst-case tokens against TPM limits (429 if they do not fit)."""
-        tokens = reservation_tokens(request, self.settings.limits.default_max_tokens)
-        reservation = await self.limiter.reserve(call.key_info, tokens)
+        """Hold the request's tokens against TPM limits: its prompt and its ``max_tokens`` (else the
+        route's or the installation's default completion, within the limit). 429 if they do not fit
+        now, 400 if they never could; either way the request is given back to the RPM count."""
+        key = call.key_info
+        limits = [limit for limit in (key.tpm_limit, key.tenant_tpm_limit) if limit is not None]
+        default = self.routing.default_max_tokens(key.tenant_id, call.record.alias or "")
+        tokens = reservation_tokens(
+            request,
+            default or self.settings.limits.default_max_tokens,
+            limit=min(limits) if limits else None,
+        )
+        reservation = await self.limiter.reserve(key, tokens)
         call.headers += reservation.headers()
         if not reservation.allowed:
+            if call.admission is not None:
+                await self.limiter.release(call.admission)
             raise reservation.error()
         return reservation
 

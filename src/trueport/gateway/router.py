@@ -41,11 +41,13 @@ class Router:
         fallbacks: dict[str, Target] | None = None,
         adapters: dict[str, ProviderAdapter] | None = None,
         cache_ttls: dict[str, float] | None = None,
+        max_tokens: dict[str, int] | None = None,
     ):
         self._routes = routes
         self._fallbacks = fallbacks or {}
         self._adapters = adapters or {}
         self._cache_ttls = cache_ttls or {}
+        self._max_tokens = max_tokens or {}
 
     @classmethod
     def from_settings(cls, settings: Settings, adapters: dict[str, ProviderAdapter]) -> Router:
@@ -55,6 +57,7 @@ class Router:
         routes: dict[str, tuple[Target, ...]] = {}
         fallbacks: dict[str, Target] = {}
         cache_ttls: dict[str, float] = {}
+        max_tokens: dict[str, int] = {}
         for alias, route in settings.models.items():
             routes[alias] = tuple(target(t.provider, t.model) for t in route.targets)
             fallback = fallback_target(route.fallback, target) if route.fallback is not None else None
@@ -62,7 +65,9 @@ class Router:
                 fallbacks[alias] = fallback
             if route.cache_ttl_s is not None:
                 cache_ttls[alias] = route.cache_ttl_s
-        return cls(routes, fallbacks, adapters, cache_ttls)
+            if route.default_max_tokens is not None:
+                max_tokens[alias] = route.default_max_tokens
+        return cls(routes, fallbacks, adapters, cache_ttls, max_tokens)
 
     def fallback(self, alias: str) -> Target | None:
         """The answer of last resort for ``alias`` when every target failed, if it has one."""
@@ -73,6 +78,10 @@ class Router:
 
     def cache_ttl_s(self, alias: str) -> float | None:
         return self._cache_ttls.get(alias)
+
+    def default_max_tokens(self, alias: str) -> int | None:
+        """The completion tokens to reserve for a request to ``alias`` that sets no max_tokens."""
+        return self._max_tokens.get(alias)
 
     def adapter(self, provider: str) -> ProviderAdapter | None:
         """The configured provider ``provider`` (tenants' routes may name it too)."""

@@ -128,6 +128,12 @@ class TenantRouting:
         route = self._snapshot.routes.get(tenant_id, _NO_ROUTES).get(alias)
         return route.cache_ttl_s if route is not None else self.router.cache_ttl_s(alias)
 
+    def default_max_tokens(self, tenant_id: str, alias: str) -> int | None:
+        """A config-file route's ``default_max_tokens`` (a tenant's own routes have none yet)."""
+        if alias in self._snapshot.routes.get(tenant_id, _NO_ROUTES):
+            return None
+        return self.router.default_max_tokens(alias)
+
     def aliases(self, tenant_id: str) -> list[str]:
         """Every alias the tenant can call: the installation's and its own, sorted."""
         aliases = self._snapshot.aliases.get(tenant_id)

@@ -45,7 +45,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from trueport.errors import RateLimited
+from trueport.errors import RateLimited, TokenLimitExceeded
 from trueport.keys.cache import KeyInfo
 from trueport.settings import LimitsConfig
 from trueport.state.protocols import Cell, Paced, Reserved, State, Window
@@ -107,8 +107,15 @@ class LimitDecision:
         quota = self.reported
         return quota.reset_s if quota is not None else None
 
+    @property
+    def never_fits(self) -> bool:
+        """Refused because the request alone asks for more tokens than a whole minute allows."""
+        quota = self.refused_by
+        return self.unit is Unit.TOKENS and quota is not None and self.requested > quota.limit
+
     def headers(self) -> _Headers:
-        """OpenAI's ``x-ratelimit-{limit,remaining,reset}-{unit}``, and ``retry-after`` if refused."""
+        """OpenAI's ``x-ratelimit-{limit,remaining,reset}-{unit}``, and ``retry-after`` if refused
+        (not when waiting cannot help: ``never_fits``)."""
         quota = self.reported
         if quota is None:
             return []
@@ -118,7 +125,7 @@ class LimitDecision:
             (b"x-ratelimit-remaining-" + unit, str(quota.remaining).encode()),
             (b"x-ratelimit-reset-" + unit, duration(quota.reset_s).encode()),
         ]
-        if not self.allowed:
+        if not self.allowed and not self.never_fits:
             headers.append((b"retry-after", str(max(1, math.ceil(self.retry_after_s))).encode()))
         return headers
 
@@ -128,21 +135,19 @@ class LimitDecision:
         if quota is None:
             return "allowed"
         scope, unit = quota.scope.value, self.unit.value
-        if self.unit is Unit.TOKENS and self.requested > quota.limit:
+        if self.never_fits:
             return (
                 f"this request may use up to {self.requested} {unit}, more than the {scope}'s limit of "
                 f"{quota.limit} {unit} per minute; lower max_tokens or shorten the input"
             )
         return f"rate limit of {quota.limit} {unit} per minute reached for this {scope}"
 
-    def error(self) -> RateLimited:
-        """The 429 to raise (its ``retry-after`` is in ``headers()``, which the response carries)."""
+    def error(self) -> RateLimited | TokenLimitExceeded:
+        """The 429 to raise (its ``retry-after`` is in ``headers()``, which the response carries), or a
+        400 for a request that could never fit: retrying it, as SDKs do on a 429, cannot succeed."""
+        if self.never_fits:
+            return TokenLimitExceeded(self.message, param="max_tokens")
         return RateLimited(self.message)
-
-
-@dataclass(frozen=True, slots=True)
-class Admission(LimitDecision):
-    """Requests per minute: the outcome of ``Limiter.admit``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +157,13 @@ class Charge:
     window: int = -1  # the minute (epoch minutes) the tokens were counted in
     prefixes: tuple[str, ...] = ()
     cells: tuple[Cell, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Admission(LimitDecision):
+    """Requests per minute: the outcome of ``Limiter.admit``; ``Limiter.release`` gives it back."""
+
+    charge: Charge | None = None  # None: nothing was counted (no limit, or refused)
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,11 +213,31 @@ class Limiter:
                 for _, name, limit in scopes
             ]
             paced = await self._state.cells.acquire(cells, 1, now)
-            return Admission(Unit.REQUESTS, paced.admitted, *_from_cells(scopes, paced))
+            charge = Charge(cells=tuple(cells)) if paced.admitted else None
+            return Admission(Unit.REQUESTS, paced.admitted, *_from_cells(scopes, paced), charge=charge)
         minute = self._minute(now)
-        windows = [Window(f"rate_limit:{name}:{minute}", limit) for _, name, limit in scopes]
+        prefixes = tuple(f"rate_limit:{name}" for _, name, _ in scopes)
+        windows = [
+            Window(f"{prefix}:{minute}", limit)
+            for prefix, (_, _, limit) in zip(prefixes, scopes, strict=True)
+        ]
         reserved = await self._state.counters.reserve(windows, 1, WINDOW_S)
-        return Admission(Unit.REQUESTS, reserved.admitted, *_from_windows(scopes, reserved, now))
+        charge = Charge(window=int(now // WINDOW_S), prefixes=prefixes) if reserved.admitted else None
+        return Admission(
+            Unit.REQUESTS, reserved.admitted, *_from_windows(scopes, reserved, now), charge=charge
+        )
+
+    async def release(self, admission: Admission) -> None:
+        """Give back an admitted request that was refused later (its tokens): it does not count."""
+        charge = admission.charge
+        if charge is None:
+            return
+        now = self._clock()
+        if charge.cells:
+            await self._state.cells.adjust(charge.cells, -1, now)
+        elif int(now // WINDOW_S) == charge.window:
+            minute = self._minute(now)
+            await self._state.counters.add([f"{prefix}:{minute}" for prefix in charge.prefixes], -1, WINDOW_S)
 
     async def reserve(self, key: KeyInfo, tokens: int) -> Reservation:
         """Hold ``tokens`` (prompt estimate + max completion) against the key's and tenant's TPM."""

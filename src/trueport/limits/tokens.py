@@ -52,15 +52,26 @@ def estimate_prompt_tokens(request: JSONObject) -> int:
     return math.ceil(counter.text_bytes / BYTES_PER_TOKEN) + counter.tokens + framing
 
 
-def reservation_tokens(request: JSONObject, default_max_tokens: int) -> int:
+def reservation_tokens(request: JSONObject, default_max_tokens: int, *, limit: int | None = None) -> int:
     """What to reserve before forwarding: the prompt estimate plus the most the answer may use
-    (``max_completion_tokens`` or ``max_tokens``, else ``default_max_tokens``), times ``n`` choices."""
-    completion = next(
-        (value for field in _MAX_TOKEN_FIELDS if (value := _positive_int(request.get(field)))),
-        default_max_tokens,
-    )
+    (``max_completion_tokens`` or ``max_tokens``, times ``n`` choices).
+
+    A request that sets neither gets ``default_max_tokens`` (per choices), but no more than half of
+    what ``limit`` (the smallest tokens-per-minute limit it is held to) leaves after its prompt: the
+    reservation is settled to the real count afterwards, and a default larger than the limit would
+    refuse every call that does not name ``max_tokens`` (most SDK calls) although each would have
+    fitted. Half, not all, so that a call whose answer was sent but not yet settled does not refuse
+    the next one.
+    """
+    prompt = estimate_prompt_tokens(request)
     choices = _positive_int(request.get("n")) or 1
-    return estimate_prompt_tokens(request) + completion * choices
+    asked = next((value for field in _MAX_TOKEN_FIELDS if (value := _positive_int(request.get(field)))), None)
+    if asked is not None:
+        return prompt + asked * choices
+    completion = default_max_tokens * choices
+    if limit is not None:
+        completion = max(0, min(completion, (limit - prompt) // 2))
+    return prompt + completion
 
 
 def _positive_int(value: object) -> int | None:
