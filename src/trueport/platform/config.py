@@ -81,7 +81,24 @@ class PlatformConfig(BaseModel):
     password_hash_concurrency: int = Field(
         default=2, gt=0, description="argon2id hashes computed at once; more wait (bounds memory)."
     )
-    login_failures_per_account: int = Field(default=5, gt=0, description="Per 15 minutes.")
+    login_failures_per_account_ip: int = Field(
+        default=5,
+        gt=0,
+        description="Failures on one account from one address that lock that pair (per 15 minutes).",
+    )
+    login_failures_per_account: int = Field(
+        default=10,
+        gt=0,
+        description="Failures on one account from all addresses (per 15 minutes) after which addresses "
+        "it never signed in from are slowed down (one attempt every 1, 2, 4, ... seconds).",
+    )
+    login_slowdown_max_s: int = Field(default=300, gt=0, description="The longest wait of that slowdown.")
+    login_known_address_ttl_s: int = Field(
+        default=90 * 86_400,
+        gt=0,
+        description="How long an address stays known to an account after a successful sign-in from it "
+        "(known addresses are not slowed down).",
+    )
     login_attempts_per_ip: int = Field(default=30, gt=0, description="Per 15 minutes.")
     key_rotation_overlap_s: int = Field(
         default=86_400, ge=0, description="Default life of the old key after a rotation."

@@ -66,7 +66,12 @@ async def open_platform(
         ),
         passwords=Passwords(config.password_hash_concurrency),
         throttle=LoginThrottle(
-            state, per_account=config.login_failures_per_account, per_ip=config.login_attempts_per_ip
+            state,
+            per_account_ip=config.login_failures_per_account_ip,
+            per_ip=config.login_attempts_per_ip,
+            slowdown_after=config.login_failures_per_account,
+            slowdown_max_s=config.login_slowdown_max_s,
+            known_ip_ttl_s=config.login_known_address_ttl_s,
         ),
         mailer=Mailer(settings.mail, tls_context=_mail_tls(settings)),
         envelope=Envelope(secrets.master_keys, secrets.active_master_key),

@@ -115,7 +115,7 @@ async def test_a_reset_forgives_the_accounts_failed_logins(
     platform: ControlPlaneHarness, smtp: SmtpSink
 ) -> None:
     await platform.user("alice@acme.test")
-    for _ in range(platform.settings.platform.login_failures_per_account):
+    for _ in range(platform.settings.platform.login_failures_per_account_ip):
         await login(platform, "alice@acme.test", "wrong password here")
     assert (await login(platform, "alice@acme.test", PASSWORD)).status_code == 429
     token = await _reset_token(platform, smtp, "alice@acme.test")

@@ -74,6 +74,6 @@ async def test_guessing_the_current_password_is_throttled(platform: ControlPlane
                 json={"current_password": f"guess {n}", "new_password": NEW_PASSWORD},
             )
         ).status_code
-        for n in range(platform.settings.platform.login_failures_per_account + 1)
+        for n in range(platform.settings.platform.login_failures_per_account_ip + 1)
     ]
     assert answers[-1] == 429 and set(answers[:-1]) == {400}
