@@ -72,3 +72,17 @@ def test_private_upstreams_are_allowed_only_in_development_unless_configured() -
     )
     assert production.private_upstreams_allowed is False
     assert load_settings(platform={"allow_private_upstreams": False}).private_upstreams_allowed is False
+
+
+def test_shared_models_name_configured_providers_and_nothing_is_shared_by_default() -> None:
+    provider = {"type": "openai", "base_url": "https://api.openai.com/v1"}
+    assert load_settings(providers={"oa": provider}).platform.tenant_shared_models == {}
+    shared = load_settings(providers={"oa": provider}, platform={"tenant_shared_models": {"oa": ["gpt-4o"]}})
+    assert shared.platform.tenant_shared_models == {"oa": ["gpt-4o"]}
+    with pytest.raises(ConfigError, match="tenant_shared_models names unknown provider 'nope'"):
+        load_settings(providers={"oa": provider}, platform={"tenant_shared_models": {"nope": ["m"]}})
+
+
+def test_metrics_are_private_by_default() -> None:
+    assert load_settings().metrics.public is False
+    assert load_settings(metrics={"public": True}).metrics.public is True
