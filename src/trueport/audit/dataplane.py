@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 import structlog
 
+from trueport.audit.canonical import MAX_SAFE_INTEGER
 from trueport.audit.events import (
     DataPlaneEvent,
     GuardAction,
@@ -73,10 +74,10 @@ class DataPlaneAudit:
             targets=_targets(record, status),
             limits=_limits(headers, record.error_class),
             guard=[action for action in map(_guard_action, record.violations) if action is not None],
-            usage=Usage(
-                prompt_tokens=record.prompt_tokens,
-                completion_tokens=record.completion_tokens,
-                cached_tokens=record.cached_tokens,
+            usage=Usage(  # counts are checked where they enter (usage.upstream); clamped here regardless
+                prompt_tokens=_count(record.prompt_tokens),
+                completion_tokens=_count(record.completion_tokens),
+                cached_tokens=_count(record.cached_tokens),
             ),
             cost_usd=cost,
             pricing_version=version,
@@ -120,7 +121,12 @@ class CallAudit:
         if self.done or record is None or record.tenant_id is None or not 200 <= self._status < 300:
             return
         self.done = True
-        await self._audit.trail.record(self._audit.event(record, self._headers, self._status))
+        try:
+            event = self._audit.event(record, self._headers, self._status)
+        except ValueError:  # no valid event: a bug here, never a reason to cut the client's answer
+            log.exception("audit_event_unbuildable", request_id=record.id)
+            return
+        await self._audit.trail.record(event)
 
     def finish(self) -> None:
         """The handler returned: log the call if its answer did not (refusals, failures, cut streams)."""
@@ -196,6 +202,10 @@ def _limits(headers: Iterable[tuple[bytes, bytes]], error_class: str | None) -> 
     if refused and not decisions:
         decisions.append(LimitDecision(name=error_class or "limit", decision="limited"))
     return decisions
+
+
+def _count(tokens: int) -> int:
+    return min(max(tokens, 0), MAX_SAFE_INTEGER)
 
 
 def _decimal(value: bytes) -> Decimal | None:
