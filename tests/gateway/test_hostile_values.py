@@ -25,6 +25,7 @@ async def test_hostile_model_names_are_400_and_every_record_is_written(gateway: 
                 )
             )
         answers.append(await http.post("/v1/embeddings", json={"model": "e\x00", "input": "x"}))
+        unknown = await http.get("/v1/chat%00/completions")
         fine = await http.post(
             "/v1/chat/completions", json={"model": "oa", "messages": [{"role": "user", "content": "hi"}]}
         )
@@ -35,10 +36,12 @@ async def test_hostile_model_names_are_400_and_every_record_is_written(gateway: 
         assert error["param"] == "model"
         assert "\x00" not in answer.text
     assert fine.status_code == 200
+    assert unknown.status_code == 404
     records = await gateway.records()  # on PostgreSQL, a NUL or over-long alias used to stall this
-    assert len(records) == len(answers) + 1
+    assert len(records) == len(answers) + 2
     for record in records:
         assert record.alias is None or (record.alias.isprintable() and len(record.alias) <= 200)
+        assert record.endpoint.isprintable()
     async with gateway.sessions() as session:
         assert await session.scalar(select(func.count()).select_from(DeadLetter)) == 0
 

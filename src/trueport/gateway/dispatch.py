@@ -68,7 +68,10 @@ def is_data_plane(path: str) -> bool:
 
 
 def _endpoint(path: str) -> str:
-    return "/v1/models/{id}" if path.startswith(_MODELS_PREFIX) else path[:64]
+    """The record's ``endpoint``: never a client's model name, never a NUL (PostgreSQL refuses it)."""
+    if path.startswith(_MODELS_PREFIX):
+        return "/v1/models/{id}"
+    return path[:64] if path.isprintable() else "/v1/{unprintable}"
 
 
 async def handle_data_plane(gateway: Gateway, scope: Scope, receive: Receive, send: Send) -> None:
@@ -116,6 +119,8 @@ async def _route(
             await handle_get_model(gateway, call, path.removeprefix(_MODELS_PREFIX))
         return
     body = await read_body(call.scope, call.receive, gateway.settings.limits.max_body_bytes)
+    if gateway.guard is not None and path != _SCAN:
+        gateway.guard.precheck(call.key_info.tenant_id, body)  # before parsing what it would refuse
     try:
         request = loads(body)
     except JSONDecodeError as exc:
