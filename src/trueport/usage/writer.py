@@ -329,7 +329,7 @@ def _violation_row(record: RequestRecordData, violation: JSONObject) -> dict[str
         "created_at": record.created_at,
         "direction": violation["direction"],
         "source": violation["source"],
-        "location": str(violation["location"])[:200],
+        "location": dead_letters.clean(str(violation["location"]), 200),  # may quote a client's keys
         "detector": violation["detector"],
         "type": violation["type"],
         "action": violation["action"],
