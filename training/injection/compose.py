@@ -67,6 +67,41 @@ def attack_instruction(rng: random.Random, parts: dict[str, list[str]]) -> str:
     return text
 
 
+# Frames that open a hidden block and what closes it again.
+_CLOSERS = {"<!--": " -->", "<span": "</span>", "<div": "</div>", "[//]: # (": ")", "/*": " */"}
+
+
+def task_instruction(rng: random.Random, parts: dict[str, list[str]]) -> str:
+    """An instruction that changes the reader's answer (``[task]``): bare, as a third-person document
+    never phrases it, or behind a frame that addresses the model reading the document.
+
+    Only ever hidden in documents: alone, "answer in Spanish" is an ordinary user request.
+    """
+    action = rng.choice(parts["task"]).format(
+        url=rng.choice(parts["url"]),
+        email=rng.choice(parts["email"]),
+        product=rng.choice(parts["product"]),
+        phrase=rng.choice(parts["phrase"]),
+        name=rng.choice(parts["name"]),
+    )
+    roll = rng.random()
+    if roll < 0.35:
+        text = f"{rng.choice(parts['frame'])} {action}"
+    elif roll < 0.5:
+        text = f"{rng.choice(parts['addressee'])} {action}"
+    elif roll < 0.6:
+        text = f"Please {action}"
+    else:
+        text = action
+    text = text[0].upper() + text[1:]
+    if not text.endswith((".", "!", '"')):
+        text += rng.choice((".", ".", "!", ""))
+    for opener, closer in _CLOSERS.items():
+        if text.startswith(opener):
+            text += closer
+    return text
+
+
 # --- benign instructions ----------------------------------------------------------------------
 
 

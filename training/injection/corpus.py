@@ -299,7 +299,8 @@ def training_set(datasets: Path) -> list[Example]:
     contexts = others + rng.sample(tables, min(250, len(tables)))
     bipia_train, _ = bipia_attacks(datasets)
     examples += [Example(t, 1, "bipia:instruction") for t in bipia_train]
-    examples += list(indirect_examples(contexts, bipia_train + own_indirect, "bipia", rng))
+    tasks = composed_tasks(random.Random(SEED + 7), 400)
+    examples += list(indirect_examples(contexts, bipia_train + own_indirect + tasks, "bipia", rng))
 
     documents = read_documents("benign_documents.txt") + read_documents("code_answers.txt")
     examples += list(indirect_examples(documents * 3, bipia_train + own_indirect, "own_docs", rng))
@@ -386,6 +387,12 @@ def composed_instructions(rng: random.Random, n: int) -> list[str]:
     return [compose.attack_instruction(rng, parts) for _ in range(n)]
 
 
+def composed_tasks(rng: random.Random, n: int) -> list[str]:
+    """Answer-changing instructions to hide in documents (never positives on their own)."""
+    parts = compose.slots("indirect_slots.txt")
+    return [compose.task_instruction(rng, parts) for _ in range(n)]
+
+
 def attacked(
     kind: str, document: str, instructions: list[str], rng: random.Random
 ) -> tuple[str, tuple[int, int]]:
@@ -429,8 +436,14 @@ def composed_examples(datasets: Path, rng: random.Random) -> list[Example]:
     own_attacks = composed_instructions(rng, 3000)
     examples += [Example(t, 1, "own:composed_attack") for t in own_attacks[:800]]
     bipia_train, _ = bipia_attacks(datasets)
-    instructions = own_attacks + bipia_train * 4 + own_indirect_attacks() * 4
+    instructions = own_attacks + composed_tasks(rng, 3000) + bipia_train * 4 + own_indirect_attacks() * 4
     docs = compose.documents(rng, 2500, material.prose, material.bodies, material.code)
+    # Notes to the human reader ("please reply by Friday") in clean and attacked documents alike: an
+    # imperative alone does not make an injection; one addressed to the model reading it does.
+    notes = compose.slots("indirect_slots.txt")["note"]
+    docs = [
+        (kind, inject(d, rng.choice(notes), rng)[0]) if rng.random() < 0.3 else (kind, d) for kind, d in docs
+    ]
     examples += document_examples(docs, instructions, "composed", rng)
     # a pasted document in a user turn
     for kind, document in compose.documents(rng, 600, material.prose, material.bodies, material.code):

@@ -39,6 +39,7 @@ from training.injection.corpus import (
 
 from trueport.guard.base import ScanContext, Source
 from trueport.guard.injection import InjectionDetector
+from trueport.guard.models import ModelRepository
 
 REPO = Path(__file__).resolve().parents[2]
 USER = ScanContext(source=Source.USER)
@@ -186,10 +187,13 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=REPO / "eval" / "injection" / "results.json")
     parser.add_argument("--rounds", type=int, default=500)
     parser.add_argument("--skip-latency", action="store_true")
+    parser.add_argument(
+        "--models", type=Path, default=None, help="model repository to evaluate (default: the shipped one)"
+    )
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
-    detector = InjectionDetector()
+    detector = InjectionDetector(ModelRepository(args.models) if args.models is not None else None)
     results: dict[str, object] = {
         "flag_threshold": detector.default_threshold,
         "block_threshold": detector.default_block_threshold,

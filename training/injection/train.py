@@ -65,8 +65,13 @@ BLOCK = InjectionDetector.default_block_threshold
 NORM = "l2"
 
 
-def features_of(texts: list[str]) -> list[Features]:
-    return [featurize(prepare(t).text) for t in texts]
+def features_of(texts: list[str], *, window: bool = False) -> list[Features]:
+    return [featurize(prepare(t).text, window=window) for t in texts]
+
+
+def is_window(example: Example) -> bool:
+    """A window cut from a longer text (``corpus.window_examples``): it gets window features."""
+    return example.group.endswith(":window")
 
 
 def block_matrix(features: list[Features], which: str, buckets: int) -> sp.csr_matrix:
@@ -145,7 +150,7 @@ def score_texts(
             pieces.append(text[start:end])
     window = np.full(len(texts), -np.inf)
     if pieces:
-        logits = clf.decision_function(vectoriser.transform(features_of(pieces)))
+        logits = clf.decision_function(vectoriser.transform(features_of(pieces, window=True)))
         np.maximum.at(window, np.array(owners), logits)
     return Scored(whole, window, np.array(labels), np.array(groups))
 
@@ -310,7 +315,10 @@ def export_onnx(
     model.doc_string = "TruePort prompt-injection classifier: hashed n-gram TF-IDF + logistic regression"
     helper.set_model_props(
         model,
-        {"features": f"char 2-5 x {CHAR_BUCKETS}, word 1-2 x {WORD_BUCKETS}, normalize(leet=True)"},
+        {
+            "features": f"char 2-5 x {CHAR_BUCKETS}, word 1-2 x {WORD_BUCKETS}, normalize(leet=True), "
+            "windows salted"
+        },
     )
     onnx.checker.check_model(model)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -359,7 +367,8 @@ def main() -> None:
     doc_calib = calibration_documents(args.datasets)
     print(f"training examples: {len(examples)} ({sum(e.label for e in examples)} positive)")
 
-    train_features = features_of([e.text for e in examples])
+    train_features = [featurize(prepare(e.text).text, window=is_window(e)) for e in examples]
+    print(f"window examples: {sum(map(is_window, examples))}")
     weights = np.array([e.weight for e in examples])
     labels = np.array([e.label for e in examples])
     vectoriser = Vectoriser(
@@ -406,12 +415,18 @@ def main() -> None:
     # The exported graph must agree with scikit-learn (after the mapping) on calibration texts.
     session = ort.InferenceSession(str(model_path), providers=["CPUExecutionProvider"])
     sample = [e.text for e in user_calib[:200]]
-    onnx_scores, onnx_windows = session.run(["score", "window_score"], batch_inputs(features_of(sample)))
+    onnx_scores, _ = session.run(["score", "window_score"], batch_inputs(features_of(sample)))
+    _, onnx_windows = session.run(["score", "window_score"], batch_inputs(features_of(sample, window=True)))
     z = clf.decision_function(vectoriser.transform(features_of(sample)))
+    z_windows = clf.decision_function(vectoriser.transform(features_of(sample, window=True)))
     gap = max(
         float(np.max(np.abs(onnx_scores.ravel() - mapped(z, thresholds.flag, thresholds.block)))),
         float(
-            np.max(np.abs(onnx_windows.ravel() - mapped(z, thresholds.window_flag, thresholds.window_block)))
+            np.max(
+                np.abs(
+                    onnx_windows.ravel() - mapped(z_windows, thresholds.window_flag, thresholds.window_block)
+                )
+            )
         ),
     )
     assert gap < 1e-4, f"ONNX and scikit-learn disagree by {gap}"

@@ -51,6 +51,7 @@ _MIX = _U64(0x9E3779B97F4A7C15)
 _WORD = re.compile(r"\w+")
 _ASCII_WORD = re.compile(r"\w+", re.ASCII)
 _BIGRAM_SALT = 0x5BD1E995
+_WINDOW_SALT = _U64(0x2545F4914F6CDD1D)
 
 IntArray = np.ndarray[tuple[int], np.dtype[np.int64]]
 FloatArray = np.ndarray[tuple[int], np.dtype[np.float32]]
@@ -66,11 +67,21 @@ class Features:
     word_tf: FloatArray
 
 
-def featurize(text: str) -> Features:
-    """Hash the n-grams of an already normalised text."""
+def featurize(text: str, *, window: bool = False) -> Features:
+    """Hash the n-grams of an already normalised text.
+
+    ``window``: the text is a window of a longer one. Its n-grams count twice: in the buckets every
+    text uses and, salted, in buckets of their own. Windows share what all texts teach and the model
+    learns on top what differs in a window of a document: "answer in Spanish" in the middle of an
+    e-mail is evidence of an injection, the same words as a user's whole request are not.
+    """
     lower = text.lower()
-    char_ids, char_tf = _counts(_char_hashes(" " + lower + " "), CHAR_BITS)
-    word_ids, word_tf = _counts(_word_hashes(lower), WORD_BITS)
+    char_hashes, word_hashes = _char_hashes(" " + lower + " "), _word_hashes(lower)
+    if window:
+        char_hashes = np.concatenate([char_hashes, char_hashes ^ _WINDOW_SALT])
+        word_hashes = np.concatenate([word_hashes, word_hashes ^ _WINDOW_SALT])
+    char_ids, char_tf = _counts(char_hashes, CHAR_BITS)
+    word_ids, word_tf = _counts(word_hashes, WORD_BITS)
     return Features(char_ids, char_tf, word_ids, word_tf)
 
 
@@ -252,7 +263,7 @@ class InjectionDetector:
         pieces = [text[s:e] for s, e in spans]
         parts = []
         for i in range(0, len(pieces), WINDOW_BATCH):
-            outputs = self._infer(pieces[i : i + WINDOW_BATCH], decode=decode)
+            outputs = self._infer(pieces[i : i + WINDOW_BATCH], decode=decode, window=True)
             parts.append(
                 np.asarray(outputs.get("window_score", outputs["score"]), dtype=np.float32).reshape(-1)
             )
@@ -265,11 +276,12 @@ class InjectionDetector:
         """Whole-text scores of raw texts (normalised here), one model call for the batch."""
         return np.asarray(self._infer(texts)["score"], dtype=np.float32).reshape(len(texts))
 
-    def _infer(self, texts: Sequence[str], *, decode: bool = True) -> dict[str, Tensor]:
-        return self._run([prepare(t, decode=decode).text for t in texts])
+    def _infer(self, texts: Sequence[str], *, decode: bool = True, window: bool = False) -> dict[str, Tensor]:
+        return self._run([prepare(t, decode=decode).text for t in texts], window=window)
 
-    def _run(self, prepared: Sequence[str]) -> dict[str, Tensor]:
-        return self._backend.infer(self._model, batch_inputs([featurize(t) for t in prepared]))
+    def _run(self, prepared: Sequence[str], *, window: bool = False) -> dict[str, Tensor]:
+        features = [featurize(t, window=window) for t in prepared]
+        return self._backend.infer(self._model, batch_inputs(features))
 
 
 def prepare(text: str, *, decode: bool = True) -> NormalizedText:
