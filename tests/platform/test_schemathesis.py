@@ -11,12 +11,15 @@ import asyncio
 import sys
 from pathlib import Path
 
+import pytest
 from tests.platform.harness import ControlPlaneHarness
 
 MAX_EXAMPLES = 25
 SEED = 20261204
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(600)  # 25 examples for each of ~100 operations: 1-2 minutes, more on a busy machine
 async def test_no_operation_answers_with_a_server_error(
     platform: ControlPlaneHarness, tmp_path: Path
 ) -> None:
