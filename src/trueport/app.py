@@ -190,6 +190,7 @@ class TruePortApp:
             guard = None
             if settings.guard.enabled:
                 guard = await asyncio.to_thread(GuardService.from_config, settings.guard)
+                stack.callback(guard.close)
                 await guard.reload_policies(sessions)  # tenants' own policies
                 guard.scans = GuardScanQueue(sessions)  # async detectors, off the hot path
                 await guard.scans.start()

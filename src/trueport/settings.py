@@ -170,6 +170,9 @@ class GuardConfig(_Strict):
     window_chars: int = Field(default=256, gt=0, description="Stream hold-back window.")
     scan_every_chars: int = Field(default=64, gt=0)
     context_chars: int = Field(default=128, ge=0)
+    scan_threads: int = Field(
+        default=2, ge=1, le=64, description="Threads that run inline scans off the event loop (per process)."
+    )
 
 
 class ServerConfig(_Strict):

@@ -187,14 +187,14 @@ async def test_each_call_is_guarded_by_its_tenants_policy_and_records_its_versio
 
     blocked = guard.for_call(acme.id)
     with pytest.raises(PolicyViolation) as raised:
-        blocked.screen_request(request)
+        await blocked.screen_request(request)
     assert "pii" in str(raised.value) and EMAIL not in str(raised.value)
     assert [(v["type"], v["action"], v["policy_version"]) for v in blocked.violations] == [
         ("email", "block", 2)
     ]
 
     redacted = guard.for_call(globex.id)
-    sent = redacted.screen_request(request)
+    sent = await redacted.screen_request(request)
     assert EMAIL not in str(sent)
     assert [(v["type"], v["action"], v["policy_version"]) for v in redacted.violations] == [
         ("email", "redact", 1)

@@ -29,7 +29,7 @@ async def handle_chat(
     call.record.stream = stream
     guard = gateway.guard.for_call(call.key_info.tenant_id) if gateway.guard is not None else None
     try:
-        upstream_request = guard.screen_request(request) if guard is not None else request
+        upstream_request = await guard.screen_request(request) if guard is not None else request
         if stream:
             await _stream(gateway, call, upstream_request, alias, targets, guard)
         else:
@@ -54,7 +54,7 @@ async def _plain(
     target, completion = await gateway.forward(call, alias, targets, attempt)
     call.note_target(target.provider, target.model)
     call.note_usage(completion.usage)
-    screened = guard.screen_completion(completion.body) if guard is not None else None
+    screened = await guard.screen_completion(completion.body) if guard is not None else None
     if guard is not None:
         guard.tell(call.headers)
     if screened is not None:

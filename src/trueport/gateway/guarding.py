@@ -25,16 +25,27 @@ from trueport.db.engine import SessionFactory
 from trueport.errors import GuardUnavailable, PolicyViolation
 from trueport.gateway.guard_queue import GuardScanQueue, ScanJob
 from trueport.gateway.guard_report import GuardReport
+from trueport.gateway.scan_pool import ScanDeadlineExceeded, ScanPool
 from trueport.gateway.tenant_policies import TenantPolicies, installation_policy
 from trueport.guard.base import Detector, Direction, Source
 from trueport.guard.engine import Decision, GuardEngine, ScannedText
 from trueport.guard.holdback import ChunkGuard, StreamGuard
-from trueport.guard.messages import ChunkRestorer, guard_completion, guard_request
+from trueport.guard.messages import (
+    ChunkRestorer,
+    GuardedDocument,
+    completion_texts,
+    guard_completion,
+    guard_request,
+    request_texts,
+)
 from trueport.guard.policy import Policy, RunMode
 from trueport.guard.redaction import RedactionMap
 from trueport.guard.scanner import Scanner
 from trueport.jsonutil import JSONObject
 from trueport.settings import GuardConfig
+
+_Scanned = tuple[GuardedDocument, list[dict[str, object]]]
+_PRECHECK_BYTES = 256 * 1024  # smaller bodies parse in well under a millisecond: no need
 
 
 class GuardService:
@@ -45,6 +56,7 @@ class GuardService:
         self.policies = TenantPolicies(detectors, policy)
         self.scanner = Scanner(detectors)  # default thresholds, for the scan API
         self.scans: GuardScanQueue | None = None  # async detectors' queue; None: deferred ones are skipped
+        self.pool = ScanPool(config.scan_threads)  # inline scans run here, off the event loop
 
     @classmethod
     def from_config(cls, config: GuardConfig) -> GuardService:
@@ -68,7 +80,31 @@ class GuardService:
 
     def for_call(self, tenant_id: str | None) -> CallGuard:
         """A guard for one request of ``tenant_id`` (None: the installation policy), under its policy."""
-        return CallGuard(self.policies.engine_for(tenant_id), self.config, scans=self.scans)
+        return CallGuard(self.policies.engine_for(tenant_id), self.config, scans=self.scans, pool=self.pool)
+
+    def close(self) -> None:
+        self.pool.close()
+
+    def precheck(self, tenant_id: str, body: bytes) -> None:
+        """Refuse, before it is parsed, a body with more messages than the tenant's policy scans.
+
+        Parsing a 4 MiB body of 50,000 messages holds the event loop (and every other tenant) for tens
+        of milliseconds, and its scan limit would refuse it anyway: ``"role"`` is counted in the raw
+        bytes (every message has one; inside a string it would be ``\"role\"``). Only under
+        ``over_limit: block``; the parsed request is checked exactly afterwards either way.
+        """
+        engine = self.policies.engine_for(tenant_id)
+        limits = engine.policy.scan_limits
+        if limits.over_limit != "block" or len(body) < _PRECHECK_BYTES or not engine.active(Direction.INPUT):
+            return
+        count = body.count(b'"role"')
+        if count > limits.max_texts:
+            raise PolicyViolation(
+                f"the request has {count} messages, more than the {limits.max_texts} texts the guard "
+                "policy scans (scan_limits)",
+                detector="guard",
+                violation_type="scan_limit_exceeded",
+            )
 
 
 @dataclass(slots=True)
@@ -153,8 +189,11 @@ class CallGuard:
     scans: GuardScanQueue | None = None
     collector: AnswerCollector | None = None
     report: GuardReport = field(default_factory=GuardReport)
+    pool: ScanPool | None = None  # None: scan on the calling thread (tests, tools)
 
-    def screen_request(self, request: JSONObject, *, origins: Sequence[str] | None = None) -> JSONObject:
+    async def screen_request(
+        self, request: JSONObject, *, origins: Sequence[str] | None = None
+    ) -> JSONObject:
         """The request to send upstream (redacted if the policy says so); raises if it is blocked.
 
         ``origins``: where each message came from in the client's own request, when the request was
@@ -162,18 +201,38 @@ class CallGuard:
         """
         if not self.engine.active(Direction.INPUT):
             return request
-        guarded = guard_request(self.engine, request, self.redactions)
-        self._note(guarded.decision, guarded.texts)
+        messages = request.get("messages")
+        count = len(messages) if isinstance(messages, list) else 0  # before any work proportional to it
+        texts = request_texts(request) if count <= self.engine.policy.scan_limits.max_texts else []
+        if not self._within_limits(Direction.INPUT, max(count, len(texts)), texts):
+            return request
+        scanned = await self._scan(
+            Direction.INPUT, lambda: guard_request(self.engine, request, self.redactions)
+        )
+        if scanned is None:
+            return request
+        guarded, records = scanned
+        self._note(guarded.decision, guarded.texts, records)
         self.report.note_input(guarded.decision)
         _raise_if_blocked(guarded.decision, guarded.texts, request, origins)
         return guarded.document
 
-    def screen_completion(self, completion: JSONObject) -> JSONObject | None:
+    async def screen_completion(self, completion: JSONObject) -> JSONObject | None:
         """The answer for the client, or None if it was not changed (send the upstream bytes)."""
         if not self.engine.active(Direction.OUTPUT) and not self.redactions.restorable:
             return None
-        guarded = guard_completion(self.engine, completion, self.redactions)
-        self._note(guarded.decision, guarded.texts)
+        texts = completion_texts(completion)
+        if self.engine.active(Direction.OUTPUT) and not self._within_limits(
+            Direction.OUTPUT, len(texts), texts
+        ):
+            return None  # an answer is never refused for its size: sent unscanned, flagged (or blocked)
+        scanned = await self._scan(
+            Direction.OUTPUT, lambda: guard_completion(self.engine, completion, self.redactions)
+        )
+        if scanned is None:
+            return None
+        guarded, records = scanned
+        self._note(guarded.decision, guarded.texts, records)
         self.report.note_output(guarded.decision)
         if guarded.decision.block is not None:
             return _content_filtered(completion)
@@ -211,8 +270,73 @@ class CallGuard:
             if collected:
                 self._defer(Direction.OUTPUT, collected)
 
-    def _note(self, decision: Decision, texts: list[ScannedText]) -> None:
-        self.violations.extend(record.as_dict() for record in decision.violations(texts))
+    def _within_limits(self, direction: Direction, count: int, texts: Sequence[ScannedText]) -> bool:
+        """Whether the texts may be scanned; False: skip them (flagged); raises when the policy blocks."""
+        limits = self.engine.policy.scan_limits
+        size = sum(len(scanned.text) for scanned in texts) if count <= limits.max_texts else 0
+        if count <= limits.max_texts and size <= limits.max_chars:
+            return True
+        what = (
+            f"{count} texts, more than the {limits.max_texts}"
+            if count > limits.max_texts
+            else f"{size} characters, more than the {limits.max_chars}"
+        )
+        if limits.over_limit == "block" and direction is Direction.INPUT:
+            raise PolicyViolation(
+                f"the request has {what} the guard policy scans (scan_limits)",
+                detector="guard",
+                violation_type="scan_limit_exceeded",
+            )
+        self._flag(direction, "scan_limit_exceeded")
+        return False
+
+    async def _scan(self, direction: Direction, scan: Callable[[], GuardedDocument]) -> _Scanned | None:
+        """``scan()`` in the pool within the policy's deadline; None when the deadline passed and every
+        inline detector fails open (the text goes on unscanned, flagged); 503 if one fails closed.
+
+        The violation records are made in the worker too: thousands of findings are work as well."""
+
+        def scanned() -> _Scanned:
+            guarded = scan()
+            records = [record.as_dict() for record in guarded.decision.violations(guarded.texts)]
+            return guarded, records
+
+        if self.pool is None:
+            return scanned()
+        try:
+            return await self.pool.run(scanned, self.engine.policy.scan_limits.deadline_ms / 1000)
+        except ScanDeadlineExceeded:
+            self._flag(direction, "scan_deadline_exceeded")
+            if self.engine.fails_closed(direction):
+                raise GuardUnavailable(
+                    "the guard could not finish scanning within its deadline and its policy fails closed"
+                ) from None
+            return None
+
+    def _flag(self, direction: Direction, kind: str) -> None:
+        policy = self.engine.policy
+        self.violations.append(
+            {
+                "detector": "guard",
+                "type": kind,
+                "action": "flag",
+                "shadow": False,
+                "direction": direction.value,
+                "source": Source.PROMPT.value if direction is Direction.INPUT else Source.COMPLETION.value,
+                "location": "",
+                "policy_version": policy.version,
+                "score": 1.0,
+                "start": None,
+                "end": None,
+            }
+        )
+
+    def _note(
+        self, decision: Decision, texts: list[ScannedText], records: list[dict[str, object]] | None = None
+    ) -> None:
+        if records is None:
+            records = [record.as_dict() for record in decision.violations(texts)]
+        self.violations.extend(records)
         if decision.deferred:
             self._defer(decision.direction, texts)
 

@@ -41,7 +41,7 @@ async def handle_messages(
     try:
         if guard is not None:
             # The guard reads and rewrites the canonical form, so guarded calls never pass through natively.
-            canonical = guard.screen_request(canonical, origins=origins)
+            canonical = await guard.screen_request(canonical, origins=origins)
         if stream:
             await _stream(gateway, call, request, canonical, alias, targets, guard)
         else:
@@ -73,7 +73,7 @@ async def _plain(
         completion = await target.adapter.chat(dict(canonical, stream=False), target.model)
         body = completion.body
         if guard is not None:
-            body = guard.screen_completion(body) or body
+            body = await guard.screen_completion(body) or body
         return dumps(chat_completion_to_message(body, alias)), completion.usage
 
     target, (body, usage) = await gateway.forward(call, alias, targets, attempt)

@@ -312,6 +312,10 @@ class GuardEngine:
         """Whether anything runs on the hot path in this direction (output stream guarding needs it)."""
         return bool(self._plans[direction].inline)
 
+    def fails_closed(self, direction: Direction) -> bool:
+        """Whether an inline detector of this direction blocks when it cannot give a verdict."""
+        return any(rule.fail_mode is _CLOSED and not rule.shadow for rule in self._plans[direction].inline)
+
     def evaluate(self, texts: Sequence[ScannedText], direction: Direction) -> Decision:
         plan = self._plans[direction]
         run = _Run()

@@ -6,6 +6,7 @@ violation record, so that a decision can always be explained by the exact policy
 
     Policy
     ├── version, shadow, restore_in_tool_arguments, store_bodies
+    ├── scan_limits: ScanLimits (max_texts, max_chars, over_limit: block | skip, deadline_ms)
     └── detectors: {name: DetectorPolicy}
         ├── mode (inline | async), latency_budget_ms, fail_mode (open | closed), shadow
         └── input / output: DirectionPolicy
@@ -63,7 +64,7 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -273,8 +274,25 @@ class DetectorPolicy(_Strict):
         return self
 
 
+class ScanLimits(_Strict):
+    """How much of one request (or answer) the inline detectors scan, and how long it may wait.
+
+    Over ``max_texts`` texts (messages' contents, tool arguments...) or ``max_chars`` characters in
+    all, ``over_limit`` decides: ``block`` refuses it (400 ``scan_limit_exceeded``); ``skip`` sends it
+    unscanned and records a flag. A verdict not ready within ``deadline_ms`` (scans run in the
+    gateway's bounded scan pool, so this includes waiting for a worker) counts as a failure of the
+    inline detectors: blocked (503) if one of them fails closed, else sent and recorded.
+    """
+
+    max_texts: int = Field(default=2_000, ge=1)
+    max_chars: int = Field(default=512 * 1024, ge=1)
+    over_limit: Literal["block", "skip"] = "block"
+    deadline_ms: float = Field(default=5_000.0, gt=0.0)
+
+
 class Policy(_Strict):
     version: int = Field(ge=1)
+    scan_limits: ScanLimits = Field(default_factory=ScanLimits)  # per request and direction
     shadow: bool = False  # evaluate and record everything, enforce nothing
     detectors: dict[str, DetectorPolicy] = Field(default_factory=dict)
     restore_in_tool_arguments: bool = True  # are input placeholders restored in tool-call arguments
