@@ -107,6 +107,7 @@ def test_a_600_mib_answer_is_a_502_without_retry_and_the_gateway_stays_under_300
 ) -> None:
     before = _hits(mock, ALIASES[alias])
     response = _chat(served, key, alias)
+    print(f"peak RSS of trueport serve: {served.peak_rss_mib():.0f} MiB")
     assert served.peak_rss_mib() < 300
     assert _hits(mock, ALIASES[alias]) - before == 1  # not retried
     _assert_generic_502(response, alias)
