@@ -45,6 +45,8 @@ def admin_allowed(settings: Settings, scope: Scope) -> bool | None:
 
 
 class WebhookIntake(Protocol):
+    bus_unreachable: bool
+
     def health(self) -> str | None: ...
 
 
@@ -53,8 +55,9 @@ async def readiness(
 ) -> tuple[int, JSONObject]:
     """200 "ready" or "degraded" (serving on local limits/breakers while Redis is away); 503 otherwise.
 
-    ``webhooks``: the webhook worker, whose intake must be reading the event bus (a replica that
-    cannot consume events is not ready: they would wait for it).
+    ``webhooks``: the webhook worker, whose intake must be reading the event bus. Failing while the
+    bus answers (an error that does not pass, as ``NOGROUP`` did) is not ready; failing because Redis
+    is away is "degraded", as the shared state is: every replica is in the same position then.
     """
     checks: dict[str, str] = {"configuration": "ok" if gateway is not None else "not loaded"}
     if engine is not None:
@@ -68,11 +71,16 @@ async def readiness(
         checks["database"] = "not connected"
     if gateway is not None:
         checks.update(writer_checks(gateway))
+    intake = webhooks.health() if webhooks is not None else None
+    intake_away = intake is not None and webhooks is not None and webhooks.bus_unreachable
     if webhooks is not None:
-        checks["webhook_intake"] = webhooks.health() or "ok"
+        checks["webhook_intake"] = "ok" if intake is None or intake_away else intake
     if gateway is None or any(value != "ok" for value in checks.values()):
         return 503, {"status": "not ready", "checks": checks}
     degraded = []
+    if intake_away:
+        checks["webhook_intake"] = f"degraded ({intake})"
+        degraded.append("webhook_intake")
     if gateway.state.shared:
         checks["shared_state"] = "degraded (local limits)" if gateway.state.degraded else "ok"
         if gateway.state.degraded:

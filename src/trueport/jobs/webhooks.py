@@ -107,6 +107,7 @@ class WebhookWorker:
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._intake_failure: tuple[float, str] | None = None  # (since, error) while intake fails
+        self.bus_unreachable = False  # the last failure was the bus being away (not an error it answered)
         self.delivered = 0
         self.failed = 0
         self.dead = 0
@@ -200,6 +201,7 @@ class WebhookWorker:
                 )
                 if self._intake_failure is None:
                     self._intake_failure = (time.monotonic(), error)
+                self.bus_unreachable = isinstance(exc, (OSError, TimeoutError))
                 log.warning("webhooks_intake_failed", error=error)
                 await asyncio.sleep(1.0)
 
