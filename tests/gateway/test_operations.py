@@ -48,3 +48,34 @@ async def test_status_api_is_disabled_without_a_token(gateway: RunningGateway) -
         response = await http.get("/api/v1/providers/status")
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "unauthorized"
+
+
+class _Intake:
+    """A webhook intake whose health the test sets (the real one is exercised against Redis in
+    tests/jobs/test_webhooks_redis_restart.py)."""
+
+    def __init__(self, failure: str | None, *, bus_unreachable: bool) -> None:
+        self.failure = failure
+        self.bus_unreachable = bus_unreachable
+
+    def health(self) -> str | None:
+        return self.failure
+
+
+async def test_readiness_reports_webhook_intake(gateway: RunningGateway) -> None:
+    from trueport.operations import readiness
+
+    resources = gateway.app.resources
+    assert resources is not None
+    engine, gateway_ = resources.engine, resources.gateway
+    status, body = await readiness(engine, gateway_, _Intake(None, bus_unreachable=False))
+    assert (status, body["status"], body["checks"]["webhook_intake"]) == (200, "ready", "ok")
+    # Failing while Redis answers (NOGROUP was such an error): this replica is not ready.
+    failing = "intake failing for 12s (ReplyError NOGROUP)"
+    status, body = await readiness(engine, gateway_, _Intake(failing, bus_unreachable=False))
+    assert (status, body["status"], body["checks"]["webhook_intake"]) == (503, "not ready", failing)
+    # Failing because Redis is away: degraded, as the shared state is, not taken out of rotation.
+    away = "intake failing for 3s (ConnectionError)"
+    status, body = await readiness(engine, gateway_, _Intake(away, bus_unreachable=True))
+    assert (status, body["status"]) == (200, "degraded")
+    assert body["checks"]["webhook_intake"] == f"degraded ({away})"
