@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,10 +19,13 @@ from sqlalchemy import select
 
 from trueport.app import TruePortApp, create_app
 from trueport.db.engine import SessionFactory
+from trueport.db.migrate import upgrade_to_head
 from trueport.db.models import RequestRecord
+from trueport.db.session import database
 from trueport.keys.secret import key_hmac_secret
 from trueport.keys.service import create_key
-from trueport.settings import Settings, load_settings
+from trueport.settings import Settings, async_database_url, load_settings
+from trueport.tenants.service import create_tenant
 
 PROVIDER_KEY = "sk-provider-secret"
 
@@ -151,3 +156,25 @@ async def start_gateway(settings: Settings) -> tuple[uvicorn.Server, asyncio.Tas
         raise RuntimeError("gateway did not start")
     port = server.servers[0].sockets[0].getsockname()[1]
     return server, task, f"http://127.0.0.1:{port}"
+
+
+@asynccontextmanager
+async def running_gateway(settings: Settings) -> AsyncIterator[RunningGateway]:
+    """A migrated database with tenant ``acme`` and one key, and the gateway serving it until exit."""
+    await asyncio.to_thread(upgrade_to_head, async_database_url(settings.database))
+    async with database(settings) as sessions:
+        async with sessions() as session:
+            tenant = await create_tenant(session, "acme")
+            await session.commit()
+        secret = await key_hmac_secret(settings, sessions)
+        async with sessions() as session:
+            created = await create_key(session, tenant, hmac_secret=secret, name="test")
+            await session.commit()
+        server, task, url = await start_gateway(settings)
+        app = server.config.app
+        assert isinstance(app, TruePortApp)
+        try:
+            yield RunningGateway(url, created.secret, settings, app, sessions, tenant.id)
+        finally:
+            server.should_exit = True
+            await task

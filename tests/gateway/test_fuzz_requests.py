@@ -9,8 +9,6 @@ fuzz longer locally.
 
 from __future__ import annotations
 
-import json
-import os
 import secrets
 import time
 from collections.abc import Iterator
@@ -19,9 +17,10 @@ from urllib.parse import quote
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import func, select
+from tests.gateway.fuzzing import encode, fuzz_settings, json_values
 from tests.gateway.harness import gateway_settings
 from tests.gateway.threaded import ThreadedGateway
 
@@ -31,14 +30,7 @@ from trueport.mockprovider import MockProviderThread
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
-EXAMPLES = int(os.environ.get("TRUEPORT_FUZZ_EXAMPLES", "150"))
-FUZZ = settings(
-    max_examples=EXAMPLES,
-    derandomize=True,
-    database=None,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-)
+FUZZ = fuzz_settings(150)
 
 # Text a client may put anywhere: NUL and other controls, bidi and zero-width characters, astral
 # characters, very long runs. (Lone surrogates cannot be encoded as UTF-8 JSON; raw bytes cover them.)
@@ -54,11 +46,7 @@ SCALAR = st.one_of(
     st.floats(allow_nan=False, allow_infinity=False),
     TEXT,
 )
-JSON_VALUE = st.recursive(
-    SCALAR,
-    lambda children: st.one_of(st.lists(children, max_size=4), st.dictionaries(TEXT, children, max_size=4)),
-    max_leaves=12,
-)
+JSON_VALUE = json_values(SCALAR, TEXT, max_size=4, max_leaves=12)
 ALIAS = st.one_of(st.sampled_from(["oa", "an", "ge", "az", "emb", "cached"]), TEXT, JSON_VALUE)
 ROLE = st.one_of(st.sampled_from(["system", "user", "assistant", "tool", "developer", "function"]), TEXT)
 CONTENT = st.one_of(
@@ -113,10 +101,6 @@ EXTRA_HEADERS = st.dictionaries(
     HEADER_VALUE,
     max_size=3,
 )
-
-
-def body_bytes(body: Any) -> bytes:
-    return json.dumps(body, ensure_ascii=False, allow_nan=False).encode("utf-8", "surrogatepass")
 
 
 @pytest.fixture(scope="module")
@@ -176,7 +160,7 @@ def test_chat_bodies(
     fuzzed: ThreadedGateway, client: httpx.Client, body: Any, headers: dict[str, str]
 ) -> None:
     headers = {"content-type": "application/json", **headers, **auth(fuzzed.running.key)}
-    check(send(client, "POST", "/v1/chat/completions", body_bytes(body), headers))
+    check(send(client, "POST", "/v1/chat/completions", encode(body), headers))
 
 
 @FUZZ
@@ -185,19 +169,19 @@ def test_anthropic_bodies(
     fuzzed: ThreadedGateway, client: httpx.Client, body: Any, headers: dict[str, str]
 ) -> None:
     headers = {"content-type": "application/json", **headers, **auth(fuzzed.running.key)}
-    check(send(client, "POST", "/v1/messages", body_bytes(body), headers), anthropic=True)
+    check(send(client, "POST", "/v1/messages", encode(body), headers), anthropic=True)
 
 
 @FUZZ
 @given(body=EMBEDDINGS)
 def test_embedding_bodies(fuzzed: ThreadedGateway, client: httpx.Client, body: Any) -> None:
-    check(send(client, "POST", "/v1/embeddings", body_bytes(body), auth(fuzzed.running.key)))
+    check(send(client, "POST", "/v1/embeddings", encode(body), auth(fuzzed.running.key)))
 
 
 @FUZZ
 @given(
     path=st.sampled_from(["/v1/chat/completions", "/v1/messages", "/v1/embeddings", "/v1/guard/scan"]),
-    content=st.one_of(st.binary(max_size=300), JSON_VALUE.map(body_bytes)),
+    content=st.one_of(st.binary(max_size=300), JSON_VALUE.map(encode)),
     headers=EXTRA_HEADERS,
 )
 def test_raw_bodies(
@@ -222,7 +206,7 @@ def test_model_paths(fuzzed: ThreadedGateway, client: httpx.Client, model: str, 
     scheme=st.sampled_from(["authorization", "x-api-key", "api-key"]),
 )
 def test_credentials(fuzzed: ThreadedGateway, client: httpx.Client, credential: str, scheme: str) -> None:
-    body = body_bytes({"model": "oa", "messages": [{"role": "user", "content": "hi"}]})
+    body = encode({"model": "oa", "messages": [{"role": "user", "content": "hi"}]})
     response = send(
         client, "POST", "/v1/chat/completions", body, {scheme: credential, "content-type": "application/json"}
     )

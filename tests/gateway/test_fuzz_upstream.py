@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import copy
 import json
-import os
 import secrets
 import time
 from collections.abc import Iterator
@@ -20,9 +19,10 @@ from typing import Any
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import func, select
+from tests.gateway.fuzzing import encode, fuzz_settings, json_values
 from tests.gateway.harness import PROVIDER_KEY, gateway_settings
 from tests.gateway.threaded import ThreadedGateway
 
@@ -32,14 +32,7 @@ from trueport.mockprovider import MockProviderThread
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
-EXAMPLES = int(os.environ.get("TRUEPORT_FUZZ_EXAMPLES", "120"))
-FUZZ = settings(
-    max_examples=EXAMPLES,
-    derandomize=True,
-    database=None,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-)
+FUZZ = fuzz_settings(120)
 COPIES = 4  # each answer is queued this many times: retries take the same answer again
 
 SCALAR = st.one_of(
@@ -50,13 +43,7 @@ SCALAR = st.one_of(
     st.text(max_size=20),
     st.text(alphabet="\x00\u202e\ufffd{}[]", max_size=8),
 )
-JSON_VALUE = st.recursive(
-    SCALAR,
-    lambda children: st.one_of(
-        st.lists(children, max_size=3), st.dictionaries(st.text(max_size=8), children, max_size=3)
-    ),
-    max_leaves=8,
-)
+JSON_VALUE = json_values(SCALAR, st.text(max_size=8), max_size=3, max_leaves=8)
 
 OPENAI_ANSWER: dict[str, Any] = {
     "id": "chatcmpl-1",
@@ -140,10 +127,6 @@ def mutated(draw: st.DrawFn, template: Any) -> Any:
         else:
             parent[path[-1]] = draw(JSON_VALUE)
     return value
-
-
-def encode(value: Any) -> bytes:
-    return json.dumps(value, ensure_ascii=False).encode("utf-8", "surrogatepass")
 
 
 @st.composite

@@ -3,25 +3,17 @@ call is recorded with ``upstream_usage_invalid`` and the gateway's own estimate,
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import func, select
-from tests.gateway.harness import RunningGateway, gateway_settings, start_gateway
+from tests.gateway.harness import RunningGateway, gateway_settings, running_gateway
 
-from trueport.app import TruePortApp
-from trueport.db.migrate import upgrade_to_head
 from trueport.db.models import DeadLetter, UsageRollup
-from trueport.db.session import database
-from trueport.keys.secret import key_hmac_secret
-from trueport.keys.service import create_key
 from trueport.metrics import REGISTRY
 from trueport.mockprovider import MockProvider
-from trueport.settings import async_database_url
-from trueport.tenants.service import create_tenant
 
 INVALID = {
     "negative": "-1000000000,-5",
@@ -43,23 +35,8 @@ def models() -> dict[str, Any]:
 @pytest.fixture
 async def gateway(database_url: str, mock: MockProvider) -> AsyncIterator[RunningGateway]:
     settings = gateway_settings(database_url, mock.url, models=models())
-    await asyncio.to_thread(upgrade_to_head, async_database_url(database_url))
-    async with database(settings) as sessions:
-        async with sessions() as session:
-            tenant = await create_tenant(session, "acme")
-            await session.commit()
-        secret = await key_hmac_secret(settings, sessions)
-        async with sessions() as session:
-            created = await create_key(session, tenant, hmac_secret=secret, name="test")
-            await session.commit()
-        server, task, url = await start_gateway(settings)
-        app = server.config.app
-        assert isinstance(app, TruePortApp)
-        try:
-            yield RunningGateway(url, created.secret, settings, app, sessions, tenant.id)
-        finally:
-            server.should_exit = True
-            await task
+    async with running_gateway(settings) as gateway:
+        yield gateway
 
 
 def tokens_counted() -> float:

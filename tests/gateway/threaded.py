@@ -8,20 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from concurrent.futures import Future
-from typing import Any, Self, TypeVar
+from contextlib import AbstractAsyncContextManager
+from typing import Self, TypeVar
 
-import uvicorn
-from tests.gateway.harness import RunningGateway, start_gateway
+from tests.gateway.harness import RunningGateway, running_gateway
 
-from trueport.app import TruePortApp
-from trueport.db.migrate import upgrade_to_head
-from trueport.db.session import database
-from trueport.keys.secret import key_hmac_secret
-from trueport.keys.service import create_key
-from trueport.settings import Settings, async_database_url
-from trueport.tenants.service import create_tenant
+from trueport.settings import Settings
 
 T = TypeVar("T")
 
@@ -31,9 +25,7 @@ class ThreadedGateway:
         self._settings = settings
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="gateway", daemon=True)
-        self._server: uvicorn.Server | None = None
-        self._task: asyncio.Task[None] | None = None
-        self._stop_database: Callable[[], Awaitable[Any]] | None = None
+        self._running: AbstractAsyncContextManager[RunningGateway] | None = None
         self.gateway: RunningGateway | None = None
 
     @property
@@ -51,29 +43,12 @@ class ThreadedGateway:
         return future.result(timeout_s)
 
     async def _start(self) -> RunningGateway:
-        settings = self._settings
-        await asyncio.to_thread(upgrade_to_head, async_database_url(settings.database))
-        context = database(settings)
-        sessions = await context.__aenter__()
-        self._stop_database = lambda: context.__aexit__(None, None, None)
-        async with sessions() as session:
-            tenant = await create_tenant(session, "acme")
-            await session.commit()
-        secret = await key_hmac_secret(settings, sessions)
-        async with sessions() as session:
-            created = await create_key(session, tenant, hmac_secret=secret, name="fuzz")
-            await session.commit()
-        self._server, self._task, url = await start_gateway(settings)
-        app = self._server.config.app
-        assert isinstance(app, TruePortApp)
-        return RunningGateway(url, created.secret, settings, app, sessions, tenant.id)
+        self._running = running_gateway(self._settings)
+        return await self._running.__aenter__()
 
     async def _stop(self) -> None:
-        if self._server is not None and self._task is not None:
-            self._server.should_exit = True
-            await self._task
-        if self._stop_database is not None:
-            await self._stop_database()
+        if self._running is not None:
+            await self._running.__aexit__(None, None, None)
 
     def __enter__(self) -> Self:
         self._thread.start()
