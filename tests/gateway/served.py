@@ -10,18 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+from tests.replicas.harness import trueport
 from tests.support import free_port
-
-
-def trueport(*args: str, config: Path) -> str:
-    result = subprocess.run(
-        [sys.executable, "-m", "trueport", *args, "--config", str(config)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    return result.stdout
 
 
 @dataclass
