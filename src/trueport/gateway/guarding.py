@@ -48,6 +48,10 @@ _Scanned = tuple[GuardedDocument, list[dict[str, object]]]
 _PRECHECK_BYTES = 256 * 1024  # smaller bodies parse in well under a millisecond: no need
 
 
+# Requests whose scanned texts are this short are scanned on the event loop, not in the pool.
+INLINE_SCAN_CHARS = 2_000
+
+
 class GuardService:
     def __init__(self, config: GuardConfig, detectors: list[Detector], policy: Policy):
         self.config = config
@@ -207,7 +211,9 @@ class CallGuard:
         if not self._within_limits(Direction.INPUT, max(count, len(texts)), texts):
             return request
         scanned = await self._scan(
-            Direction.INPUT, lambda: guard_request(self.engine, request, self.redactions)
+            Direction.INPUT,
+            lambda: guard_request(self.engine, request, self.redactions),
+            sum(len(text.text) for text in texts),
         )
         if scanned is None:
             return request
@@ -227,7 +233,9 @@ class CallGuard:
         ):
             return None  # an answer is never refused for its size: sent unscanned, flagged (or blocked)
         scanned = await self._scan(
-            Direction.OUTPUT, lambda: guard_completion(self.engine, completion, self.redactions)
+            Direction.OUTPUT,
+            lambda: guard_completion(self.engine, completion, self.redactions),
+            sum(len(text.text) for text in texts),
         )
         if scanned is None:
             return None
@@ -290,18 +298,22 @@ class CallGuard:
         self._flag(direction, "scan_limit_exceeded")
         return False
 
-    async def _scan(self, direction: Direction, scan: Callable[[], GuardedDocument]) -> _Scanned | None:
+    async def _scan(
+        self, direction: Direction, scan: Callable[[], GuardedDocument], chars: int
+    ) -> _Scanned | None:
         """``scan()`` in the pool within the policy's deadline; None when the deadline passed and every
         inline detector fails open (the text goes on unscanned, flagged); 503 if one fails closed.
 
-        The violation records are made in the worker too: thousands of findings are work as well."""
+        The violation records are made in the worker too: thousands of findings are work as well.
+        Texts of at most ``INLINE_SCAN_CHARS`` are scanned on the event loop: a millisecond or two,
+        less than the hand-off to a thread and back costs the whole process under load."""
 
         def scanned() -> _Scanned:
             guarded = scan()
             records = [record.as_dict() for record in guarded.decision.violations(guarded.texts)]
             return guarded, records
 
-        if self.pool is None:
+        if self.pool is None or chars <= INLINE_SCAN_CHARS:
             return scanned()
         try:
             return await self.pool.run(scanned, self.engine.policy.scan_limits.deadline_ms / 1000)
