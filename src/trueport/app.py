@@ -14,13 +14,13 @@ import aiohttp
 import structlog
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from trueport.audit.dataplane import DataPlaneAudit, run_audited
+from trueport.audit.dataplane import run_audited
 from trueport.audit.service import AuditTrail
+from trueport.books.setup import background_jobs_here, handoff_of, intake_of, recorder_in_process, recorder_of
 from trueport.db.engine import create_engine, session_factory
 from trueport.db.migrate import current_revision, head_revision
 from trueport.errors import ConfigError, RouteNotFound
 from trueport.events import open_event_bus
-from trueport.events.inference import PublishingRecordWriter
 from trueport.gateway.asgi import JSON_HEADERS, SECURITY_HEADERS, Message, Receive, Scope, Send, send_body
 from trueport.gateway.dispatch import handle_data_plane, is_data_plane
 from trueport.gateway.error_shapes import openai_error
@@ -67,6 +67,7 @@ class Resources:
     platform: Platform
     control: ControlPlane
     watcher: ConfigWatcher
+    audit: AuditTrail
     webhooks: WebhookWorker | None = None
 
 
@@ -101,6 +102,7 @@ class TruePortApp:
                 resources.engine if resources else None,
                 resources.gateway if resources else None,
                 resources.webhooks if resources else None,
+                resources.audit.log if resources else None,
             )
             if resources is not None:
                 body["config_generation"] = resources.watcher.applied
@@ -172,15 +174,18 @@ class TruePortApp:
                 json_serialize=lambda value: dumps(value).decode(),
             )
             stack.push_async_callback(http.close)
-            records = PublishingRecordWriter(  # a RecordWriter that announces inference.events.v1
-                sessions,
-                TenantPrices(PricingCatalog.load(), sessions),  # tenants' overrides: loaded by the watcher
-                batch_size=settings.records.batch_size,
-                flush_interval_s=settings.records.flush_interval_ms / 1000,
-                max_pending=settings.records.max_pending,
-            )
-            await records.start()
-            stack.push_async_callback(records.stop)
+            prices = TenantPrices(
+                PricingCatalog.load(), sessions
+            )  # tenants' overrides: loaded by the watcher
+            recorder = None
+            if recorder_in_process(settings):  # else a recorder process keeps the books (trueport recorder)
+                recorder = recorder_of(settings, sessions, prices, events=None)
+                await recorder.start()
+                stack.push_async_callback(recorder.stop)  # after the hand-off stopped: it drains it
+            handoff = handoff_of(settings)
+            await handoff.start()
+            stack.push_async_callback(handoff.stop)
+            records = intake_of(settings, handoff, prices, recorder)
             state = await open_state(settings)
             stack.push_async_callback(state.close)
             resilience = await open_resilience(settings, stack)
@@ -204,7 +209,7 @@ class TruePortApp:
                 state=state,
                 resilience=resilience,
                 guard=guard,
-                audit=DataPlaneAudit(audit, records.prices),
+                audit=records,  # a 2xx answer's last bytes wait for its call to be durable
             )
             platform = await open_platform(settings, sessions, state, audit=audit)
             await routing.start(sessions, platform.envelope)
@@ -220,19 +225,27 @@ class TruePortApp:
                 stack,
                 events=lambda: gateway.events,
                 prices=records.prices,
+                resetter=background_jobs_here(settings),
             )
             watcher.add(gateway.budgets.book.reloader(sessions, state))
             if guard is not None:
                 watcher.add(guard.policies_reloader(sessions))
             await watcher.start()
             stack.push_async_callback(watcher.stop)
-            gateway.events = records.events = await open_event_bus(settings)
+            gateway.events = await open_event_bus(settings)
             stack.push_async_callback(gateway.events.close)
-            webhooks = WebhookWorker(
-                sessions, gateway.events, platform.envelope, allow_private=settings.private_upstreams_allowed
-            )
-            await webhooks.start()
-            stack.push_async_callback(webhooks.stop)
+            if recorder is not None:
+                recorder.events = gateway.events  # inference.events.v1
+            webhooks = None
+            if background_jobs_here(settings):
+                webhooks = WebhookWorker(
+                    sessions,
+                    gateway.events,
+                    platform.envelope,
+                    allow_private=settings.private_upstreams_allowed,
+                )
+                await webhooks.start()
+                stack.push_async_callback(webhooks.stop)
             if guard is not None and guard.scans is not None:
                 guard.scans.on_review = review_publisher(gateway.events)  # hitl.events.v1
                 # Drained again here, first at shutdown, while the bus is still open (stop is idempotent).
@@ -245,6 +258,7 @@ class TruePortApp:
             platform=platform,
             control=ControlPlane(platform),
             watcher=watcher,
+            audit=audit,
             webhooks=webhooks,
         )
         log.info(

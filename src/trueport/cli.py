@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from trueport import __version__
 from trueport.audit.commands import audit
+from trueport.books.commands import recorder, start_recorder, starts_recorder, stop_recorder, without_recorder
 from trueport.commandline import command_settings, config_option
 from trueport.db.engine import SessionFactory
 from trueport.db.session import database, is_embedded
@@ -107,12 +108,20 @@ def serve(
         "timeout_graceful_shutdown": 30,
         **server_options(settings.server, forwarded_allow_ips),
     }
-    if workers == 1:
-        uvicorn.run(create_app(settings), **common)
-        return
-    if config_path is not None:
-        os.environ[CONFIG_PATH_ENV] = os.path.abspath(config_path)  # noqa: TID251 - handed to the workers
-    uvicorn.run("trueport.app:create_app_from_env", factory=True, workers=workers, **common)
+    child = None
+    if starts_recorder(settings):  # one recorder process keeps the books for every worker
+        child = start_recorder(config_path)
+        settings = without_recorder(settings)
+    try:
+        if workers == 1:
+            uvicorn.run(create_app(settings), **common)
+            return
+        if config_path is not None:
+            os.environ[CONFIG_PATH_ENV] = os.path.abspath(config_path)  # noqa: TID251 - handed to the workers
+        uvicorn.run("trueport.app:create_app_from_env", factory=True, workers=workers, **common)
+    finally:
+        if child is not None:
+            stop_recorder(child)
 
 
 @main.command()
@@ -280,5 +289,5 @@ def demo(host: str, port: int, database_path: str) -> None:
     run_demo(host=host, port=port, database_path=database_path)
 
 
-for _command in (*GUARD_COMMANDS, audit, providers, users, master_key):
+for _command in (*GUARD_COMMANDS, audit, providers, users, master_key, recorder):
     main.add_command(_command)

@@ -50,8 +50,15 @@ class WebhookIntake(Protocol):
     def health(self) -> str | None: ...
 
 
+class WriterHealth(Protocol):
+    def health(self, max_lag_s: float) -> str | None: ...
+
+
 async def readiness(
-    engine: AsyncEngine | None, gateway: Gateway | None, webhooks: WebhookIntake | None = None
+    engine: AsyncEngine | None,
+    gateway: Gateway | None,
+    webhooks: WebhookIntake | None = None,
+    audit_log: WriterHealth | None = None,
 ) -> tuple[int, JSONObject]:
     """200 "ready" or "degraded" (serving on local limits/breakers while Redis is away); 503 otherwise.
 
@@ -70,7 +77,7 @@ async def readiness(
     else:
         checks["database"] = "not connected"
     if gateway is not None:
-        checks.update(writer_checks(gateway))
+        checks.update(await writer_checks(gateway, audit_log))
     intake = webhooks.health() if webhooks is not None else None
     intake_away = intake is not None and webhooks is not None and webhooks.bus_unreachable
     if webhooks is not None:
@@ -94,17 +101,22 @@ async def readiness(
     return 200, {"status": "degraded" if degraded else "ready", "checks": checks}
 
 
-def writer_checks(gateway: Gateway) -> dict[str, str]:
-    """The record and audit writers: "ok", or why not (stopped, or behind by ``records.max_lag_s``).
+async def writer_checks(gateway: Gateway, audit_log: WriterHealth | None = None) -> dict[str, str]:
+    """The books: "ok", or why not (stopped, or behind by ``records.max_lag_s``).
 
-    A writer that has had work queued for longer than that without writing any of it is failing
-    (the database refuses or is gone) or cannot keep up; this replica is then not ready, so that
-    traffic goes where records are being written.
+    ``call_handoff``: this process's hand-off of finished calls (nothing made durable for that long:
+    the spool's disk or the Redis stream fails). ``recorder``: the recorder keeping the books, in this
+    process or another (its heartbeat): not running, or failing to write for that long. ``audit_writer``:
+    this process's log of control-plane changes. A replica whose books are not being kept is not
+    ready, so that traffic goes where they are.
     """
     max_lag = gateway.settings.records.max_lag_s
-    checks = {"record_writer": gateway.records.health(max_lag) or "ok"}
-    if gateway.audit is not None:
-        checks["audit_writer"] = gateway.audit.trail.log.health(max_lag) or "ok"
+    checks = {
+        "call_handoff": gateway.records.health(max_lag) or "ok",
+        "recorder": await gateway.records.recorder_health(max_lag) or "ok",
+    }
+    if audit_log is not None:
+        checks["audit_writer"] = audit_log.health(max_lag) or "ok"
     return checks
 
 

@@ -218,6 +218,43 @@ class RecordsConfig(_Strict):
     )
 
 
+class RecorderConfig(_Strict):
+    """Who keeps the books (``recorder:``): serving processes hand finished calls to a recorder.
+
+    ``run``: ``auto`` — ``trueport serve`` starts one recorder process beside its workers, and an app
+    made by ``create_app`` runs the recorder in its own event loop; ``process`` — always a separate
+    process started by ``trueport serve``; ``in_process`` — in each serving process; ``external`` —
+    run ``trueport recorder`` yourself (e.g. as its own deployment), serving processes start none.
+
+    ``handoff``: ``spool`` — each call's line is fsync'd to the local spool (``audit.spool_dir``), which
+    the recorder on the same machine tails: durable as this machine's disk is; ``redis`` — each line is
+    added to the Redis stream ``trueport:books`` (needs ``redis``): durable as Redis is (run it with
+    ``appendonly yes``, ``appendfsync always``), independent of the serving replica's disk.
+    """
+
+    run: Literal["auto", "process", "in_process", "external"] = "auto"
+    handoff: Literal["spool", "redis"] = "spool"
+    batch_size: int = Field(default=500, gt=0, le=10_000, description="Most calls in one books transaction.")
+    flush_interval_ms: int = Field(
+        default=50,
+        gt=0,
+        le=10_000,
+        description="Longest a call nobody waits for (not a 2xx answer) is held before its group is written.",
+    )
+    member: str | None = Field(
+        default=None,
+        max_length=100,
+        pattern=r"^[A-Za-z0-9._:\-]+$",
+        description="This recorder's name in the stream's consumer group (default: host and pid). Keep it "
+        "stable across restarts so that a restarted recorder re-reads what it had not acknowledged.",
+    )
+    claim_idle_s: float = Field(
+        default=30.0,
+        gt=0,
+        description="Entries another recorder left unacknowledged this long are taken over.",
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="TRUEPORT_", env_nested_delimiter="__", extra="forbid", frozen=True
@@ -240,6 +277,7 @@ class Settings(BaseSettings):
     )
     limits: LimitsConfig = LimitsConfig()
     records: RecordsConfig = RecordsConfig()
+    recorder: RecorderConfig = RecorderConfig()
     guard: GuardConfig = GuardConfig()
     audit: AuditConfig = AuditConfig()
     resilience: ResilienceConfig = ResilienceConfig()
@@ -300,6 +338,8 @@ class Settings(BaseSettings):
         for provider in self.platform.tenant_shared_models:
             if provider not in self.providers:
                 raise ValueError(f"platform.tenant_shared_models names unknown provider {provider!r}")
+        if self.recorder.handoff == "redis" and self.redis is None:
+            raise ValueError("recorder.handoff: redis needs redis (the stream lives there)")
         if self.secret_key is not None and len(self.secret_key.get_secret_value().encode()) < 32:
             raise ValueError("secret_key must be at least 32 bytes")
         if self.environment == "production" and self.secret_key is None:

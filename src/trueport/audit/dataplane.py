@@ -13,8 +13,9 @@ to no tenant and the request records keep them.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
+from datetime import datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import structlog
 
@@ -46,6 +47,21 @@ _GUARD_ACTIONS: dict[object, Literal["allowed", "flagged", "redacted", "blocked"
 _LIMIT_ERRORS = {"RateLimited", "BudgetExceeded"}
 
 
+class AuditSink(Protocol):
+    """Where a call's audit goes: ``DataPlaneAudit`` (events straight into the audit log) or the
+    books' intake (``trueport.books.intake``: the call's line, for the recorder)."""
+
+    async def answered(
+        self, record: RequestRecordData, headers: Headers, status: int, started: float
+    ) -> None:
+        """The last bytes of a 2xx answer are about to go: return once its audit is durable."""
+        ...
+
+    def finished(self, record: RequestRecordData, headers: Headers, status: int) -> None:
+        """The call ended without a 2xx answer's last bytes (refused, failed, cut): log it, no wait."""
+        ...
+
+
 class DataPlaneAudit:
     """What every call's audit shares: the trail and the price list."""
 
@@ -54,56 +70,95 @@ class DataPlaneAudit:
         self.pricing = pricing  # the record writer's: tenants' negotiated prices over the catalog
 
     def event(self, record: RequestRecordData, headers: Headers, status: int) -> DataPlaneEvent:
-        cost, version = None, None
-        if record.upstream_model is not None and record.served_from is None:
-            priced = self.pricing.cost(
-                record.tenant_id,
-                record.upstream_model,
-                record.prompt_tokens,
-                record.completion_tokens,
-                record.cached_tokens,
-            )
-            cost, version = priced if priced is not None else (None, None)
-        return DataPlaneEvent(
-            tenant_id=record.tenant_id,
-            request_id=record.id,
-            key_id=record.key_id,
-            endpoint=record.endpoint,
-            model=record.alias,
-            stream=record.stream,
-            targets=_targets(record, status),
-            limits=_limits(headers, record.error_class),
-            guard=[action for action in map(_guard_action, record.violations) if action is not None],
-            usage=Usage(  # counts are checked where they enter (usage.upstream); clamped here regardless
-                prompt_tokens=_count(record.prompt_tokens),
-                completion_tokens=_count(record.completion_tokens),
-                cached_tokens=_count(record.cached_tokens),
-            ),
-            cost_usd=cost,
-            pricing_version=version,
-            outcome=Outcome(
-                status_code=status,
-                error_class=record.error_class,
-                fallback=record.fallback,
-                served_from=record.served_from,
-                latency_ms=round(record.latency_ms, 3) if record.latency_ms else None,
-            ),
+        return dataplane_event(record, headers, status, self.pricing)
+
+    async def answered(
+        self, record: RequestRecordData, headers: Headers, status: int, started: float
+    ) -> None:
+        try:
+            event = self.event(record, headers, status)
+        except ValueError:  # no valid event: a bug here, never a reason to cut the client's answer
+            log.exception("audit_event_unbuildable", request_id=record.id)
+            return
+        await self.trail.record(event)
+
+    def finished(self, record: RequestRecordData, headers: Headers, status: int) -> None:
+        try:
+            self.trail.append(self.event(record, headers, status))
+        except ValueError:  # an event with no canonical form: a bug here, never the client's fault
+            log.exception("audit_event_unbuildable", request_id=record.id)
+
+
+def dataplane_event(
+    record: RequestRecordData,
+    headers: Iterable[tuple[bytes, bytes]],
+    status: int,
+    pricing: TenantPrices,
+    *,
+    event_id: str | None = None,
+    ts: datetime | None = None,
+) -> DataPlaneEvent:
+    """A call's audit event, priced with the tenant's prices. ``event_id`` and ``ts`` default to a
+    new id and now; the recorder gives the request's id and the answer's time (so that a call it reads
+    twice is one event)."""
+    cost, version = None, None
+    if record.upstream_model is not None and record.served_from is None:
+        priced = pricing.cost(
+            record.tenant_id,
+            record.upstream_model,
+            record.prompt_tokens,
+            record.completion_tokens,
+            record.cached_tokens,
         )
+        cost, version = priced if priced is not None else (None, None)
+    identity: dict[str, Any] = {}
+    if event_id is not None:
+        identity["event_id"] = event_id
+    if ts is not None:
+        identity["ts"] = ts
+    return DataPlaneEvent(
+        **identity,
+        tenant_id=record.tenant_id,
+        request_id=record.id,
+        key_id=record.key_id,
+        endpoint=record.endpoint,
+        model=record.alias,
+        stream=record.stream,
+        targets=_targets(record, status),
+        limits=_limits(headers, record.error_class),
+        guard=[action for action in map(_guard_action, record.violations) if action is not None],
+        usage=Usage(  # counts are checked where they enter (usage.upstream); clamped here regardless
+            prompt_tokens=_count(record.prompt_tokens),
+            completion_tokens=_count(record.completion_tokens),
+            cached_tokens=_count(record.cached_tokens),
+        ),
+        cost_usd=cost,
+        pricing_version=version,
+        outcome=Outcome(
+            status_code=status,
+            error_class=record.error_class,
+            fallback=record.fallback,
+            served_from=record.served_from,
+            latency_ms=round(record.latency_ms, 3) if record.latency_ms else None,
+        ),
+    )
 
 
 class CallAudit:
     """One call's audit: ``wrap`` its ``send``, ``bind`` its record; ``finish`` when the handler returns."""
 
-    def __init__(self, audit: DataPlaneAudit):
-        self._audit = audit
+    def __init__(self, sink: AuditSink):
+        self._sink = sink
         self._record: RequestRecordData | None = None
         self._headers: Headers = []
         self._status = 0
+        self._started = 0.0
         self.done = False
 
-    def bind(self, record: RequestRecordData, headers: Headers) -> None:
+    def bind(self, record: RequestRecordData, headers: Headers, started: float) -> None:
         self._record = record
         self._headers = headers
+        self._started = started
 
     def wrap(self, send: Send) -> Send:
         async def audited_send(message: Message) -> None:
@@ -116,17 +171,12 @@ class CallAudit:
         return audited_send
 
     async def _answered(self) -> None:
-        """The last body message is about to go: a 2xx waits for its event to be durable."""
+        """The last body message is about to go: a 2xx waits for its audit to be durable."""
         record = self._record
         if self.done or record is None or record.tenant_id is None or not 200 <= self._status < 300:
             return
         self.done = True
-        try:
-            event = self._audit.event(record, self._headers, self._status)
-        except ValueError:  # no valid event: a bug here, never a reason to cut the client's answer
-            log.exception("audit_event_unbuildable", request_id=record.id)
-            return
-        await self._audit.trail.record(event)
+        await self._sink.answered(record, self._headers, self._status, self._started)
 
     def finish(self) -> None:
         """The handler returned: log the call if its answer did not (refusals, failures, cut streams)."""
@@ -134,21 +184,15 @@ class CallAudit:
         if self.done or record is None or record.tenant_id is None:
             return
         self.done = True
-        status = record.status_code or self._status
-        try:
-            self._audit.trail.append(self._audit.event(record, self._headers, status))
-        except ValueError:  # an event with no canonical form: a bug here, never the client's fault
-            log.exception("audit_event_unbuildable", request_id=record.id)
+        self._sink.finished(record, self._headers, record.status_code or self._status)
 
 
-async def run_audited(
-    audit: DataPlaneAudit | None, scope: Scope, handle: Callable[[], Awaitable[None]]
-) -> None:
+async def run_audited(sink: AuditSink | None, scope: Scope, handle: Callable[[], Awaitable[None]]) -> None:
     """Run a data-plane handler with its ``CallAudit`` in the scope (see the module docstring)."""
-    if audit is None:
+    if sink is None:
         await handle()
         return
-    call_audit = CallAudit(audit)
+    call_audit = CallAudit(sink)
     scope[SCOPE_KEY] = call_audit
     try:
         await handle()

@@ -233,7 +233,7 @@ class AuditLog:
             await session.commit()
         return result
 
-    async def _commit_splitting(self, events: list[Event]) -> AppendResult:
+    async def commit_splitting(self, events: list[Event]) -> AppendResult:
         """Commit ``events``; if the database refuses them for a data reason, split them, append
         the rest in order and park (and attest) each one it refuses alone. Raises otherwise."""
         if not events:
@@ -344,7 +344,7 @@ class AuditLog:
             spool_file, lines = chunk
             events, unreadable = _parse(lines, spool_file.path.name)
             try:
-                result = await self._commit_splitting(events)
+                result = await self.commit_splitting(events)
                 await self._park(unreadable)
             except Exception as exc:  # the boundary: the spool keeps them for the next attempt
                 self._db_failed(exc)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from trueport.events.bus import EventBus
 from trueport.events.event import Event, Topic
 from trueport.jsonutil import JSONObject
+from trueport.usage.pricing import TenantPrices
 from trueport.usage.records import RequestRecordData
 from trueport.usage.writer import RecordWriter
 
@@ -39,6 +40,21 @@ def inference_data(record: RequestRecordData, cost_usd: str | None) -> JSONObjec
     }
 
 
+def inference_event(record: RequestRecordData, prices: TenantPrices) -> Event:
+    """The ``inference.events.v1`` event of a record, priced as the record is."""
+    priced = None
+    if record.upstream_model is not None and record.served_from is None:
+        priced = prices.cost(
+            record.tenant_id,
+            record.upstream_model,
+            record.prompt_tokens,
+            record.completion_tokens,
+            record.cached_tokens,
+        )
+    cost = str(priced[0]) if priced is not None else None
+    return Event.new(INFERENCE_TOPIC, record.tenant_id, inference_data(record, cost))
+
+
 class PublishingRecordWriter(RecordWriter):
     """The record writer, announcing each record it is handed on ``events`` (once that is set)."""
 
@@ -47,15 +63,4 @@ class PublishingRecordWriter(RecordWriter):
     def submit(self, record: RequestRecordData) -> None:
         super().submit(record)
         if self.events is not None:
-            priced = None
-            if record.upstream_model is not None and record.served_from is None:
-                priced = self.prices.cost(
-                    record.tenant_id,
-                    record.upstream_model,
-                    record.prompt_tokens,
-                    record.completion_tokens,
-                    record.cached_tokens,
-                )
-            cost = str(priced[0]) if priced is not None else None
-            event = Event.new(INFERENCE_TOPIC, record.tenant_id, inference_data(record, cost))
-            self.events.publish(INFERENCE_TOPIC, event)
+            self.events.publish(INFERENCE_TOPIC, inference_event(record, self.prices))

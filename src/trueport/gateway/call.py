@@ -38,7 +38,7 @@ class Call:
     def __post_init__(self) -> None:
         audit = call_audit_of(self.scope)
         if audit is not None:
-            audit.bind(self.record, self.headers)
+            audit.bind(self.record, self.headers, self.started)
             self.send = audit.wrap(self.send)
 
     @property

@@ -94,7 +94,7 @@ async def handle_data_plane(gateway: Gateway, scope: Scope, receive: Receive, se
         record.error_class = "InternalError"
     finally:
         record.latency_ms = (time.perf_counter() - call.started) * 1000
-        gateway.records.submit(record)
+        gateway.records.submit(record, call.headers)
         gateway.active_calls -= 1
 
 

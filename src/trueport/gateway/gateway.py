@@ -6,7 +6,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from trueport.audit.dataplane import DataPlaneAudit
+from trueport.audit.dataplane import AuditSink
+from trueport.books.intake import BooksIntake
 from trueport.errors import ModelNotFound, PermissionDenied, UpstreamFailed
 from trueport.events.bus import EventBus
 from trueport.gateway.call import Call
@@ -22,7 +23,6 @@ from trueport.limits.ratelimit import Limiter, Reservation
 from trueport.limits.tokens import reservation_tokens
 from trueport.settings import Settings
 from trueport.state import State
-from trueport.usage.writer import RecordWriter
 
 T = TypeVar("T")
 
@@ -35,12 +35,12 @@ class Gateway:
     routing: TenantRouting  # the config file's aliases and every tenant's own
     keys: KeyCache
     limiter: Limiter
-    records: RecordWriter
+    records: BooksIntake  # every finished call is handed to the recorder here
     state: State
     resilience: Resilience | None = None
     guard: GuardService | None = None
     budgets: Budgets | None = None  # None: no budget is enforced (the control plane is not open)
-    audit: DataPlaneAudit | None = None  # None: calls are not audited
+    audit: AuditSink | None = None  # None: calls are not audited
     events: EventBus | None = None  # the event bus (inference, budget, hitl, eval topics)
     active_calls: int = 0  # data-plane calls in progress (records are submitted when they end)
 

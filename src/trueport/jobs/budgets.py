@@ -156,16 +156,19 @@ async def open_budgets(
     stack: contextlib.AsyncExitStack,
     events: EventSource,
     prices: TenantPrices | None = None,
+    *,
+    resetter: bool = True,
 ) -> Budgets:
-    """Load the budgets, start their ledger and the resetter (stopped by ``stack``), for the lifespan."""
+    """Load the budgets, start their ledger and (``resetter``) the resetter, stopped by ``stack``."""
     book = BudgetBook()
     await book.reload(sessions, state)
     ledger = BudgetLedger(sessions, state, mailer.send if mailer.configured else None, events=events)
     await ledger.start()
     stack.push_async_callback(ledger.stop)
-    resetter = BudgetResetter(sessions, state, events=events)
-    await resetter.start()
-    stack.push_async_callback(resetter.stop)
+    if resetter:
+        periods = BudgetResetter(sessions, state, events=events)
+        await periods.start()
+        stack.push_async_callback(periods.stop)
     return Budgets(
         state, book, PricingCatalog.load(), settings.limits.default_max_tokens, ledger, prices=prices
     )

@@ -26,7 +26,7 @@ from decimal import Decimal
 from typing import Any
 
 import structlog
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 
 from trueport import metrics
 from trueport.db import dead_letters
@@ -78,7 +78,7 @@ class RecordWriter:
     def submit(self, record: RequestRecordData) -> None:
         """Queue one record (never blocks, never raises)."""
         try:
-            _observe(record)
+            observe(record)
         except Exception:  # a metric must never cost a record
             log.exception("request_record_metrics_failed", request_id=record.id)
         if not self._queue:
@@ -214,10 +214,38 @@ class RecordWriter:
             metrics.RECORDS_PENDING.set(len(self._queue))
         self._progress_at = time.monotonic()
 
-    async def _insert(self, batch: list[RequestRecordData]) -> None:
+    async def write_now(self, batch: list[RequestRecordData]) -> list[RequestRecordData]:
+        """Write ``batch`` now (the recorder's path): the records newly written, in order.
+
+        Records already in the table (same id: a chunk the recorder reads again after a crash) are
+        skipped, so their roll-ups are not counted twice. Records the database refuses alone go to
+        the dead letters. Raises on a transient failure; nothing of the batch is then kept here.
+        """
+        written: list[RequestRecordData] = []
+
+        async def write(records: list[RequestRecordData]) -> None:
+            written.extend(await self._insert(records, skip_existing=True))
+
+        try:
+            refused = await dead_letters.write_splitting(batch, write)
+        except dead_letters.WriteInterrupted as interrupted:
+            raise interrupted.cause from None
+        await self._dead_letter(refused)
+        return written
+
+    async def _insert(
+        self, batch: list[RequestRecordData], *, skip_existing: bool = False
+    ) -> list[RequestRecordData]:
         """One transaction: the records, their guard violations, the roll-ups they change."""
-        rows = [self._row(record) for record in batch]
         async with self._sessions() as session:
+            if skip_existing:
+                ids = [record.id for record in batch]
+                found = await session.scalars(select(RequestRecord.id).where(RequestRecord.id.in_(ids)))
+                existing = set(found)
+                batch = [record for record in batch if record.id not in existing]
+                if not batch:
+                    return []
+            rows = [self._row(record) for record in batch]
             # Core executemany on the table: several times cheaper than the ORM's bulk insert.
             await session.execute(_INSERT, rows)
             violations = [_violation_row(record, v) for record in batch for v in record.violations]
@@ -234,6 +262,7 @@ class RecordWriter:
             cost = float(row["cost_usd"])
             if cost > 0 and math.isfinite(cost):  # a counter takes no negative increment
                 metrics.COST_USD.labels(row["provider"] or "").inc(cost)
+        return batch
 
     async def _dead_letter(self, refused: list[tuple[RequestRecordData, BaseException]]) -> None:
         """Park the records the database refused alone (a transient failure here keeps them queued)."""
@@ -302,7 +331,7 @@ def _status_class(status: int) -> str:
     return f"{status // 100}xx" if 200 <= status < 600 else "other"
 
 
-def _observe(record: RequestRecordData) -> None:
+def observe(record: RequestRecordData) -> None:
     """Prometheus counters for one request (labels bounded: see ``trueport.metrics``)."""
     provider = record.provider or ""
     status = _status_class(record.status_code)
