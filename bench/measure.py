@@ -2,7 +2,7 @@
 
 * :func:`saturation`: wrk (closed loop, C, one thread) with ``wrk_chat.lua``: a warm-up run that is
   thrown away, then the measured run. Gives requests/s at saturation, its error counts and the
-  server's CPU time per request.
+  server's CPU time per request (serving processes, background processes, whole installation).
 * :func:`fixed_rate`: ``loadgen.py`` (open loop, latency from the scheduled send time).
 """
 
@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from processes import BenchError, child_env, run_command
+from processes import BenchError, CpuUse, GroupUsage, child_env, cpu_between, run_command
 
 BENCH_DIR = Path(__file__).resolve().parent
 WRK_SCRIPT = BENCH_DIR / "wrk_chat.lua"
@@ -33,13 +33,41 @@ class Target:
 
 
 @dataclass
+class ServerCpu:
+    """The server's CPU time during one phase, in ms per request sent or served.
+
+    ``serving``: processes of its group without a ``recorder``/``worker`` argument (uvicorn and its
+    workers); ``background``: those with one; ``installation``: both. Processes that ended during the
+    phase are not counted (``processes_ended`` says how many).
+    """
+
+    serving_ms: float
+    background_ms: float
+    installation_ms: float
+    processes: int
+    background_processes: int
+    processes_ended: int
+
+    @classmethod
+    def per_request(cls, use: CpuUse, after: GroupUsage, requests: int) -> ServerCpu:
+        return cls(
+            serving_ms=use.serving_s * 1000 / requests,
+            background_ms=use.background_s * 1000 / requests,
+            installation_ms=use.installation_s * 1000 / requests,
+            processes=use.processes,
+            background_processes=sum(process.background for process in after.processes),
+            processes_ended=use.ended,
+        )
+
+
+@dataclass
 class Saturation:
     requests_per_s: float
     requests: int
     duration_s: float
     errors: dict[str, int]
     latency_ms: dict[str, float]
-    server_cpu_ms_per_request: float | None = None
+    server_cpu: ServerCpu | None = None
 
     @property
     def error_count(self) -> int:
@@ -58,7 +86,7 @@ class FixedRate:
     latency_ms: dict[str, float]
     send_lag_ms: dict[str, float]
     error_samples: list[str] = field(default_factory=list)
-    server_cpu_ms_per_request: float | None = None
+    server_cpu: ServerCpu | None = None  # per request sent, warm-up included (its CPU is too)
 
     @property
     def error_count(self) -> int:
@@ -96,12 +124,12 @@ def saturation(
     warmup_s: float,
     duration_s: float,
     cpu: int | None,
-    server_cpu_s: Callable[[], float] | None = None,
+    server_usage: Callable[[], GroupUsage] | None = None,
 ) -> Saturation:
-    """wrk's warm-up (thrown away), then the measured run; ``server_cpu_s`` reads the server's CPU time."""
+    """wrk's warm-up (thrown away), then the measured run; ``server_usage`` reads the server's group."""
     if warmup_s > 0:
         _wrk_once(target, connections=connections, seconds=warmup_s, cpu=cpu)
-    cpu_before = server_cpu_s() if server_cpu_s else 0.0
+    before = server_usage() if server_usage else None
     raw = _wrk_once(target, connections=connections, seconds=duration_s, cpu=cpu)
     seconds = raw["duration_us"] / 1e6
     errors = {name: count for name, count in raw["errors"].items() if count}
@@ -112,14 +140,22 @@ def saturation(
         errors=errors,
         latency_ms={name: value / 1000 for name, value in raw["latency_us"].items()},
     )
-    if server_cpu_s and raw["requests"]:
-        result.server_cpu_ms_per_request = (server_cpu_s() - cpu_before) * 1000 / raw["requests"]
+    if server_usage and before is not None and raw["requests"]:
+        after = server_usage()
+        result.server_cpu = ServerCpu.per_request(cpu_between(before, after), after, raw["requests"])
     return result
 
 
 def fixed_rate(
-    target: Target, *, rate: float, warmup_s: float, duration_s: float, cpu: int | None
+    target: Target,
+    *,
+    rate: float,
+    warmup_s: float,
+    duration_s: float,
+    cpu: int | None,
+    server_usage: Callable[[], GroupUsage] | None = None,
 ) -> FixedRate:
+    """One open-loop run of ``loadgen.py``; ``server_usage`` reads the server's group around it."""
     argv = [
         sys.executable,
         str(LOADGEN),
@@ -136,11 +172,13 @@ def fixed_rate(
         "--warmup",
         str(warmup_s),
     ]
+    before = server_usage() if server_usage else None
     completed = run_command(argv, timeout_s=warmup_s + duration_s + 60, cpu=cpu)
+    after = server_usage() if server_usage else None
     if completed.returncode != 0:
         raise BenchError(f"loadgen failed (exit {completed.returncode}): {completed.stderr.strip()[-400:]}")
     raw: dict[str, Any] = orjson.loads(completed.stdout)
-    return FixedRate(
+    result = FixedRate(
         rate=raw["rate"],
         scheduled=raw["scheduled"],
         completed=raw["completed"],
@@ -152,3 +190,7 @@ def fixed_rate(
         send_lag_ms=raw["send_lag_ms"],
         error_samples=raw["error_samples"],
     )
+    sent = round(warmup_s * rate) + round(duration_s * rate)  # as loadgen.py counts them
+    if before is not None and after is not None and sent:
+        result.server_cpu = ServerCpu.per_request(cpu_between(before, after), after, sent)
+    return result

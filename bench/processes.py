@@ -45,8 +45,8 @@ def free_port() -> int:
         return port
 
 
-def pinned(argv: Sequence[str], cpu: int | None) -> list[str]:
-    """``argv`` run under ``taskset -c cpu`` (no pinning when ``cpu`` is None)."""
+def pinned(argv: Sequence[str], cpu: int | str | None) -> list[str]:
+    """``argv`` run under ``taskset -c cpu`` (a core or a list such as ``"0,1"``; None: not pinned)."""
     return [*(["taskset", "-c", str(cpu)] if cpu is not None else []), *argv]
 
 
@@ -74,7 +74,7 @@ def start(
     name: str,
     argv: Sequence[str],
     *,
-    cpu: int | None,
+    cpu: int | str | None,
     log_path: Path,
     env: Mapping[str, str] | None = None,
     cwd: Path | None = None,
@@ -191,18 +191,63 @@ def wait_healthy(service: Service, url: str, timeout_s: float) -> float:
     )
 
 
+# An argument that marks a process as the installation's background work (TruePort's record writer,
+# started by ``trueport serve`` as ``... recorder ...``), not serving. Matched as a whole argument, so
+# ``--workers 2`` is not one.
+BACKGROUND_ARGS = frozenset({"recorder", "worker"})
+
+
+@dataclass(frozen=True)
+class ProcessUsage:
+    """One live process of a group, as /proc shows it now."""
+
+    pid: int
+    started_ticks: int  # start time since boot: with the pid, tells a reused pid from the same process
+    cpu_s: float  # user + system time (its reaped children's time is not included)
+    rss_bytes: int
+    background: bool
+
+
 @dataclass(frozen=True)
 class GroupUsage:
-    cpu_s: float
-    rss_bytes: int
+    processes: tuple[ProcessUsage, ...]
+
+    @property
+    def cpu_s(self) -> float:
+        return sum(process.cpu_s for process in self.processes)
+
+    @property
+    def rss_bytes(self) -> int:
+        return sum(process.rss_bytes for process in self.processes)
+
+
+@dataclass(frozen=True)
+class CpuUse:
+    """CPU seconds a group spent between two readings, split into serving and background processes."""
+
+    serving_s: float
+    background_s: float
+    processes: int  # distinct processes counted
+    ended: int  # alive at the first reading, gone at the second: their CPU in between is not counted
+
+    @property
+    def installation_s(self) -> float:
+        return self.serving_s + self.background_s
+
+
+def _is_background(pid: str) -> bool:
+    try:
+        argv = Path("/proc", pid, "cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return False
+    return any(arg.decode(errors="replace") in BACKGROUND_ARGS for arg in argv[1:])
 
 
 def group_usage(pgid: int) -> GroupUsage:
-    """CPU time (user + system) and resident memory of every live process in group ``pgid``."""
+    """CPU time, resident memory and role of every live process in group ``pgid`` (scanned afresh)."""
     ticks = os.sysconf("SC_CLK_TCK")
     page = os.sysconf("SC_PAGE_SIZE")
-    cpu_ticks = 0
-    rss_pages = 0
+    processes = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -214,9 +259,30 @@ def group_usage(pgid: int) -> GroupUsage:
         fields = raw[raw.rindex(")") + 2 :].split()
         if int(fields[2]) != pgid:  # field 5 (pgrp), counting from field 3 (state)
             continue
-        cpu_ticks += int(fields[11]) + int(fields[12])  # utime, stime
-        rss_pages += int(fields[21])  # rss
-    return GroupUsage(cpu_s=cpu_ticks / ticks, rss_bytes=rss_pages * page)
+        processes.append(
+            ProcessUsage(
+                pid=int(entry.name),
+                started_ticks=int(fields[19]),  # field 22 (starttime)
+                cpu_s=(int(fields[11]) + int(fields[12])) / ticks,  # utime, stime
+                rss_bytes=int(fields[21]) * page,  # rss
+                background=_is_background(entry.name),
+            )
+        )
+    return GroupUsage(tuple(processes))
+
+
+def cpu_between(before: GroupUsage, after: GroupUsage) -> CpuUse:
+    """CPU spent from ``before`` to ``after``, per process: one that started in between counts in full;
+    one that ended in between is left out (its last CPU time cannot be read after it is reaped)."""
+    start = {(process.pid, process.started_ticks): process.cpu_s for process in before.processes}
+    serving = background = 0.0
+    for process in after.processes:
+        spent = process.cpu_s - start.pop((process.pid, process.started_ticks), 0.0)
+        if process.background:
+            background += spent
+        else:
+            serving += spent
+    return CpuUse(serving, background, processes=len(after.processes), ended=len(start))
 
 
 def run_command(

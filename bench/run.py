@@ -1,8 +1,9 @@
 """Compare TruePort with a bare Python pass-through and the LiteLLM proxy, in one run.
 
 Same upstream (bench/upstream.py), same load generators (wrk for saturation, bench/loadgen.py for the
-fixed-rate latency), one system at a time; the server under test is pinned to core 0, the upstream and
-the load generators to core 1. Prints a Markdown table and writes bench/results/latest.md and JSON.
+open-loop latency at a fixed rate and at half of each system's saturation), one system at a time; the
+server under test is pinned to core 0 (the 2-worker TruePort to cores 0-1), the upstream and the load
+generators to core 1. Prints a Markdown table and writes bench/results/latest.md and JSON.
 
     uv run python bench/run.py [--quick] [--only trueport,bare,litellm] [--duration S] [--rate R]
 
@@ -20,6 +21,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,16 +31,17 @@ from typing import Any
 import orjson
 from installs import ensure_litellm, ensure_wrk
 from measure import FixedRate, Target, fixed_rate, saturation
-from processes import BenchError, ServiceSet, free_port, group_usage, run_command
+from processes import BenchError, GroupUsage, ServiceSet, free_port, group_usage, run_command
 from report import DIRECT, HIGH_LOAD, Row, Trial, as_json, machine_info, render_markdown, summarize
 from systems import SYSTEMS, Context, System, direct_target, smoke_check, start_upstream
 
 BENCH_DIR = Path(__file__).resolve().parent
 RESULTS_DIR = BENCH_DIR / "results"
 SERVER_CPU, LOAD_CPU = 0, 1
-ORDER = ("bare", "trueport", "trueport-redis", "trueport-guard", "litellm")
+ORDER = ("bare", "trueport", "trueport-redis", "trueport-guard", "trueport-workers2", "litellm")
 FIXED_RATE_RETRIES = 2  # extra fixed-rate attempts when the load generator itself ran late
 RETRY_SEND_LAG_MS = 25.0
+HALF = 0.5  # the second open-loop phase runs at this fraction of the system's own saturation
 
 
 @dataclass(frozen=True)
@@ -60,7 +63,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--only",
         default=",".join(ORDER),
-        help="comma-separated: bare,trueport,trueport-redis,trueport-guard,litellm",
+        help="comma-separated: " + ",".join(ORDER),
     )
     parser.add_argument("--duration", type=float, help="measured seconds of each phase (default 10 / 15)")
     parser.add_argument("--rate", type=float, default=200.0, help="fixed-rate test, requests/s (200)")
@@ -155,48 +158,48 @@ def run_trial(system: System, ctx: Context, args: argparse.Namespace, wrk_ok: bo
     try:
         running = system.launch(ctx, services)
         trial.startup_s = running.startup_s
-        log(f"{system.label}: serving after {running.startup_s:.1f} s")
+        log(f"{system.label}: ready after {running.startup_s:.1f} s")
         smoke_check(running.target)
-        measure_target(
-            running.target, trial, args, wrk_ok=wrk_ok, cpu=ctx.load_cpu, pgid=running.service.pgid
-        )
+        pgid = running.service.pgid
+        measure_target(running.target, trial, args, wrk_ok=wrk_ok, cpu=ctx.load_cpu, pgid=pgid)
     except BenchError as exc:
         trial.failure = str(exc)
         log(f"{system.label}: FAILED: {exc}")
     finally:
         services.stop_all()
+    if trial.half_rate is not None:  # the upstream alone at the same rate: the baseline of that overhead
+        try:
+            trial.half_rate_direct, _ = open_loop(
+                direct_target(ctx), trial.half_rate.rate, args, cpu=ctx.load_cpu
+            )
+        except BenchError as exc:
+            trial.failure = f"direct baseline at {trial.half_rate.rate:g} req/s: {exc}"
     return trial
 
 
-def measure_target(
-    target: Target, trial: Trial, args: argparse.Namespace, *, wrk_ok: bool, cpu: int | None, pgid: int | None
-) -> None:
-    """Saturation first (closed loop: leaves no backlog), then the fixed rate (may overload the server)."""
+def open_loop(
+    target: Target,
+    rate: float,
+    args: argparse.Namespace,
+    *,
+    cpu: int | None,
+    usage: Callable[[], GroupUsage] | None = None,
+    overloaded: bool = False,
+) -> tuple[FixedRate, list[FixedRate]]:
+    """One open-loop phase at ``rate``, measured again (bounded) when the generator itself ran late.
 
-    def server_cpu_s() -> float:
-        return group_usage(pgid).cpu_s if pgid else 0.0
-
-    if wrk_ok:
-        trial.saturation = saturation(
-            target,
-            connections=args.connections,
-            warmup_s=args.warmup_s,
-            duration_s=args.duration_s,
-            cpu=cpu,
-            server_cpu_s=server_cpu_s if pgid else None,
-        )
-        log(f"  saturation: {trial.saturation.requests_per_s:,.0f} req/s")
-        time.sleep(1.0)
-    sent = round((args.rate_warmup_s + args.rate_duration_s) * args.rate)
-    # Below the fixed rate at saturation, the server is overloaded by it: retrying would not help.
-    overloaded = trial.saturation is not None and trial.saturation.requests_per_s < args.rate
+    Returns the least-late attempt and the discarded ones.
+    """
     attempts: list[FixedRate] = []
     for attempt in range(1 + FIXED_RATE_RETRIES):
-        before = server_cpu_s()
         result = fixed_rate(
-            target, rate=args.rate, warmup_s=args.rate_warmup_s, duration_s=args.rate_duration_s, cpu=cpu
+            target,
+            rate=rate,
+            warmup_s=args.rate_warmup_s,
+            duration_s=args.rate_duration_s,
+            cpu=cpu,
+            server_usage=usage,
         )
-        result.server_cpu_ms_per_request = (server_cpu_s() - before) * 1000 / sent if pgid else None
         attempts.append(result)
         # A late generator means the shared machine starved it (it waits for the server asynchronously,
         # so a slow server does not make it late): measure again, a bounded number of times.
@@ -206,13 +209,42 @@ def measure_target(
         log(f"  load generator ran late (send lag p99 {lag:.0f} ms): machine busy, measuring again")
         time.sleep(2.0)
     best = min(attempts, key=lambda attempt: attempt.send_lag_ms.get("p99", 0.0))
-    trial.fixed_rate = best
-    trial.discarded = [attempt for attempt in attempts if attempt is not best]
-    assert trial.fixed_rate is not None
-    if pgid:
-        trial.rss_mib = group_usage(pgid).rss_bytes / 2**20
+    return best, [attempt for attempt in attempts if attempt is not best]
+
+
+def measure_target(
+    target: Target, trial: Trial, args: argparse.Namespace, *, wrk_ok: bool, cpu: int | None, pgid: int | None
+) -> None:
+    """Saturation first (closed loop: leaves no backlog), then the fixed rate (may overload the server),
+    then, for a system (``pgid`` set), half of its saturation rate."""
+    # Re-scanned at every reading: a process the server starts later (a recorder) is counted too.
+    usage = (lambda: group_usage(pgid)) if pgid else None
+    if wrk_ok:
+        trial.saturation = saturation(
+            target,
+            connections=args.connections,
+            warmup_s=args.warmup_s,
+            duration_s=args.duration_s,
+            cpu=cpu,
+            server_usage=usage,
+        )
+        log(f"  saturation: {trial.saturation.requests_per_s:,.0f} req/s")
+        time.sleep(1.0)
+    # Below the fixed rate at saturation, the server is overloaded by it: retrying would not help.
+    overloaded = trial.saturation is not None and trial.saturation.requests_per_s < args.rate
+    trial.fixed_rate, trial.discarded = open_loop(
+        target, args.rate, args, cpu=cpu, usage=usage, overloaded=overloaded
+    )
     latency = trial.fixed_rate.latency_ms
     log(f"  fixed rate: p50 {latency.get('p50', 0):.2f} ms, p99 {latency.get('p99', 0):.2f} ms")
+    half = round(trial.saturation.requests_per_s * HALF) if trial.saturation else 0
+    if pgid and half >= 1:
+        time.sleep(1.0)
+        trial.half_rate, trial.half_discarded = open_loop(target, half, args, cpu=cpu, usage=usage)
+        latency = trial.half_rate.latency_ms
+        log(f"  {half} req/s: p50 {latency.get('p50', 0):.2f} ms, p99 {latency.get('p99', 0):.2f} ms")
+    if pgid:
+        trial.rss_mib = group_usage(pgid).rss_bytes / 2**20
 
 
 def wrk_version() -> str:
@@ -295,6 +327,7 @@ def measure_all(args: argparse.Namespace, prepared: Prepared, network: str, comm
             "rate": args.rate,
             "rate_warmup_s": args.rate_warmup_s,
             "rate_duration_s": args.rate_duration_s,
+            "half_saturation_fraction": HALF,
             "delay_ms": args.delay_ms,
             "repeat": args.repeat,
         },

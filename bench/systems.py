@@ -156,20 +156,37 @@ class Bare:
 
 
 class TruePort:
-    """TruePort with key auth, RPM check and request records on; the variants add shared state or the guard.
+    """TruePort with key auth, RPM check and request records on; the variants add shared state, the guard
+    or a second worker.
 
-    ``trueport``: in-memory state, guard off (the gateway-core comparison);
+    ``trueport``: in-memory state, guard off, one worker (the gateway-core comparison);
     ``trueport-redis``: limits, breakers and idempotency state in a local redis-server;
-    ``trueport-guard``: the default guard policy (PII, secrets, injection, bias) on every request.
+    ``trueport-guard``: the default guard policy (PII, secrets, injection, bias) on every request;
+    ``trueport-workers2``: as ``trueport`` with ``--workers 2``, pinned to both cores (the server
+    core and the load core), since two workers on one core would only measure their contention.
     """
 
     def __init__(
-        self, name: str = "trueport", label: str = "TruePort", *, redis: bool = False, guard: bool = False
+        self,
+        name: str = "trueport",
+        label: str = "TruePort",
+        *,
+        redis: bool = False,
+        guard: bool = False,
+        workers: int = 1,
     ):
         self.name = name
         self.label = label
         self._redis = redis
         self._guard = guard
+        self._workers = workers
+
+    def _placement(self, ctx: Context) -> int | str | None:
+        if self._workers == 1:
+            return ctx.server_cpu
+        if ctx.server_cpu is None or ctx.load_cpu is None:
+            return None
+        return f"{ctx.server_cpu},{ctx.load_cpu}"
 
     @staticmethod
     def _cli() -> Path:
@@ -233,11 +250,12 @@ class TruePort:
             raise BenchError("`trueport keys create` printed no key")
         key = lines[-1]
         port = free_port()
-        argv = [str(self._cli()), "serve", "--config", str(config), "--port", str(port), "--workers", "1"]
-        service = services.add(
-            start(self.name, argv, cpu=ctx.server_cpu, log_path=ctx.workdir / f"{self.name}.log", cwd=home)
-        )
-        startup = wait_healthy(service, f"http://127.0.0.1:{port}/healthz", timeout_s=180)
+        argv = [str(self._cli()), "serve", "--config", str(config), "--port", str(port)]
+        argv += ["--workers", str(self._workers)]
+        log_path = ctx.workdir / f"{self.name}.log"
+        service = services.add(start(self.name, argv, cpu=self._placement(ctx), log_path=log_path, cwd=home))
+        # Ready, not just alive: /readyz answers 200 once the database and the record writers are up.
+        startup = wait_healthy(service, f"http://127.0.0.1:{port}/readyz", timeout_s=180)
         target = Target(f"http://127.0.0.1:{port}/v1/chat/completions", key, MODEL, ctx.delayed_model)
         return Running(service, target, startup)
 
@@ -314,6 +332,7 @@ SYSTEMS: dict[str, System] = {
         TruePort(),
         TruePort("trueport-redis", "TruePort + Redis state", redis=True),
         TruePort("trueport-guard", "TruePort + default guard", guard=True),
+        TruePort("trueport-workers2", "TruePort, 2 workers", workers=2),
         LiteLLM(),
     )
 }

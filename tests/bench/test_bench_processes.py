@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
-from processes import BenchError, ServiceSet, group_usage, start, wait_healthy
+from processes import BenchError, ServiceSet, cpu_between, group_usage, start, wait_healthy
 
 
 def test_stop_ends_the_whole_process_group(tmp_path: Path) -> None:
@@ -37,3 +37,21 @@ def test_a_server_that_dies_fails_fast_with_its_log(tmp_path: Path) -> None:
             wait_healthy(service, "http://127.0.0.1:9/healthz", timeout_s=10)
     finally:
         services.stop_all()
+
+
+def test_cpu_counts_processes_that_start_later_and_splits_off_background_ones(tmp_path: Path) -> None:
+    services = ServiceSet()
+    # A shell that, after the first reading, starts a busy child whose arguments include "recorder".
+    script = 'sleep 0.3; sh -c "while :; do :; done" recorder & wait'
+    service = services.add(start("group", ["sh", "-c", script], cpu=None, log_path=tmp_path / "log"))
+    try:
+        before = group_usage(service.pgid)
+        time.sleep(1.0)
+        after = group_usage(service.pgid)
+    finally:
+        services.stop_all()
+    use = cpu_between(before, after)
+    assert use.background_s > 0.2
+    assert use.serving_s < 0.2
+    assert use.installation_s == use.serving_s + use.background_s
+    assert any(process.background for process in after.processes)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from loadgen import percentile, summarize_ms
-from measure import FixedRate, Saturation
+from measure import FixedRate, Saturation, ServerCpu
 from report import DIRECT, Row, Trial, render_markdown, summarize
 
 
@@ -20,18 +20,31 @@ def fixed(p50: float, p99: float, *, non_2xx: dict[str, int] | None = None) -> F
         unfinished=0,
         latency_ms={"p50": p50, "p99": p99},
         send_lag_ms={"p99": 0.5},
-        server_cpu_ms_per_request=0.5,
+        server_cpu=cpu(0.5),
     )
 
 
-def sat(rps: float, errors: dict[str, int] | None = None, cpu_ms: float = 0.5) -> Saturation:
+def cpu(serving_ms: float, background_ms: float = 0.0) -> ServerCpu:
+    return ServerCpu(
+        serving_ms=serving_ms,
+        background_ms=background_ms,
+        installation_ms=serving_ms + background_ms,
+        processes=2 if background_ms else 1,
+        background_processes=1 if background_ms else 0,
+        processes_ended=0,
+    )
+
+
+def sat(
+    rps: float, errors: dict[str, int] | None = None, cpu_ms: float = 0.5, background_ms: float = 0.0
+) -> Saturation:
     return Saturation(
         requests_per_s=rps,
         requests=int(rps * 10),
         duration_s=10,
         errors=errors or {},
         latency_ms={},
-        server_cpu_ms_per_request=cpu_ms,
+        server_cpu=cpu(cpu_ms, background_ms),
     )
 
 
@@ -52,6 +65,7 @@ def meta() -> dict[str, Any]:
             "rate": 200,
             "rate_warmup_s": 2,
             "rate_duration_s": 15,
+            "half_saturation_fraction": 0.5,
             "delay_ms": 50,
             "repeat": 2,
         },
@@ -102,10 +116,10 @@ def test_failures_and_errors_are_loud_and_ratios_use_the_same_run() -> None:
     assert trueport.errors == 8
     markdown = render_markdown(meta(), summaries)
     assert "THIS RUN HAD ERRORS" in markdown
-    assert "**⚠ 5 / 3**" in markdown
+    assert "**⚠ 5 / 3 / 0**" in markdown
     assert "| LiteLLM proxy | **FAILED**" in markdown
     assert "LiteLLM proxy FAILED**: LiteLLM unavailable: no venv" in markdown
-    assert "| TruePort / bare | 0.50x | 2.00x | 3.00x | 1.00x |" in markdown
+    assert "| TruePort / bare | 0.50x | 2.00x | 3.00x | 1.00x | 1.00x |" in markdown
     assert "TruePort / LiteLLM" not in markdown
 
 
@@ -121,7 +135,7 @@ def test_a_system_slower_than_the_fixed_rate_is_marked_overloaded() -> None:
     assert [summary.overloaded for summary in summaries] == [False, False, True]
     markdown = render_markdown(meta(), summaries)
     assert "| overloaded | overloaded |" in markdown
-    assert "| TruePort / LiteLLM | 20.00x | n/a | n/a | 0.05x |" in markdown
+    assert "| TruePort / LiteLLM | 20.00x | n/a | n/a | 0.05x | 0.05x |" in markdown
     assert "LiteLLM proxy: overloaded by the fixed rate of 200 req/s (saturates at 100 req/s)" in markdown
 
 
@@ -140,3 +154,49 @@ def test_one_starved_round_is_left_out_of_the_overheads_not_the_whole_row() -> N
     assert summary.overhead_p50_ms == 2.0  # median of rounds 1 and 3 only
     assert any("round(s) [2] could not keep up" in warning for warning in summary.warnings)
     assert any("round 2: a fixed-rate attempt was measured again" in warning for warning in summary.warnings)
+
+
+def test_half_saturation_overhead_is_against_the_upstream_alone_at_that_rate() -> None:
+    half, baseline = fixed(53, 60), fixed(50, 54)
+    half.rate = baseline.rate = 1000
+    rows = [
+        Row(DIRECT, "upstream", "v", [Trial(fixed_rate=fixed(50, 55))]),
+        Row(
+            "trueport",
+            "TruePort",
+            "v",
+            [
+                Trial(
+                    fixed_rate=fixed(52, 58), saturation=sat(2000), half_rate=half, half_rate_direct=baseline
+                )
+            ],
+        ),
+    ]
+    direct, trueport = summarize(rows, 200)
+    assert (trueport.half_rate_rps, trueport.half_overhead_p50_ms, trueport.half_overhead_p99_ms) == (
+        1000,
+        3,
+        6,
+    )
+    assert direct.half_rate_rps is None
+    assert "| 1,000 | +3.00 | +6.00 |" in render_markdown(meta(), [direct, trueport])
+
+
+def test_cpu_is_split_into_serving_background_and_installation() -> None:
+    rows = [
+        Row(DIRECT, "upstream", "v", [Trial(fixed_rate=fixed(50, 55))]),
+        Row("trueport", "TruePort", "v", [Trial(fixed_rate=fixed(52, 58), saturation=sat(2000, cpu_ms=0.4))]),
+        Row(
+            "trueport-workers2",
+            "TruePort, 2 workers",
+            "v",
+            [Trial(fixed_rate=fixed(52, 58), saturation=sat(3000, cpu_ms=0.5, background_ms=0.1))],
+        ),
+    ]
+    summaries = summarize(rows, 200)
+    assert (summaries[2].serving_cpu_ms, summaries[2].background_cpu_ms) == (0.5, 0.1)
+    assert summaries[2].installation_cpu_ms == 0.6
+    markdown = render_markdown(meta(), summaries)
+    assert "| TruePort | 2,000 | 0.400 | none | 0.400 |" in markdown  # no recorder process
+    assert "| TruePort, 2 workers | 3,000 | 0.500 | 0.100 | 0.600 |" in markdown
+    assert "| TruePort 2 workers / 1 worker | 1.50x | 1.00x | 1.00x | 1.25x | 1.50x |" in markdown
