@@ -41,7 +41,7 @@ class Served:
 
 
 def serve(config: Path, workdir: Path, *args: str, tenants: tuple[str, ...] = ("acme",)) -> Served:
-    """Create ``tenants`` (which migrates the database), start `trueport serve` and wait for /healthz."""
+    """Create ``tenants`` (which migrates the database), start `trueport serve` and wait for /readyz (its recorder running too)."""
     for tenant in tenants:
         trueport("tenants", "create", tenant, config=config)
     port = free_port()
@@ -57,7 +57,7 @@ def serve(config: Path, workdir: Path, *args: str, tenants: tuple[str, ...] = ("
     while True:
         assert process.poll() is None, log.read_text()
         try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+            if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
                 break
         except httpx.TransportError:
             pass

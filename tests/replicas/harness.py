@@ -57,7 +57,7 @@ class Replicas:
             while True:
                 assert process.poll() is None, log.read_text()
                 try:
-                    if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                    if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:  # its books kept too
                         break
                 except httpx.TransportError:
                     pass

@@ -210,6 +210,9 @@ class Recorder:
         assert self._board is not None
         while True:
             try:
+                if not self.source.active:  # a standby (another recorder reads the spool): it speaks
+                    await asyncio.sleep(_HEARTBEAT_S)
+                    continue
                 lag = await self.source.lag()
                 failing = self._failing_since
                 await self._board.publish(

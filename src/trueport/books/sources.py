@@ -38,6 +38,7 @@ class Chunk:
 
 class Source(Protocol):
     name: str
+    active: bool  # this recorder reads it (a spool has one reader; the others stand by)
 
     async def read(self, max_lines: int, wait_s: float) -> Chunk | None:
         """The next chunk, waiting up to ``wait_s`` for one (None: nothing came)."""
@@ -98,6 +99,7 @@ class StreamSource:
     """
 
     name = "stream"
+    active = True  # every member of the group reads
 
     def __init__(self, address: Address, *, timeout_s: float, member: str | None, claim_idle_s: float = 30.0):
         self._client = RespClient(address, timeout_s + _MAX_BLOCK_S)
