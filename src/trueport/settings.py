@@ -203,18 +203,18 @@ class MetricsConfig(_Strict):
 
 
 class RecordsConfig(_Strict):
-    """The batched writer of request records."""
+    """Request records. Written by the recorder (``recorder.*``) since the books were split off the
+    serving processes: ``batch_size``, ``flush_interval_ms`` and ``max_pending`` are accepted so that
+    existing config files load, and do nothing."""
 
-    batch_size: int = Field(default=500, gt=0)
-    flush_interval_ms: int = Field(default=200, gt=0)
-    max_pending: int = Field(
-        default=100_000, gt=0, description="Records held in memory while the DB is down."
-    )
+    batch_size: int = Field(default=500, gt=0, description="Unused: see recorder.batch_size.")
+    flush_interval_ms: int = Field(default=200, gt=0, description="Unused: see recorder.flush_interval_ms.")
+    max_pending: int = Field(default=100_000, gt=0, description="Unused: the hand-off never drops a call.")
     max_lag_s: float = Field(
         default=30.0,
         gt=0,
-        description="/readyz says not ready when the record or audit writer has had work queued this "
-        "long without writing any of it.",
+        description="/readyz says not ready when the recorder has failed to write for this long, or the "
+        "hand-off has had calls queued this long without making any durable.",
     )
 
 
@@ -240,6 +240,14 @@ class RecorderConfig(_Strict):
         gt=0,
         le=10_000,
         description="Longest a call nobody waits for (not a 2xx answer) is held before its group is written.",
+    )
+    interval_ms: int = Field(
+        default=250,
+        ge=0,
+        le=60_000,
+        description="After writing less than a full batch, the recorder waits this long for the next one "
+        "to fill (fewer, larger transactions: ~4x less CPU per call than chunks of 20). Records and audit "
+        "events appear in the database this much later.",
     )
     member: str | None = Field(
         default=None,

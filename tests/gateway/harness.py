@@ -87,7 +87,7 @@ def gateway_settings(database_url: str, mock_url: str, **overrides: Any) -> Sett
             },
         },
         "key_refresh_interval_s": 0.5,
-        "records": {"flush_interval_ms": 50},
+        "recorder": {"flush_interval_ms": 20},
         "limits": {"max_body_bytes": 64 * 1024},
         "guard": {"enabled": False},
         "resilience": {"deadline_s": 4.0},  # the guard's own end-to-end tests turn it on

@@ -60,6 +60,7 @@ class Recorder:
         board: StatusBoard | None = None,
         batch_size: int = 500,
         wait_s: float = 0.05,
+        interval_s: float = 0.0,
     ):
         self.source = source
         self._sessions = sessions
@@ -69,6 +70,7 @@ class Recorder:
         self._board = board
         self._batch_size = batch_size
         self._wait_s = wait_s
+        self._interval_s = interval_s  # after a chunk short of a batch: let the next one fill up
         self._task: asyncio.Task[None] | None = None
         self._heartbeat: asyncio.Task[None] | None = None
         self._held: Chunk | None = None  # read, not yet in the books (retried first)
@@ -142,7 +144,7 @@ class Recorder:
                     self._held = None
                     self._failing_since = None
                     backoff = 0.0
-                    continue
+                    short = len(chunk.lines) < self._batch_size
                 except Exception as exc:  # the loop's boundary: the chunk stays in hand, retried
                     self.failures += 1
                     if self._failing_since is None:
@@ -154,7 +156,13 @@ class Recorder:
                     )
                     if self._stopping and self._held is None:
                         return
-            await asyncio.sleep(backoff)
+                    short = False
+            if backoff:
+                await asyncio.sleep(backoff)
+            elif short and not self._stopping:
+                # Per-chunk costs (the tree's lock and frontier, the offset record) dominate small
+                # chunks: 20 calls cost ~4x more CPU each than 500. Let the next chunk fill up.
+                await asyncio.sleep(self._interval_s)
 
     async def _keep(self, chunk: Chunk) -> None:
         items: list[CallItem] = []

@@ -84,8 +84,8 @@ def recorder_of(
         sessions,
         prices,
         batch_size=settings.recorder.batch_size,
-        flush_interval_s=settings.records.flush_interval_ms / 1000,
-        max_pending=settings.records.max_pending,
+        flush_interval_s=settings.recorder.flush_interval_ms / 1000,  # unused: write_now only
+        max_pending=settings.recorder.batch_size,
     )
     log = AuditLog(sessions, Spool(audit.spool_dir), db_timeout_s=audit.db_timeout_s)  # its commits only
     return Recorder(
@@ -96,6 +96,7 @@ def recorder_of(
         events=events,
         board=board_of(settings),
         batch_size=settings.recorder.batch_size,
+        interval_s=settings.recorder.interval_ms / 1000,
     )
 
 
