@@ -153,12 +153,21 @@ class CallAudit:
         self._headers: Headers = []
         self._status = 0
         self._started = 0.0
+        self._finishers: list[Callable[[], None]] = []
         self.done = False
 
-    def bind(self, record: RequestRecordData, headers: Headers, started: float) -> None:
+    def bind(
+        self,
+        record: RequestRecordData,
+        headers: Headers,
+        started: float,
+        finishers: list[Callable[[], None]] | None = None,
+    ) -> None:
+        """``finishers`` complete the record before a 2xx answer's audit is taken (stream findings)."""
         self._record = record
         self._headers = headers
         self._started = started
+        self._finishers = finishers if finishers is not None else []
 
     def wrap(self, send: Send) -> Send:
         async def audited_send(message: Message) -> None:
@@ -176,6 +185,8 @@ class CallAudit:
         if self.done or record is None or record.tenant_id is None or not 200 <= self._status < 300:
             return
         self.done = True
+        for finish in self._finishers:
+            finish()
         await self._sink.answered(record, self._headers, self._status, self._started)
 
     def finish(self) -> None:

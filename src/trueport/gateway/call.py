@@ -34,11 +34,13 @@ class Call:
     admission: Admission | None = None  # the RPM count this call took (given back if refused later)
     # The gateway's own count, used when the upstream's usage is invalid (set once the body is read).
     usage_estimate: Callable[[], Usage] | None = None
+    # Run just before the last bytes of a 2xx answer (the call is handed to the books then).
+    finishers: list[Callable[[], None]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         audit = call_audit_of(self.scope)
         if audit is not None:
-            audit.bind(self.record, self.headers, self.started)
+            audit.bind(self.record, self.headers, self.started, self.finishers)
             self.send = audit.wrap(self.send)
 
     @property

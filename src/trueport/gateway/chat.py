@@ -28,6 +28,9 @@ async def handle_chat(
     check_chat_request(request)
     call.record.stream = stream
     guard = gateway.guard.for_call(call.key_info.tenant_id) if gateway.guard is not None else None
+    if guard is not None:
+        call.record.violations = guard.violations  # the same list: findings join it as they are made
+        call.finishers.append(guard.finish_stream)  # stream findings, before the last bytes go
     try:
         upstream_request = await guard.screen_request(request) if guard is not None else request
         if stream:

@@ -194,6 +194,7 @@ class CallGuard:
     collector: AnswerCollector | None = None
     report: GuardReport = field(default_factory=GuardReport)
     pool: ScanPool | None = None  # None: scan on the calling thread (tests, tools)
+    finished: bool = False  # finish_stream ran (before the answer's last bytes, or when the call ended)
 
     async def screen_request(
         self, request: JSONObject, *, origins: Sequence[str] | None = None
@@ -271,6 +272,11 @@ class CallGuard:
         return ChunkPipeline(guard, restorer, self.collector)
 
     def finish_stream(self) -> None:
+        """The answer is complete: its stream findings join the violations (once, whoever calls first:
+        the call's last bytes, so that the handed-over call carries them, or the handler's end)."""
+        if self.finished:
+            return
+        self.finished = True
         if self.stream_guard is not None:
             self.violations.extend(record.as_dict() for record in self.stream_guard.records)
         if self.collector is not None:

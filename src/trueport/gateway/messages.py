@@ -38,6 +38,9 @@ async def handle_messages(
     canonical, origins = translate_messages_request(request)
     call.record.stream = stream
     guard = gateway.guard.for_call(call.key_info.tenant_id) if gateway.guard is not None else None
+    if guard is not None:
+        call.record.violations = guard.violations  # the same list: findings join it as they are made
+        call.finishers.append(guard.finish_stream)  # stream findings, before the last bytes go
     try:
         if guard is not None:
             # The guard reads and rewrites the canonical form, so guarded calls never pass through natively.
