@@ -8,12 +8,13 @@ The default config (guard off, SQLite, the books handed to an external recorder 
 tenant and one key made with the ``trueport`` CLI in a temporary directory, and a fast local upstream
 (``bench/upstream.py``) in its own process on a free port. The app is built with ``create_app`` and
 called with ASGI messages by ``--clients`` fake clients, each sending its requests one after another
-(a small non-streamed ``POST /v1/chat/completions``). After a warm-up, the process's CPU time (its
+(a small non-streamed ``POST /v1/chat/completions``) on uvloop, as ``trueport serve`` runs. After a warm-up, the process's CPU time (its
 threads included: the spool's fsync, aiosqlite) over the measured requests is printed as CPU ms per
 request. The driver is pinned to ``--cpu`` and the upstream to ``--upstream-cpu`` when there are two.
 Every answer must be a 200; the run fails otherwise.
 
-This is the data-plane path without the HTTP server's parsing: compare runs of this script before and
+``--bare`` measures the bare pass-through of ``bench/run.py`` (``bench/passthrough.py``) the same way:
+the floor for a Python proxy on aiohttp. This is the data-plane path without the HTTP server's parsing: compare runs of this script before and
 after a change (the machine's noise matters: take the median of several runs).
 """
 
@@ -38,6 +39,7 @@ from typing import Any
 if __package__ in (None, ""):  # run as a script: make src/ importable when not installed
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
+import uvloop
 import yaml
 
 from trueport.app import create_app
@@ -168,9 +170,42 @@ async def drive(app: Any, key: str, clients: int, per_client: int, statuses: Cou
     await asyncio.gather(*(client() for _ in range(clients)))
 
 
-async def measure(config: Path, key: str, args: argparse.Namespace) -> list[float]:
-    app = create_app(load_settings(str(config)))
-    await app.startup()
+class Lifespan:
+    """Start and stop any ASGI app through its lifespan protocol, as uvicorn does."""
+
+    def __init__(self, app: Any):
+        self._app = app
+        self._inbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self._outbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        scope = {"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}
+        self._task = asyncio.create_task(self._app(scope, self._inbox.get, self._outbox.put))
+        await self._inbox.put({"type": "lifespan.startup"})
+        answer = await self._outbox.get()
+        if answer["type"] != "lifespan.startup.complete":
+            raise SystemExit(f"the app did not start: {answer}")
+
+    async def stop(self) -> None:
+        await self._inbox.put({"type": "lifespan.shutdown"})
+        await self._outbox.get()
+        if self._task is not None:
+            await self._task
+
+
+def build_app(config: Path, upstream_port: int, bare: bool) -> Any:
+    if bare:
+        sys.path.insert(0, str(BENCH_DIR))
+        from passthrough import create_app as create_bare_app
+
+        return create_bare_app(f"http://127.0.0.1:{upstream_port}/v1", "k")
+    return create_app(load_settings(str(config)))
+
+
+async def measure(app: Any, key: str, args: argparse.Namespace) -> list[float]:
+    lifespan = Lifespan(app)
+    await lifespan.start()
     results: list[float] = []
     try:
         warm: Counter[int] = Counter()
@@ -196,7 +231,7 @@ async def measure(config: Path, key: str, args: argparse.Namespace) -> list[floa
                 stats = pstats.Stats(profile, stream=sys.stdout)
                 stats.sort_stats(args.sort).print_stats(args.lines)
     finally:
-        await app.shutdown()
+        await lifespan.stop()
     return results
 
 
@@ -210,6 +245,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=1, help="measured runs (the median is printed)")
     parser.add_argument("--cpu", type=int, default=0, help="core for this process (-1: not pinned)")
     parser.add_argument("--upstream-cpu", type=int, default=1, help="core for the upstream (-1: not pinned)")
+    parser.add_argument("--bare", action="store_true", help="the bare pass-through (bench/passthrough.py)")
+    parser.add_argument("--loop", choices=["uvloop", "asyncio"], default="uvloop", help="as uvicorn's auto")
     parser.add_argument("--profile", action="store_true", help="print a cProfile listing of each run")
     parser.add_argument("--sort", default="tottime", help="cProfile sort key (tottime, cumulative, ...)")
     parser.add_argument("--lines", type=int, default=40, help="cProfile lines to print")
@@ -225,7 +262,11 @@ def main() -> None:
             config, key = prepare(home, port)
             if cpu is not None:
                 os.sched_setaffinity(0, {cpu})
-            results = asyncio.run(measure(config, key, args))
+            app = build_app(config, port, args.bare)
+            if args.loop == "uvloop":
+                results = uvloop.run(measure(app, key, args))
+            else:
+                results = asyncio.run(measure(app, key, args))
         finally:
             upstream.terminate()
             upstream.wait(timeout=10)
