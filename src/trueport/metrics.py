@@ -7,9 +7,40 @@ the few values listed in each metric's help. Defining a metric creates no connec
 
 from __future__ import annotations
 
+from typing import Generic, TypeVar
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.metrics import MetricWrapperBase
+
+M = TypeVar("M", bound=MetricWrapperBase)
 
 REGISTRY = CollectorRegistry(auto_describe=True)
+
+_MAX_CHILDREN = 10_000  # label values are bounded (see above); this only caps a mistake
+
+
+class Children(Generic[M]):
+    """A metric's labelled children, each looked up once: ``children(*values)`` is ``labels(*values)``.
+
+    ``labels()`` validates and converts its values and takes a lock on every call (~1 µs); the hot
+    path counts several labelled series per request. The children are never removed from the
+    metrics here, so a cached child stays the one ``labels()`` would return.
+    """
+
+    __slots__ = ("_children", "_metric")
+
+    def __init__(self, metric: M):
+        self._metric = metric
+        self._children: dict[tuple[str, ...], M] = {}
+
+    def __call__(self, *values: str) -> M:
+        child = self._children.get(values)
+        if child is None:
+            child = self._metric.labels(*values)
+            if len(self._children) < _MAX_CHILDREN:
+                self._children[values] = child
+        return child
+
 
 # Circuit breakers (trueport.limits.breaker).
 BREAKER_STATE = Gauge(

@@ -36,7 +36,7 @@ from trueport.errors import (
 )
 from trueport.gateway.router import Target
 from trueport.limits.breaker import BreakerRegistry, Permit
-from trueport.metrics import RETRY_BUDGET_EXHAUSTED, UPSTREAM_ATTEMPTS, UPSTREAM_RETRIES
+from trueport.metrics import RETRY_BUDGET_EXHAUSTED, UPSTREAM_ATTEMPTS, UPSTREAM_RETRIES, Children
 from trueport.providers.wrappers import Deadline, RetryBudget, RetryPolicy
 from trueport.settings import ResilienceConfig
 from trueport.usage.records import RequestRecordData
@@ -44,6 +44,8 @@ from trueport.usage.records import RequestRecordData
 log = structlog.get_logger(__name__)
 
 T = TypeVar("T")
+
+_ATTEMPTS = Children(UPSTREAM_ATTEMPTS)
 
 
 def _always(_target: Target) -> bool:
@@ -173,17 +175,17 @@ class _Failover(Generic[T]):
                 f"{target.label}: no answer within {timeout:.2f}s", provider=target.provider
             )
         except asyncio.CancelledError:
-            UPSTREAM_ATTEMPTS.labels(target.label, "cancelled").inc()
+            _ATTEMPTS(target.label, "cancelled").inc()
             raise  # no outcome for the breaker; a probe's token expires by itself
         else:
             if permit is not None and breakers is not None:
                 await breakers.record(permit, ok=True, duration_s=time.perf_counter() - started)
-            UPSTREAM_ATTEMPTS.labels(target.label, "ok").inc()
+            _ATTEMPTS(target.label, "ok").inc()
             return (result,)
         rejected = _rejected(error)
         if permit is not None and breakers is not None:
             await breakers.record(permit, ok=rejected, duration_s=time.perf_counter() - started)
-        UPSTREAM_ATTEMPTS.labels(target.label, _outcome(error)).inc()
+        _ATTEMPTS(target.label, _outcome(error)).inc()
         _log_failure(target, error)
         if rejected:
             record.provider, record.upstream_model = target.provider, target.model

@@ -327,6 +327,13 @@ class RecordWriter:
         }
 
 
+_REQUESTS = metrics.Children(metrics.REQUESTS)
+_REQUEST_LATENCY = metrics.Children(metrics.REQUEST_LATENCY)
+_TOKENS = metrics.Children(metrics.TOKENS)
+_LIMIT_REFUSALS = metrics.Children(metrics.LIMIT_REFUSALS)
+_GUARD_FINDINGS = metrics.Children(metrics.GUARD_FINDINGS)
+
+
 def _status_class(status: int) -> str:
     return f"{status // 100}xx" if 200 <= status < 600 else "other"
 
@@ -335,19 +342,18 @@ def observe(record: RequestRecordData) -> None:
     """Prometheus counters for one request (labels bounded: see ``trueport.metrics``)."""
     provider = record.provider or ""
     status = _status_class(record.status_code)
-    metrics.REQUESTS.labels(provider, (record.alias or "") if record.provider else "", status).inc()
-    metrics.REQUEST_LATENCY.labels(provider, status).observe(max(record.latency_ms, 0.0) / 1000)
-    for kind, tokens in (
-        ("prompt", record.prompt_tokens),
-        ("completion", record.completion_tokens),
-        ("cached", record.cached_tokens),
-    ):
-        if tokens > 0:
-            metrics.TOKENS.labels(provider, kind).inc(tokens)
+    _REQUESTS(provider, (record.alias or "") if record.provider else "", status).inc()
+    _REQUEST_LATENCY(provider, status).observe(max(record.latency_ms, 0.0) / 1000)
+    if record.prompt_tokens > 0:
+        _TOKENS(provider, "prompt").inc(record.prompt_tokens)
+    if record.completion_tokens > 0:
+        _TOKENS(provider, "completion").inc(record.completion_tokens)
+    if record.cached_tokens > 0:
+        _TOKENS(provider, "cached").inc(record.cached_tokens)
     if record.status_code in (402, 429):
-        metrics.LIMIT_REFUSALS.labels(record.error_class or "").inc()
+        _LIMIT_REFUSALS(record.error_class or "").inc()
     for violation in record.violations:
-        metrics.GUARD_FINDINGS.labels(str(violation["detector"]), str(violation["action"])).inc()
+        _GUARD_FINDINGS(str(violation["detector"]), str(violation["action"])).inc()
 
 
 def _violation_row(record: RequestRecordData, violation: JSONObject) -> dict[str, Any]:
