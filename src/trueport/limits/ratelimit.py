@@ -42,7 +42,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from trueport.errors import RateLimited, TokenLimitExceeded
@@ -62,6 +62,12 @@ class Scope(StrEnum):
 class Unit(StrEnum):
     REQUESTS = "requests"
     TOKENS = "tokens"
+
+
+_HEADER_NAMES = {
+    unit: tuple(f"x-ratelimit-{kind}-{unit.value}".encode() for kind in ("limit", "remaining", "reset"))
+    for unit in Unit
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,11 +125,11 @@ class LimitDecision:
         quota = self.reported
         if quota is None:
             return []
-        unit = self.unit.value.encode()
+        limit_name, remaining_name, reset_name = _HEADER_NAMES[self.unit]
         headers = [
-            (b"x-ratelimit-limit-" + unit, str(quota.limit).encode()),
-            (b"x-ratelimit-remaining-" + unit, str(quota.remaining).encode()),
-            (b"x-ratelimit-reset-" + unit, duration(quota.reset_s).encode()),
+            (limit_name, str(quota.limit).encode()),
+            (remaining_name, str(quota.remaining).encode()),
+            (reset_name, duration(quota.reset_s).encode()),
         ]
         if not self.allowed and not self.never_fits:
             headers.append((b"retry-after", str(max(1, math.ceil(self.retry_after_s))).encode()))
@@ -200,10 +206,36 @@ class Limiter:
         self._clock: Callable[[], float] = clock if clock is not None else state.now
         self._minute_index = -1
         self._minute_text = ""
+        self._plans: dict[tuple[str, str, str, int | None, int | None], _Plan] = {}
+
+    def _plan(self, unit: str, key: KeyInfo, key_limit: int | None, tenant_limit: int | None) -> _Plan:
+        """The key's limits of one unit and their state keys, built once (not per request)."""
+        index = (unit, key.id, key.tenant_id, key_limit, tenant_limit)
+        plan = self._plans.get(index)
+        if plan is None:
+            if len(self._plans) >= _MAX_PLANS:
+                self._plans.clear()
+            scopes = _scopes(key, key_limit, tenant_limit)
+            plan = _Plan(scopes, tuple(f"{unit}:{name}" for _, name, _ in scopes))
+            self._plans[index] = plan
+        return plan
+
+    def _windows(self, plan: _Plan, now: float) -> list[Window]:
+        """The plan's fixed windows for the minute of ``now`` (made once a minute)."""
+        index = int(now // WINDOW_S)
+        if plan.minute != index:
+            minute = self._minute(now)
+            plan.windows = [
+                Window(f"{prefix}:{minute}", limit)
+                for prefix, (_, _, limit) in zip(plan.prefixes, plan.scopes, strict=True)
+            ]
+            plan.minute = index
+        return plan.windows
 
     async def admit(self, key: KeyInfo) -> Admission:
         """Count one request against the key's and the tenant's requests per minute, or refuse it."""
-        scopes = _scopes(key, key.rpm_limit, key.tenant_rpm_limit)
+        plan = self._plan("rate_limit", key, key.rpm_limit, key.tenant_rpm_limit)
+        scopes = plan.scopes
         if not scopes:
             return _NO_REQUEST_LIMIT
         now = self._clock()
@@ -215,14 +247,9 @@ class Limiter:
             paced = await self._state.cells.acquire(cells, 1, now)
             charge = Charge(cells=tuple(cells)) if paced.admitted else None
             return Admission(Unit.REQUESTS, paced.admitted, *_from_cells(scopes, paced), charge=charge)
-        minute = self._minute(now)
-        prefixes = tuple(f"rate_limit:{name}" for _, name, _ in scopes)
-        windows = [
-            Window(f"{prefix}:{minute}", limit)
-            for prefix, (_, _, limit) in zip(prefixes, scopes, strict=True)
-        ]
+        windows = self._windows(plan, now)
         reserved = await self._state.counters.reserve(windows, 1, WINDOW_S)
-        charge = Charge(window=int(now // WINDOW_S), prefixes=prefixes) if reserved.admitted else None
+        charge = Charge(window=int(now // WINDOW_S), prefixes=plan.prefixes) if reserved.admitted else None
         return Admission(
             Unit.REQUESTS, reserved.admitted, *_from_windows(scopes, reserved, now), charge=charge
         )
@@ -242,7 +269,8 @@ class Limiter:
     async def reserve(self, key: KeyInfo, tokens: int) -> Reservation:
         """Hold ``tokens`` (prompt estimate + max completion) against the key's and tenant's TPM."""
         tokens = max(0, tokens)
-        scopes = _scopes(key, key.tpm_limit, key.tenant_tpm_limit)
+        plan = self._plan("token_limit", key, key.tpm_limit, key.tenant_tpm_limit)
+        scopes = plan.scopes
         if not scopes:
             return Reservation(Unit.TOKENS, True, (), requested=tokens)
         now = self._clock()
@@ -255,14 +283,9 @@ class Limiter:
             return Reservation(
                 Unit.TOKENS, paced.admitted, *_from_cells(scopes, paced), requested=tokens, charge=charge
             )
-        minute = self._minute(now)
-        prefixes = tuple(f"token_limit:{name}" for _, name, _ in scopes)
-        windows = [
-            Window(f"{prefix}:{minute}", limit)
-            for prefix, (_, _, limit) in zip(prefixes, scopes, strict=True)
-        ]
+        windows = self._windows(plan, now)
         reserved = await self._state.counters.reserve(windows, tokens, WINDOW_S)
-        charge = Charge(window=int(now // WINDOW_S), prefixes=prefixes) if reserved.admitted else None
+        charge = Charge(window=int(now // WINDOW_S), prefixes=plan.prefixes) if reserved.admitted else None
         return Reservation(
             Unit.TOKENS,
             reserved.admitted,
@@ -300,6 +323,17 @@ class Limiter:
 
 
 _ScopeLimit = tuple[Scope, str, int]  # scope, its name in state keys, its limit
+_MAX_PLANS = 100_000  # keys seen by this process; past it the plans are simply made again
+
+
+@dataclass(slots=True)
+class _Plan:
+    """One key's limits of one unit (``_scopes``), their state key prefixes, this minute's windows."""
+
+    scopes: list[_ScopeLimit]
+    prefixes: tuple[str, ...]
+    minute: int = -1  # the epoch minute of ``windows``
+    windows: list[Window] = field(default_factory=list)
 
 
 def _scopes(key: KeyInfo, key_limit: int | None, tenant_limit: int | None) -> list[_ScopeLimit]:
