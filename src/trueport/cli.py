@@ -87,32 +87,34 @@ def serve(
     config_path: str | None, host: str, port: int, workers: int, forwarded_allow_ips: str | None
 ) -> None:
     """Serve the gateway (data plane) over HTTP."""
-    import uvicorn
-
-    from trueport.app import create_app
     from trueport.db.migrate import upgrade_to_head
     from trueport.logging import configure_logging
-    from trueport.serving import server_options
 
     settings = _settings(config_path)
     configure_logging(settings.log_level)
     if is_embedded(settings):
         upgrade_to_head(settings.database_url)
-    common: dict[str, Any] = {
-        "host": host,
-        "port": port,
-        "access_log": False,
-        "lifespan": "on",
-        "log_level": "warning",
-        "server_header": False,
-        "timeout_graceful_shutdown": 30,
-        **server_options(settings.server, forwarded_allow_ips),
-    }
     child = None
-    if starts_recorder(settings):  # one recorder process keeps the books for every worker
-        child = start_recorder(config_path)
+    if starts_recorder(settings):  # one recorder process keeps the books for every worker; started
+        child = start_recorder(config_path)  # before the app is imported, so that both start at once
         settings = without_recorder(settings)
+
     try:
+        import uvicorn
+
+        from trueport.app import create_app
+        from trueport.serving import server_options
+
+        common: dict[str, Any] = {
+            "host": host,
+            "port": port,
+            "access_log": False,
+            "lifespan": "on",
+            "log_level": "warning",
+            "server_header": False,
+            "timeout_graceful_shutdown": 30,
+            **server_options(settings.server, forwarded_allow_ips),
+        }
         if workers == 1:
             uvicorn.run(create_app(settings), **common)
             return

@@ -26,8 +26,6 @@ from trueport.db.engine import create_engine, session_factory
 from trueport.db.migrate import current_revision, head_revision
 from trueport.errors import ConfigError
 from trueport.events import open_event_bus
-from trueport.jobs.budgets import BudgetResetter
-from trueport.jobs.webhooks import WebhookWorker
 from trueport.platform.credentials.envelope import Envelope
 from trueport.platform.live import ConfigWatcher
 from trueport.platform.secrets import load_platform_secrets
@@ -70,6 +68,13 @@ async def run_recorder(settings: Settings, *, parent_pid: int | None = None) -> 
         stack.push_async_callback(watcher.stop)
         events = await open_event_bus(settings)
         stack.push_async_callback(events.close)
+        recorder = recorder_of(settings, sessions, prices, events)
+        await recorder.start()  # first: its heartbeat is what serving processes wait for
+        stack.push_async_callback(recorder.stop)  # stopped last: what waits goes in the books
+        # Imported once the books are being kept: they pull in the control plane (a second at start).
+        from trueport.jobs.budgets import BudgetResetter
+        from trueport.jobs.webhooks import WebhookWorker
+
         secrets = await load_platform_secrets(settings, sessions)
         webhooks = WebhookWorker(
             sessions,
@@ -83,9 +88,6 @@ async def run_recorder(settings: Settings, *, parent_pid: int | None = None) -> 
             resetter = BudgetResetter(sessions, state, events=lambda: events)
             await resetter.start()
             stack.push_async_callback(resetter.stop)
-        recorder = recorder_of(settings, sessions, prices, events)
-        await recorder.start()
-        stack.push_async_callback(recorder.stop)  # first to stop: what waits goes in the books
         log.info("recorder_started", handoff=settings.recorder.handoff, pid=os.getpid())
         await _wait(stopping, parent_done, parent_pid)
         log.info("recorder_stopping", calls=recorder.calls)
