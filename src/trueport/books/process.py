@@ -37,10 +37,16 @@ log = structlog.get_logger(__name__)
 
 _PARENT_POLL_S = 0.5
 PARENT_GRACE_S = 35.0  # uvicorn's graceful shutdown is 30 s
+BACKGROUND_NICE = 10
 
 
 async def run_recorder(settings: Settings, *, parent_pid: int | None = None) -> None:
     """Run until told to stop (or the parent is gone), then stop cleanly."""
+    if parent_pid is not None:
+        # Beside the serving processes it started with, the books come second: answering is what a
+        # client waits for, a record can be written a moment later. (CFS gives nice 10 about a tenth
+        # of a contended core; idle cores are used in full.)
+        os.nice(BACKGROUND_NICE)
     stopping = asyncio.Event()
     parent_done = asyncio.Event()
     loop = asyncio.get_running_loop()
