@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -60,6 +61,24 @@ class ServerCpu:
         )
 
 
+SETTLE_POLL_S = 0.25
+SETTLE_IDLE_SHARE = 0.03  # "idle": the group used less than 3 % of a core over one poll
+SETTLE_MAX_S = 60.0
+
+
+def settle(usage: Callable[[], GroupUsage]) -> float:
+    """Wait until the server's process group is idle (at most ``SETTLE_MAX_S``); the seconds waited."""
+    started = time.monotonic()
+    last = usage().cpu_s
+    while time.monotonic() - started < SETTLE_MAX_S:
+        time.sleep(SETTLE_POLL_S)
+        now = usage().cpu_s
+        if now - last < SETTLE_POLL_S * SETTLE_IDLE_SHARE:
+            break
+        last = now
+    return time.monotonic() - started
+
+
 @dataclass
 class Saturation:
     requests_per_s: float
@@ -68,6 +87,7 @@ class Saturation:
     errors: dict[str, int]
     latency_ms: dict[str, float]
     server_cpu: ServerCpu | None = None
+    settle_s: float | None = None  # how long the group kept working after the load (its backlog)
 
     @property
     def error_count(self) -> int:
@@ -129,6 +149,8 @@ def saturation(
     """wrk's warm-up (thrown away), then the measured run; ``server_usage`` reads the server's group."""
     if warmup_s > 0:
         _wrk_once(target, connections=connections, seconds=warmup_s, cpu=cpu)
+    if server_usage:
+        settle(server_usage)  # the warm-up's backlog is not the measured run's
     before = server_usage() if server_usage else None
     raw = _wrk_once(target, connections=connections, seconds=duration_s, cpu=cpu)
     seconds = raw["duration_us"] / 1e6
@@ -141,6 +163,9 @@ def saturation(
         latency_ms={name: value / 1000 for name, value in raw["latency_us"].items()},
     )
     if server_usage and before is not None and raw["requests"]:
+        # Background work the load left behind (the recorder's backlog: it runs at a lower priority
+        # on the same core) belongs to these requests: read the CPU once the group is idle again.
+        result.settle_s = settle(server_usage)
         after = server_usage()
         result.server_cpu = ServerCpu.per_request(cpu_between(before, after), after, raw["requests"])
     return result
