@@ -219,6 +219,7 @@ def summarize(rows: list[Row], rate: float) -> list[Summary]:
                 )
         _summarize_cpu(summary, trials)
         _summarize_half(summary, trials)
+        summary.warnings += _backlog_warnings(trials)
         if summary.overloaded:
             capacity = f"saturates at {_rps(summary.saturation_rps)} req/s" if summary.saturation_rps else ""
             summary.warnings.insert(
@@ -230,6 +231,22 @@ def summarize(rows: list[Row], rate: float) -> list[Summary]:
         summary.startup_s = _median([t.startup_s for t in trials])
         summaries.append(summary)
     return summaries
+
+
+def _backlog_warnings(trials: list[Trial]) -> list[str]:
+    """The background kept working after the saturation run: the installation sustains less."""
+    sustained: list[float | None] = [
+        t.saturation.requests / (t.saturation.duration_s + t.saturation.settle_s)
+        for t in trials
+        if t.saturation and t.saturation.settle_s is not None and t.saturation.settle_s > 1.0
+    ]
+    settled: list[float | None] = [t.saturation.settle_s for t in trials if t.saturation]
+    if not sustained:
+        return []
+    return [
+        f"its processes kept working {_median(settled) or 0:.1f} s after the saturation run (the "
+        f"recorder's backlog): the whole installation sustains at most {_rps(_median(sustained))} req/s"
+    ]
 
 
 def machine_info() -> dict[str, Any]:
