@@ -307,6 +307,11 @@ def _ratio_rows(by_name: dict[str, Summary]) -> list[str]:
         ("trueport", "bare", "TruePort / bare"),
         ("trueport", "litellm", "TruePort / LiteLLM"),
         ("trueport-redis", "trueport", "TruePort + Redis / TruePort (in-memory)"),
+        (
+            "trueport-redis-handoff",
+            "trueport-redis",
+            "Redis hand-off / local spool hand-off (both Redis state)",
+        ),
         ("trueport-guard", "trueport", "TruePort + guard / TruePort (guard off)"),
         ("trueport-workers2", "trueport", "TruePort 2 workers / 1 worker"),
     )

@@ -38,7 +38,15 @@ from systems import SYSTEMS, Context, System, direct_target, smoke_check, start_
 BENCH_DIR = Path(__file__).resolve().parent
 RESULTS_DIR = BENCH_DIR / "results"
 SERVER_CPU, LOAD_CPU = 0, 1
-ORDER = ("bare", "trueport", "trueport-redis", "trueport-guard", "trueport-workers2", "litellm")
+ORDER = (
+    "bare",
+    "trueport",
+    "trueport-redis",
+    "trueport-redis-handoff",
+    "trueport-guard",
+    "trueport-workers2",
+    "litellm",
+)
 FIXED_RATE_RETRIES = 2  # extra fixed-rate attempts when the load generator itself ran late
 RETRY_SEND_LAG_MS = 25.0
 HALF = 0.5  # the second open-loop phase runs at this fraction of the system's own saturation

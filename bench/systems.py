@@ -163,7 +163,10 @@ class TruePort:
     ``trueport-redis``: limits, breakers and idempotency state in a local redis-server;
     ``trueport-guard``: the default guard policy (PII, secrets, injection, bias) on every request;
     ``trueport-workers2``: as ``trueport`` with ``--workers 2``, pinned to both cores (the server
-    core and the load core), since two workers on one core would only measure their contention.
+    core and the load core), since two workers on one core would only measure their contention;
+    ``trueport-redis-handoff``: Redis state and ``recorder.handoff: redis`` (each finished call to the
+    stream before its answer ends; Redis with ``appendonly yes``, ``appendfsync always``, as the README
+    asks for the replica-loss guarantee).
     """
 
     def __init__(
@@ -174,10 +177,12 @@ class TruePort:
         redis: bool = False,
         guard: bool = False,
         workers: int = 1,
+        handoff: str = "spool",
     ):
         self.name = name
         self.label = label
-        self._redis = redis
+        self._redis = redis or handoff == "redis"
+        self._handoff = handoff
         self._guard = guard
         self._workers = workers
 
@@ -224,6 +229,7 @@ class TruePort:
             "guard": {"enabled": self._guard},
         }
         if self._redis:
+            home.mkdir(parents=True, exist_ok=True)  # Redis's append-only file goes there
             redis_port = free_port()
             redis_server = shutil.which("redis-server")
             if redis_server is None:
@@ -236,12 +242,17 @@ class TruePort:
                 "127.0.0.1",
                 "--save",
                 "",
-                "--appendonly",
-                "no",
+                *(
+                    ["--appendonly", "yes", "--appendfsync", "always", "--dir", str(home)]
+                    if self._handoff == "redis"
+                    else ["--appendonly", "no"]
+                ),
             ]
             services.add(start("redis", redis_argv, cpu=ctx.load_cpu, log_path=ctx.workdir / "redis.log"))
             time.sleep(0.3)
             settings["redis"] = f"redis://127.0.0.1:{redis_port}/0"
+            if self._handoff == "redis":
+                settings["recorder"] = {"handoff": "redis"}
         config = _write_config(home / "config.yaml", settings)
         self._cli_run(["tenants", "create", "bench"], config, ctx)
         output = self._cli_run(["keys", "create", "--tenant", "bench", "--rpm", "100000000"], config, ctx)
@@ -333,6 +344,7 @@ SYSTEMS: dict[str, System] = {
         TruePort("trueport-redis", "TruePort + Redis state", redis=True),
         TruePort("trueport-guard", "TruePort + default guard", guard=True),
         TruePort("trueport-workers2", "TruePort, 2 workers", workers=2),
+        TruePort("trueport-redis-handoff", "TruePort + Redis state and hand-off", handoff="redis"),
         LiteLLM(),
     )
 }
