@@ -14,7 +14,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from trueport import __version__
 from trueport.audit.commands import audit
-from trueport.books.commands import recorder, start_recorder, starts_recorder, stop_recorder, without_recorder
+from trueport.books.commands import (
+    exit_through_finally,
+    recorder,
+    start_recorder,
+    starts_recorder,
+    stop_recorder,
+    without_recorder,
+)
 from trueport.commandline import command_settings, config_option
 from trueport.db.engine import SessionFactory
 from trueport.db.session import database, is_embedded
@@ -98,6 +105,7 @@ def serve(
     if starts_recorder(settings):  # one recorder process keeps the books for every worker; started
         child = start_recorder(config_path)  # before the app is imported, so that both start at once
         settings = without_recorder(settings)
+        exit_through_finally()
 
     try:
         import uvicorn

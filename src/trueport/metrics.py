@@ -142,7 +142,7 @@ RECORDS_DROPPED = Counter(
 )
 DEAD_LETTERS = Counter(
     "trueport_dead_letters",
-    "Items a writer could not store, parked in the dead_letters table, by kind: request_record, audit_event.",
+    "Items a writer could not store, parked in the dead_letters table, by kind: request_record, audit_event, call_item.",
     ["kind"],
     registry=REGISTRY,
 )

@@ -62,6 +62,21 @@ def without_recorder(settings: Settings) -> Settings:
     return settings.model_copy(update={"recorder": recorder_config})
 
 
+def exit_through_finally() -> None:
+    """Make SIGTERM and SIGINT end ``serve`` with an exception, so that its ``finally`` stops the recorder.
+
+    uvicorn catches them while it runs and raises them again once it has shut down (so that the
+    process ends as the signal says); with the default handlers that would end the process there,
+    before our ``finally``. These handlers raise ``SystemExit`` (128 + the signal) instead.
+    """
+
+    def leave(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, leave)
+
+
 def stop_recorder(child: subprocess.Popen[bytes]) -> None:
     """Ask the recorder to stop once serving ended (it puts what waits in the books), then make sure."""
     if child.poll() is not None:

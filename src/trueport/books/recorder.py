@@ -46,6 +46,7 @@ log = structlog.get_logger(__name__)
 
 _MAX_BACKOFF_S = 5.0
 _HEARTBEAT_S = 1.0
+STANDBY_STOP_S = 10.0
 
 
 class Recorder:
@@ -76,6 +77,7 @@ class Recorder:
         self._held: Chunk | None = None  # read, not yet in the books (retried first)
         self._working = asyncio.Lock()
         self._stopping = False
+        self._standby_until = 0.0
         self._failing_since: float | None = None
         self.calls = 0  # call items put in the books (records newly written or already there)
         self.events_logged = 0
@@ -93,8 +95,14 @@ class Recorder:
             self._heartbeat = asyncio.create_task(self._beat(), name="recorder-heartbeat")
 
     async def stop(self, timeout_s: float = 30.0) -> None:
-        """Finish the chunk in hand and what is waiting (for up to ``timeout_s``), then stop."""
+        """Finish the chunk in hand and what is waiting (for up to ``timeout_s``), then stop.
+
+        A standby (another recorder reads the spool) first waits up to ``STANDBY_STOP_S`` to take the
+        spool over: when several ``serve`` processes on one machine stop together, the last recorder
+        to stop reads what the others' processes handed over last.
+        """
         self._stopping = True
+        self._standby_until = time.monotonic() + min(STANDBY_STOP_S, timeout_s / 2)
         try:
             for task in (self._task, self._heartbeat):
                 if task is None or task.done():
@@ -136,7 +144,7 @@ class Recorder:
                 try:
                     chunk = self._held or await self.source.read(self._batch_size, self._wait_s)
                     if chunk is None:
-                        if self._stopping:
+                        if self._stopping and (self.source.active or time.monotonic() > self._standby_until):
                             return
                         continue
                     self._held = chunk

@@ -10,13 +10,18 @@ from pydantic import BaseModel, Field, JsonValue
 from trueport.db.models import DeadLetter
 from trueport.jsonutil import JSONDecodeError, loads
 
-Kind = Literal["request_record", "audit_event"]
+Kind = Literal["request_record", "audit_event", "call_item"]
 
 
 class DeadLetterOut(BaseModel):
     id: str
-    kind: str = Field(description="`request_record` or `audit_event`.", examples=["request_record"])
-    item_id: str = Field(description="The request id or the audit event id (or `<spool file>:<line>`).")
+    kind: str = Field(
+        description="`request_record`, `audit_event`, or `call_item` (a handed-over line that is not a call).",
+        examples=["request_record"],
+    )
+    item_id: str = Field(
+        description="The request id or the audit event id (or `<source>:<line>` for an unreadable line)."
+    )
     tenant_id: str | None
     error: str = Field(description="Why the database refused it (its message; never the statement).")
     payload: JsonValue = Field(
