@@ -27,10 +27,12 @@ from tests.replicas.harness import trueport
 from tests.support import free_port
 from tests.support.postgres import PostgresServer
 
+from trueport.books.handoff import STREAM_KEY
 from trueport.db.engine import create_engine
 from trueport.jsonutil import loads
 from trueport.mockprovider import MockProviderThread
 from trueport.settings import async_database_url
+from trueport.state.resp import RespClient, parse_url
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
@@ -42,6 +44,16 @@ def database(postgres_server: PostgresServer) -> Iterator[str]:
     name = f"books_{uuid.uuid4().hex[:8]}"
     yield postgres_server.create_database(name)
     postgres_server.drop_database(name)
+
+
+@pytest.fixture(autouse=True)
+async def empty_stream(redis_url: str) -> None:
+    """Each test starts with no stream and no group: nothing another test left reaches its database."""
+    client = RespClient(parse_url(redis_url), 2.0)
+    try:
+        await client.execute("DEL", STREAM_KEY)
+    finally:
+        await client.close()
 
 
 def config(path: Path, *, database: str, redis_url: str, upstream: str, spool: Path) -> Path:
