@@ -4,7 +4,7 @@
     uv run python bench/serving_path.py --requests 20000 --runs 3
     uv run python bench/serving_path.py --profile           # a cProfile listing of the measured part
 
-The default config (guard off, SQLite, the books handed to an external recorder so none runs here), one
+The default config (guard off unless ``--guard``, SQLite, the books handed to an external recorder so none runs here), one
 tenant and one key made with the ``trueport`` CLI in a temporary directory, and a fast local upstream
 (``bench/upstream.py``) in its own process on a free port. The app is built with ``create_app`` and
 called with ASGI messages by ``--clients`` fake clients, each sending its requests one after another
@@ -99,8 +99,9 @@ def cli(args: list[str], config: Path) -> str:
     return completed.stdout
 
 
-def prepare(home: Path, upstream_port: int) -> tuple[Path, str]:
-    """The config file and a key for it (tenant ``bench``, no practical RPM limit)."""
+def prepare(home: Path, upstream_port: int, guard: bool = False) -> tuple[Path, str]:
+    """The config file and a key for it (tenant ``bench``, no practical RPM limit); ``guard``: the
+    default guard policy on (as ``trueport-guard`` in ``bench/run.py``)."""
     config = {
         "database": f"sqlite:///{home / 'bench.db'}",
         "audit": {"spool_dir": str(home / "spool")},
@@ -109,7 +110,7 @@ def prepare(home: Path, upstream_port: int) -> tuple[Path, str]:
             "up": {"type": "openai", "base_url": f"http://127.0.0.1:{upstream_port}/v1", "api_key": "k"}
         },
         "models": {MODEL: [{"provider": "up", "model": MODEL}]},
-        "guard": {"enabled": False},
+        "guard": {"enabled": guard},
     }
     path = home / "config.yaml"
     path.write_text(yaml.safe_dump(config))
@@ -245,6 +246,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=1, help="measured runs (the median is printed)")
     parser.add_argument("--cpu", type=int, default=0, help="core for this process (-1: not pinned)")
     parser.add_argument("--upstream-cpu", type=int, default=1, help="core for the upstream (-1: not pinned)")
+    parser.add_argument(
+        "--guard", action="store_true", help="the default guard policy on (guard off by default)"
+    )
     parser.add_argument("--bare", action="store_true", help="the bare pass-through (bench/passthrough.py)")
     parser.add_argument("--loop", choices=["uvloop", "asyncio"], default="uvloop", help="as uvicorn's auto")
     parser.add_argument("--profile", action="store_true", help="print a cProfile listing of each run")
@@ -259,7 +263,7 @@ def main() -> None:
         port = free_port()
         upstream = start_upstream(port, upstream_cpu, home / "upstream.log")
         try:
-            config, key = prepare(home, port)
+            config, key = prepare(home, port, args.guard)
             if cpu is not None:
                 os.sched_setaffinity(0, {cpu})
             app = build_app(config, port, args.bare)

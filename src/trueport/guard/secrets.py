@@ -38,7 +38,7 @@ from typing import ClassVar
 
 from trueport.guard.base import Finding, ScanContext
 from trueport.guard.secrets_filters import placeholder_reason, shannon_entropy
-from trueport.guard.secrets_rules import RULES, Rule
+from trueport.guard.secrets_rules import INDEX, Rule
 
 MAX_SCAN_CHARS = 1_000_000  # longer texts are scanned up to here
 _CONTEXT_KEYWORDS = ("pass", "pwd", "pin", "token", "key", "secret", "credential")
@@ -387,11 +387,9 @@ def _mixed_case_digits(value: str) -> bool:
 # --- provider rules ---------------------------------------------------------------------------------
 
 
-def _provider(text: str, lower: str, rules: tuple[Rule, ...]) -> list[Finding]:
+def _provider(text: str, rules: list[Rule]) -> list[Finding]:
     found: list[Finding] = []
     for rule in rules:
-        if not _any(lower, rule.keywords):
-            continue
         for m in rule.pattern.finditer(text):
             value = m.group("s")
             if rule.min_entropy and shannon_entropy(value) < rule.min_entropy:
@@ -424,7 +422,7 @@ class SecretsDetector:
         lower = text.lower()
         if len(lower) != len(text):
             lower = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
-        findings = _provider(text, lower, RULES)
+        findings = _provider(text, INDEX.candidates(lower))
         findings += _private_keys(text, lower)
         findings += _credentials(text, lower)
         findings += _assignments(text, lower)
