@@ -9,19 +9,19 @@ import math
 import re
 import zlib
 from collections import Counter
-from pathlib import Path
 
 import pytest
 from training.injection.evaluate import PROBE_ATTACKS, PROBE_BENIGN
 
 from trueport.guard.base import Detector, Finding, ScanContext, Source
 from trueport.guard.injection import WORD_BITS, InjectionDetector, featurize, windows
+from trueport.guard.models import DEFAULT_MODEL_DIR
 
 PROMPT = ScanContext(source=Source.PROMPT)
 USER = ScanContext(source=Source.USER)
 DOCUMENT = ScanContext(source=Source.DOCUMENT)
 TOOL_OUTPUT = ScanContext(source=Source.TOOL_OUTPUT)
-TRAINING = Path(__file__).resolve().parents[2] / "models" / "injection" / "training.json"
+TRAINING = DEFAULT_MODEL_DIR / "injection" / "training.json"
 
 
 @pytest.fixture(scope="module")

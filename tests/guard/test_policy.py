@@ -1,11 +1,10 @@
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from trueport.guard.base import Direction, Source
 from trueport.guard.injection import InjectionDetector
+from trueport.guard.models import DEFAULT_MODEL_DIR
 from trueport.guard.policy import (
     HIGH_RISK_PII,
     INJECTION_BLOCK_THRESHOLD,
@@ -74,7 +73,7 @@ def test_default_policy_changes_answers_only_for_high_risk_pii() -> None:
 
 
 def test_injection_block_threshold_is_the_calibrated_one() -> None:
-    recorded = loads((Path(__file__).parents[2] / "models/injection/training.json").read_bytes())
+    recorded = loads((DEFAULT_MODEL_DIR / "injection" / "training.json").read_bytes())
     assert recorded["block_threshold"] == INJECTION_BLOCK_THRESHOLD
     assert InjectionDetector.default_block_threshold == INJECTION_BLOCK_THRESHOLD
 

@@ -11,7 +11,7 @@ import pytest
 from trueport.guard import registry
 from trueport.guard.base import ScanContext
 from trueport.guard.bias import BiasDetector
-from trueport.guard.models import ModelConfigError, ModelRepository
+from trueport.guard.models import DEFAULT_MODEL_DIR, ModelConfigError, ModelRepository
 from trueport.guard.registry import (
     DETECTOR_NAMES,
     DetectorLoadError,
@@ -20,7 +20,7 @@ from trueport.guard.registry import (
     parse_detector_names,
 )
 
-MODELS = Path(__file__).resolve().parents[2] / "models"
+MODELS = DEFAULT_MODEL_DIR
 
 
 def available() -> list[str]:

@@ -1,6 +1,6 @@
 """Train the bias model and export it to the model repository (Triton layout, ONNX).
 
-    uv run python -m training.bias.train            # writes models/bias/{config.pbtxt,1/model.onnx}
+    uv run python -m training.bias.train            # writes src/trueport/models/bias/{config.pbtxt,1/model.onnx}
 
 Data: the generator's ``train`` split (``training/bias/generate.py``), plus every sentence of the
 shared benign corpora (``../shared/datasets/injection``: the label-0 rows of ``train.jsonl`` and the
@@ -37,7 +37,7 @@ from trueport.guard import bias_features as bf
 
 ROOT = Path(__file__).resolve().parents[2]
 SHARED = ROOT.parent / "shared" / "datasets" / "injection"
-MODEL_DIR = ROOT / "models" / "bias"
+MODEL_DIR = ROOT / "src" / "trueport" / "models" / "bias"
 CLASSES = ("none", "stereotype", "slur_or_dehumanisation", "exclusion", "incitement")
 CHAR_RANGE = (2, 4)
 WORD_MAX_FEATURES = 20_000

@@ -1,4 +1,4 @@
-"""Train the injection model and export it to ``models/injection/1/model.onnx``.
+"""Train the injection model and export it to ``src/trueport/models/injection/1/model.onnx``.
 
     uv run python training/injection/train.py [--datasets ../shared/datasets/injection]
 
@@ -53,7 +53,7 @@ from trueport.guard.injection import (
 )
 
 REPO = Path(__file__).resolve().parents[2]
-MODEL_DIR = REPO / "models" / "injection"
+MODEL_DIR = REPO / "src" / "trueport" / "models" / "injection"
 MAX_FP_RATE = 0.015  # flag: benign calibration user texts (target: <= 2 % on held-out ones)
 MAX_DOCUMENT_FP_RATE = 0.025  # flag: clean calibration documents (target: <= 3 %)
 MAX_BLOCK_FP_RATE = 0.002  # block: all benign calibration texts

@@ -56,7 +56,7 @@ from gazetteer import build as build_gazetteer
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL_TYPES = ("person", "street_address")
-VOCABULARY = latest_version(ROOT / "models" / "pii_ner") / "vocab.txt"
+VOCABULARY = latest_version(ROOT / "src" / "trueport" / "models" / "pii_ner") / "vocab.txt"
 CHECKSUM_TYPES = ("credit_card", "iban", "us_ssn")
 
 
@@ -348,7 +348,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--eval-dir", type=Path, default=ROOT / "eval" / "pii")
-    parser.add_argument("--models-dir", type=Path, default=ROOT / "models")
+    parser.add_argument("--models-dir", type=Path, default=ROOT / "src" / "trueport" / "models")
     parser.add_argument("--threshold", type=float, default=PiiDetector.default_threshold)
     parser.add_argument("--errors", type=int, default=0, help="print this many mistaken texts per set")
     args = parser.parse_args()

@@ -1,4 +1,4 @@
-"""Train the person / street-address tagger and export it to ``models/pii_ner`` (Triton layout).
+"""Train the person / street-address tagger and export it to ``src/trueport/models/pii_ner`` (Triton layout).
 
     uv run python training/pii/train.py            # ~6-8 minutes (2 shared cores), ~2 GB RAM
     uv run python training/pii/train.py --dev      # hold out 15% of the training templates, report
@@ -23,7 +23,7 @@ ONNX: stage 1 is written for sparse input: ``Gather`` of the weight rows of the 
 ``Pad``/``Slice``/``Concat`` for the window, and stage 2 converted by skl2onnx, merged into one
 graph (``features`` -> ``probabilities`` ``[tokens, 5]``).
 
-Outputs: ``models/pii_ner/config.pbtxt``, ``models/pii_ner/1/model.onnx``, ``vocab.txt``,
+Outputs: ``src/trueport/models/pii_ner/config.pbtxt``, ``.../1/model.onnx``, ``vocab.txt``,
 ``gazetteer.txt`` and ``features.json`` (labels, feature layout, training summary), checked against
 ``pii_features`` when the detector loads the model.
 """
@@ -369,7 +369,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--out", type=Path, default=ROOT / "models" / MODEL_NAME)
+    parser.add_argument("--out", type=Path, default=ROOT / "src" / "trueport" / "models" / MODEL_NAME)
     parser.add_argument("--per-template", type=int, default=30, help="renderings of each training template")
     parser.add_argument("--per-frame", type=int, default=80, help="renderings of each prose frame")
     parser.add_argument("--c", type=float, default=2.0, help="inverse L2 regularisation strength")

@@ -2,8 +2,11 @@
 
 Layout, as NVIDIA Triton expects it, so the same directory can be served by a Triton server::
 
-    models/<name>/config.pbtxt       name, platform, max_batch_size, inputs and outputs
-    models/<name>/<version>/model.onnx
+    <repository>/<name>/config.pbtxt       name, platform, max_batch_size, inputs and outputs
+    <repository>/<name>/<version>/model.onnx
+
+The project's own repository ships inside the package (``trueport/models``, package data found
+through ``importlib.resources``), so an installed wheel runs the guard wherever it is installed.
 
 ``ModelRepository(path)`` reads every ``config.pbtxt`` when it is built (a malformed one is skipped,
 logged and listed in ``errors``; asking for it raises ``InferenceError``) and opens a model with ONNX Runtime on CPU, one intra-op thread, the first
@@ -17,6 +20,7 @@ import re
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -37,8 +41,19 @@ _RUN_ERRORS: tuple[type[Exception], ...] = (
     TypeError,
 )
 
-# The repository the project ships (src/trueport/guard/models.py -> <repo>/models).
-DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[3] / "models"
+
+def packaged_model_dir() -> Path:
+    """The model repository shipped as package data (``trueport/models``).
+
+    ONNX Runtime opens models by file name, so the repository must be a directory on disk: it is
+    for a wheel installed by pip or uv and for a source checkout. From a zip archive (zipimport)
+    ``discover`` reports that the path is not a directory; ``guard.models_dir`` names another one.
+    """
+    root = resources.files("trueport").joinpath("models")
+    return root if isinstance(root, Path) else Path(str(root))
+
+
+DEFAULT_MODEL_DIR = packaged_model_dir()
 
 Tensor = np.ndarray[Any, np.dtype[Any]]
 

@@ -27,7 +27,7 @@ The model runs in-process with ONNX Runtime from ``<models_dir>/pii_ner/<latest 
 through any object with ``infer(name, inputs) -> outputs`` (``trueport.guard.models``'
 ``ModelRepository``, a Triton client). The vocabulary and the feature layout are read from the
 version directory either way (``vocab.txt``, ``gazetteer.txt``, ``features.json``; ``models_dir`` defaults to the
-backend's ``path`` when it has one, else to the repository's ``models/``), and checked against
+backend's ``path`` when it has one, else to the packaged ``trueport/models``), and checked against
 this code.
 """
 
@@ -43,11 +43,12 @@ import onnxruntime as ort
 
 from trueport import jsonutil
 from trueport.guard import pii_features as pf
+from trueport.guard.models import DEFAULT_MODEL_DIR
 from trueport.guard.pii_lexicon import Lexicon, read_gazetteer
 from trueport.guard.pii_patterns import Match
 
 MODEL_NAME = "pii_ner"
-DEFAULT_MODELS_DIR = Path(__file__).resolve().parents[3] / "models"
+DEFAULT_MODELS_DIR = DEFAULT_MODEL_DIR
 BATCH_TOKENS = 4096  # tokens per model call
 
 Tensor = np.ndarray[Any, np.dtype[Any]]
