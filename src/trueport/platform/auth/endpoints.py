@@ -8,8 +8,10 @@ from typing import Any
 from fastapi import APIRouter, BackgroundTasks, Request, Response
 from fastapi.responses import JSONResponse
 
+from trueport.errors import ApiUnauthorized
 from trueport.platform.api_errors import ErrorBody, error_response
 from trueport.platform.auth import reset, service
+from trueport.platform.auth.cookie import clear_refresh_cookie, refresh_cookie_of, set_refresh_cookie
 from trueport.platform.auth.schemas import (
     LoginIn,
     LogoutIn,
@@ -40,46 +42,75 @@ def _client_ip(request: Request) -> str:
     return request.client.host if request.client is not None else "unknown"
 
 
+def _tokens(pair: service.TokenPair, response: Response, *, in_cookie: bool) -> TokensOut:
+    """The body of a new pair; with ``in_cookie``, the refresh token goes to the cookie instead."""
+    if in_cookie:
+        set_refresh_cookie(response, pair.refresh_token, pair.refresh_expires_in)
+    return TokensOut.of(pair, in_cookie=in_cookie)
+
+
 @router.post(
     "/login",
     summary="Sign in with e-mail and password",
     description="Returns a token pair not bound to any tenant (`tenant_id: null`); "
     "bind it with `POST /auth/select-tenant`. A wrong address and a wrong password get the same "
-    "401 `invalid_credentials`.",
+    "401 `invalid_credentials`. With `refresh_cookie`, the refresh token is set as an httpOnly, "
+    "Secure, SameSite=Strict cookie on `/api/v1/auth` instead of being returned (`refresh_token: null`).",
     responses=_THROTTLED,
 )
-async def login(request: Request, work: Work, platform: PlatformDep, body: LoginIn) -> TokensOut:
+async def login(
+    request: Request, response: Response, work: Work, platform: PlatformDep, body: LoginIn
+) -> TokensOut:
     pair = await service.login(work, platform, body.email, body.password, ip=_client_ip(request))
-    return TokensOut.of(pair)
+    return _tokens(pair, response, in_cookie=body.refresh_cookie)
 
 
 @router.post(
     "/refresh",
     summary="Exchange a refresh token for a new pair",
     description="The refresh token is single use. Presenting one that was already used ends the "
-    "whole session (401 `refresh_token_reused`): someone else holds a copy.",
+    "whole session (401 `refresh_token_reused`): someone else holds a copy. Without `refresh_token` "
+    "in the body, the refresh cookie is used, and the new refresh token replaces it.",
     response_model=TokensOut,
 )
-async def refresh(work: Work, platform: PlatformDep, body: RefreshIn) -> TokensOut | JSONResponse:
-    outcome = await service.refresh(work, platform, body.refresh_token)
+async def refresh(
+    request: Request, response: Response, work: Work, platform: PlatformDep, body: RefreshIn
+) -> TokensOut | JSONResponse:
+    in_cookie = body.refresh_token is None
+    token = refresh_cookie_of(request) if in_cookie else body.refresh_token
+    if token is None:
+        raise ApiUnauthorized(
+            "no refresh token in the body or the cookie; sign in", code="invalid_refresh_token"
+        )
+    outcome = await service.refresh(work, platform, token)
     if isinstance(outcome, service.TokenReused):
         # Returned rather than raised: the revocation of the family must be committed.
-        return error_response(
+        refused = error_response(
             401, "refresh_token_reused", "this refresh token was already used; the session is ended"
         )
-    return TokensOut.of(outcome)
+        if in_cookie:
+            clear_refresh_cookie(refused)
+        return refused
+    return _tokens(outcome, response, in_cookie=in_cookie)
 
 
 @router.post(
     "/logout",
     status_code=204,
     summary="Sign out",
-    description="Ends the session of `refresh_token`; with `everywhere`, every session of yours, and "
-    "access tokens issued until now stop working.",
+    description="Ends the session of `refresh_token` (or, without it, of the refresh cookie, which is "
+    "cleared); with `everywhere`, every session of yours, and access tokens issued until now stop working.",
 )
-async def logout(user: CurrentUser, work: Work, body: LogoutIn) -> Response:
-    await service.logout(work, user, body.refresh_token, everywhere=body.everywhere)
-    return Response(status_code=204)
+async def logout(user: CurrentUser, request: Request, work: Work, body: LogoutIn) -> Response:
+    token = body.refresh_token if body.refresh_token is not None else refresh_cookie_of(request)
+    if token is not None:
+        await service.logout(work, user, token, everywhere=body.everywhere)
+    elif body.everywhere:
+        await service.end_sessions(work.session, user)
+    ended = Response(status_code=204)
+    if body.refresh_token is None:
+        clear_refresh_cookie(ended)
+    return ended
 
 
 @router.get("/tenants", summary="List the tenants you can select")
@@ -94,9 +125,18 @@ async def my_tenants(user: CurrentUser, work: Work) -> list[TenantChoice]:
     "do not belong to (and for one that does not exist).",
 )
 async def select_tenant(
-    user: CurrentUser, work: Work, platform: PlatformDep, body: SelectTenantIn
+    user: CurrentUser,
+    request: Request,
+    response: Response,
+    work: Work,
+    platform: PlatformDep,
+    body: SelectTenantIn,
 ) -> TokensOut:
-    return TokensOut.of(await service.select_tenant(work, platform, user, body.tenant))
+    pair = await service.select_tenant(work, platform, user, body.tenant)
+    replaced = refresh_cookie_of(request) if body.refresh_cookie else None
+    if replaced is not None:  # the cookie's unbound session would otherwise live on, unreachable
+        await service.logout(work, user, replaced, everywhere=False)
+    return _tokens(pair, response, in_cookie=body.refresh_cookie)
 
 
 @router.post(

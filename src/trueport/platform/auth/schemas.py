@@ -26,6 +26,10 @@ class LoginIn(BaseModel):
 
     email: Email
     password: Password
+    refresh_cookie: bool = Field(
+        default=False,
+        description="Set the refresh token as an httpOnly cookie (for the console) instead of returning it.",
+    )
 
 
 class TokensOut(BaseModel):
@@ -49,18 +53,20 @@ class TokensOut(BaseModel):
     access_token: str
     token_type: Literal["bearer"] = "bearer"  # noqa: S105 - the OAuth 2 token type, not a secret
     expires_in: int = Field(description="Seconds the access token is valid.")
-    refresh_token: str = Field(description="Single use: each refresh returns a new one.")
+    refresh_token: str | None = Field(
+        description="Single use: each refresh returns a new one. Null when it was set as a cookie instead."
+    )
     refresh_expires_in: int = Field(description="Seconds the refresh token is valid if unused.")
     tenant_id: str | None = Field(
         description="The tenant the tokens are bound to; null before one is selected."
     )
 
     @classmethod
-    def of(cls, pair: TokenPair) -> TokensOut:
+    def of(cls, pair: TokenPair, *, in_cookie: bool = False) -> TokensOut:
         return cls(
             access_token=pair.access_token,
             expires_in=pair.expires_in,
-            refresh_token=pair.refresh_token,
+            refresh_token=None if in_cookie else pair.refresh_token,
             refresh_expires_in=pair.refresh_expires_in,
             tenant_id=pair.tenant_id,
         )
@@ -72,13 +78,18 @@ RefreshToken = Annotated[str, Field(min_length=16, max_length=256, examples=[_RE
 class RefreshIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    refresh_token: RefreshToken
+    refresh_token: RefreshToken | None = Field(
+        default=None,
+        description="Omit it to use the refresh cookie that a sign-in with `refresh_cookie` set.",
+    )
 
 
 class LogoutIn(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"refresh_token": _REFRESH}]})
 
-    refresh_token: RefreshToken
+    refresh_token: RefreshToken | None = Field(
+        default=None, description="Omit it to end the session of the refresh cookie (which is cleared)."
+    )
     everywhere: bool = Field(
         default=False, description="End every session of yours and refuse every access token issued so far."
     )
@@ -107,6 +118,11 @@ class SelectTenantIn(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"tenant": "acme"}]})
 
     tenant: str = Field(min_length=1, max_length=63, description="The tenant's slug or id.")
+    refresh_cookie: bool = Field(
+        default=False,
+        description="Set the new refresh token as an httpOnly cookie instead of returning it; the session "
+        "of the cookie presented, if any, ends.",
+    )
 
 
 class ResetRequestIn(BaseModel):
