@@ -86,7 +86,9 @@ async def test_refresh_without_a_token_anywhere_is_refused(platform: ControlPlan
     assert unknown.status_code == 401
 
 
-async def test_the_json_flow_still_returns_the_token_and_sets_no_cookie(platform: ControlPlaneHarness) -> None:
+async def test_the_json_flow_still_returns_the_token_and_sets_no_cookie(
+    platform: ControlPlaneHarness,
+) -> None:
     await platform.user("alice@acme.test")
     login = await platform.client.post(LOGIN, json={"email": "alice@acme.test", "password": PASSWORD})
     assert "set-cookie" not in login.headers
