@@ -60,13 +60,14 @@ def summarize_ms(values_s: list[float]) -> dict[str, float]:
     }
 
 
-def request_body(model: str) -> bytes:
+def request_body(model: str, number: int) -> bytes:
+    """The request: the same system prompt every time, a user text of its own (as real traffic has)."""
     return orjson.dumps(
         {
             "model": model,
             "messages": [
                 {"role": "system", "content": "You are a helpful assistant."},
-                {"role": "user", "content": "Say hello."},
+                {"role": "user", "content": f"Say hello to visitor {number}."},
             ],
             "max_tokens": 16,
         }
@@ -111,7 +112,6 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
     headers = {"content-type": "application/json"}
     if args.key:
         headers["authorization"] = f"Bearer {args.key}"
-    body = request_body(args.model)
     interval = 1.0 / args.rate
     warmup_count = round(args.warmup * args.rate)
     measured_count = round(args.duration * args.rate)
@@ -128,7 +128,9 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
             if delay > 0:
                 await asyncio.sleep(delay)
             record = outcomes if i >= warmup_count else None
-            task = asyncio.create_task(one_request(session, args.url, body, headers, scheduled, record))
+            task = asyncio.create_task(
+                one_request(session, args.url, request_body(args.model, i), headers, scheduled, record)
+            )
             tasks.add(task)
             task.add_done_callback(tasks.discard)
         offered_s = time.perf_counter() - t0

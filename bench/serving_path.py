@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import itertools
 import os
 import pstats
 import socket
@@ -47,10 +48,11 @@ from trueport.settings import load_settings
 
 BENCH_DIR = Path(__file__).resolve().parent
 MODEL = "bench-model"
-BODY = (
+BODY = (  # the same system prompt every time, a user text of its own (visitor number) as in real traffic
     b'{"model":"bench-model","messages":[{"role":"system","content":"You are a helpful assistant."},'
-    b'{"role":"user","content":"Say hello."}],"max_tokens":16}'
+    b'{"role":"user","content":"Say hello to visitor %08d."}],"max_tokens":16}'
 )
+_visitors = itertools.count(1)
 
 
 def free_port() -> int:
@@ -137,7 +139,7 @@ def scope_for(key: str) -> dict[str, Any]:
             (b"host", b"bench"),
             (b"content-type", b"application/json"),
             (b"authorization", b"Bearer " + key.encode()),
-            (b"content-length", str(len(BODY)).encode()),
+            (b"content-length", str(len(BODY % 0)).encode()),
         ],
         "client": ("127.0.0.1", 1),
         "server": ("127.0.0.1", 2),
@@ -154,7 +156,8 @@ async def drive(app: Any, key: str, clients: int, per_client: int, statuses: Cou
             nonlocal sent
             if not sent:
                 sent = True
-                return {"type": "http.request", "body": BODY, "more_body": False}
+                body = BODY % (next(_visitors) % 100_000_000)
+                return {"type": "http.request", "body": body, "more_body": False}
             await asyncio.sleep(3600)  # no disconnect while the call runs
             return {"type": "http.disconnect"}
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import re
 import signal
 import time
@@ -28,8 +29,13 @@ _MODEL_DELAY = re.compile(rb'"model"\s*:\s*"[^"]*?-d(\d{1,5})"')
 _MAX_BODY = 1 << 20
 
 
+_ANSWER_NUMBER = b"00000000"  # replaced by a counter: every answer's text differs, as real answers do
+_answers = itertools.count(1)
+
+
 def completion_body() -> bytes:
-    """The fixed answer: a small, valid ``chat.completion`` object with usage."""
+    """The answer template: a small, valid ``chat.completion`` object with usage; ``numbered``
+    gives each answer its own text (a guard must not see the same answer twice)."""
     return orjson.dumps(
         {
             "id": "chatcmpl-bench0000000000000000000000",
@@ -40,7 +46,10 @@ def completion_body() -> bytes:
             "choices": [
                 {
                     "index": 0,
-                    "message": {"role": "assistant", "content": "Hello from the bench upstream."},
+                    "message": {
+                        "role": "assistant",
+                        "content": "Hello from the bench upstream, answer " + _ANSWER_NUMBER.decode() + ".",
+                    },
                     "logprobs": None,
                     "finish_reason": "stop",
                 }
@@ -48,6 +57,10 @@ def completion_body() -> bytes:
             "usage": {"prompt_tokens": 12, "completion_tokens": 7, "total_tokens": 19},
         }
     )
+
+
+def numbered(completion: bytes) -> bytes:
+    return completion.replace(_ANSWER_NUMBER, b"%08d" % (next(_answers) % 100_000_000), 1)
 
 
 def http_response(status: str, body: bytes, *, keep_alive: bool) -> bytes:
@@ -124,7 +137,7 @@ class UpstreamProtocol(asyncio.Protocol):
             if self._body_size > _MAX_BODY:
                 self._answer(slot, http_response("413 Payload Too Large", b"{}", keep_alive=keep_alive))
                 return
-            answer = http_response("200 OK", self._completion, keep_alive=keep_alive)
+            answer = http_response("200 OK", numbered(self._completion), keep_alive=keep_alive)
             delay = request_delay_s(body, self._delay_ms)
             if delay > 0:
                 asyncio.get_running_loop().call_later(delay, self._answer, slot, answer)

@@ -1,4 +1,6 @@
--- wrk script: POST a small non-streaming chat completion with a bearer key.
+-- wrk script: POST a small non-streaming chat completion with a bearer key. Every request has the
+-- same system prompt and a user text of its own ("visitor <thread>-<n>"), as real traffic does: a
+-- guard that caches what it has scanned gains on the system prompt only.
 -- Reads BENCH_KEY (may be empty: no Authorization header) and BENCH_MODEL from the environment.
 -- At the end prints one machine-readable line: "BENCH_JSON {...}" (latencies in microseconds).
 
@@ -10,7 +12,20 @@ wrk.headers["Content-Type"] = "application/json"
 if key ~= "" then
   wrk.headers["Authorization"] = "Bearer " .. key
 end
-wrk.body = '{"model":"' .. model .. '","messages":[{"role":"system","content":"You are a helpful assistant."},{"role":"user","content":"Say hello."}],"max_tokens":16}'
+local head = '{"model":"' .. model .. '","messages":[{"role":"system","content":"You are a helpful assistant."},{"role":"user","content":"Say hello to visitor '
+local tail = '."}],"max_tokens":16}'
+
+local threads = 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("thread_id", threads)
+end
+
+local sent = 0
+function request()
+  sent = sent + 1
+  return wrk.format(nil, nil, nil, head .. tostring(thread_id or 0) .. "-" .. sent .. tail)
+end
 
 done = function(summary, latency, requests)
   local e = summary.errors

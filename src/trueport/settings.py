@@ -173,6 +173,13 @@ class GuardConfig(_Strict):
     scan_threads: int = Field(
         default=2, ge=1, le=64, description="Threads that run inline scans off the event loop (per process)."
     )
+    findings_cache: int = Field(
+        default=20_000,
+        ge=0,
+        le=10_000_000,
+        description="Detector findings kept per (detector, tenant, source, text digest), so a repeated text "
+        "(system prompt, earlier turns) is not scanned again; 0: no cache.",
+    )
 
 
 class ServerConfig(_Strict):

@@ -231,6 +231,7 @@ class GuardScanQueue:
             engine.detectors.values(),
             policy.model_copy(update={"detectors": deferred}),
             tenant_id=engine.tenant_id,
+            cache=engine.cache,
         )
         self._engines[key] = built
         if len(self._engines) > _ENGINE_CACHE:

@@ -29,6 +29,7 @@ from trueport.gateway.scan_pool import ScanDeadlineExceeded, ScanPool
 from trueport.gateway.tenant_policies import TenantPolicies, installation_policy
 from trueport.guard.base import Detector, Direction, Source
 from trueport.guard.engine import Decision, GuardEngine, ScannedText
+from trueport.guard.findings_cache import FindingsCache
 from trueport.guard.holdback import ChunkGuard, StreamGuard
 from trueport.guard.messages import (
     ChunkRestorer,
@@ -57,7 +58,8 @@ class GuardService:
         self.config = config
         self.detectors = detectors
         self.policy = policy  # the installation's: tenants without a policy of their own get it
-        self.policies = TenantPolicies(detectors, policy)
+        self.findings_cache = FindingsCache(config.findings_cache) if config.findings_cache else None
+        self.policies = TenantPolicies(detectors, policy, cache=self.findings_cache)
         self.scanner = Scanner(detectors)  # default thresholds, for the scan API
         self.scans: GuardScanQueue | None = None  # async detectors' queue; None: deferred ones are skipped
         self.pool = ScanPool(config.scan_threads)  # inline scans run here, off the event loop

@@ -29,6 +29,7 @@ from trueport.db.engine import SessionFactory
 from trueport.db.models import TenantPolicy
 from trueport.guard.base import Detector
 from trueport.guard.engine import GuardEngine
+from trueport.guard.findings_cache import FindingsCache
 from trueport.guard.policy import Policy, PolicyError, default_policy
 from trueport.settings import GuardConfig
 
@@ -71,9 +72,12 @@ async def latest_policies(session: AsyncSession) -> list[StoredPolicy]:
 class TenantPolicies:
     """``{tenant_id: GuardEngine}`` for tenants with a policy of their own; the installation's for the rest."""
 
-    def __init__(self, detectors: Sequence[Detector], installation: Policy):
+    def __init__(
+        self, detectors: Sequence[Detector], installation: Policy, *, cache: FindingsCache | None = None
+    ):
         self._detectors = list(detectors)
-        self.installation = GuardEngine(self._detectors, installation)
+        self._cache = cache  # shared by every engine: the detectors are the same, the policies apply after
+        self.installation = GuardEngine(self._detectors, installation, cache=cache)
         self._engines: dict[str, GuardEngine] = {}
         self.loaded_at: float | None = None  # time.monotonic() of the last successful reload
 
@@ -114,6 +118,6 @@ class TenantPolicies:
                 if current is not None:
                     engines[tenant_id] = current
                 continue
-            engines[tenant_id] = GuardEngine(self._detectors, policy, tenant_id=tenant_id)
+            engines[tenant_id] = GuardEngine(self._detectors, policy, tenant_id=tenant_id, cache=self._cache)
         self._engines = engines
         self.loaded_at = time.monotonic()

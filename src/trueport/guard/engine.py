@@ -16,6 +16,11 @@ the timed-out thread goes on burning the CPU (and the GIL) it was meant to save,
 thread costs more (tens of µs) than the regex detectors it would wrap. Callers with slow,
 GIL-releasing detectors (ONNX models) may run ``evaluate`` itself in a worker thread.
 
+With a ``FindingsCache`` (``cache=``), a detector's findings for an input text it has seen under the
+same context are reused instead of scanning again (the system prompt of every request, the earlier
+turns of a conversation); see ``trueport.guard.findings_cache``. Output is never cached: an answer is
+new every time, and a streamed one is scanned in growing windows that would only churn the cache.
+
 The engine stops at the first enforced block (later detectors are listed in ``skipped``): the request
 is refused whatever they would say, and the hot path should not pay for them.
 
@@ -33,6 +38,7 @@ from dataclasses import dataclass
 from typing import Literal, NamedTuple
 
 from trueport.guard.base import Detector, Direction, Finding, ScanContext, Source
+from trueport.guard.findings_cache import FindingsCache, text_digest
 from trueport.guard.policy import Action, DirectionPolicy, FailMode, Policy, RunMode
 
 TextPath = tuple[str | int, ...]  # where a text lives in its JSON document, e.g. ("messages", 2, "content")
@@ -251,21 +257,31 @@ class _Plan:
 
 
 class _Run:
-    __slots__ = ("block", "failures", "findings", "timings")
+    __slots__ = ("block", "cache", "digests", "failures", "findings", "timings")
 
-    def __init__(self) -> None:
+    def __init__(self, texts: int, cache: FindingsCache | None) -> None:
         self.findings: list[AppliedFinding] = []
         self.failures: list[DetectorFailure] = []
         self.timings: list[DetectorTiming] = []
         self.block: BlockReason | None = None
+        self.cache = cache
+        self.digests: list[bytes | None] = [None] * texts if cache is not None else []  # made once each
 
 
 class GuardEngine:
     """A policy bound to the detectors that implement it; build once per policy version, reuse."""
 
-    def __init__(self, detectors: Iterable[Detector], policy: Policy, *, tenant_id: str | None = None):
+    def __init__(
+        self,
+        detectors: Iterable[Detector],
+        policy: Policy,
+        *,
+        tenant_id: str | None = None,
+        cache: FindingsCache | None = None,
+    ):
         self.policy = policy
         self.tenant_id = tenant_id
+        self.cache = cache
         self.detectors: dict[str, Detector] = {d.name: d for d in detectors}
         self.missing = tuple(
             name
@@ -318,7 +334,7 @@ class GuardEngine:
 
     def evaluate(self, texts: Sequence[ScannedText], direction: Direction) -> Decision:
         plan = self._plans[direction]
-        run = _Run()
+        run = _Run(len(texts), self.cache if direction is Direction.INPUT else None)
         skipped: list[str] = []
         for rule in plan.inline:
             if run.block is not None:
@@ -347,7 +363,7 @@ class GuardEngine:
             if not scanned.text or not source_rule.scans:
                 continue
             try:
-                found = detector.scan(scanned.text, source_rule.context)
+                found = self._scan(detector, scanned.text, source_rule.context, index, run)
             except Exception as exc:  # a detector is a plug-in boundary: any failure is its failure
                 self._fail(rule, type(exc).__name__, index, run)
                 continue
@@ -360,6 +376,22 @@ class GuardEngine:
                     run.block = BlockReason("violation", rule.name, finding.type, index)
         elapsed_ms = (time.perf_counter_ns() - started) / 1e6
         run.timings.append(DetectorTiming(rule.name, elapsed_ms, rule.budget_ms))
+
+    def _scan(
+        self, detector: Detector, text: str, context: ScanContext, index: int, run: _Run
+    ) -> Sequence[Finding]:
+        cache = run.cache
+        if cache is None:
+            return detector.scan(text, context)
+        digest = run.digests[index]
+        if digest is None:
+            digest = run.digests[index] = text_digest(text)
+        key = (detector.name, context, digest)
+        found = cache.get(key)
+        if found is None:
+            found = tuple(detector.scan(text, context))
+            cache.put(key, found)
+        return found
 
     @staticmethod
     def _fail(rule: _Rule, error: str, index: int | None, run: _Run) -> None:
