@@ -1,0 +1,270 @@
+"""The wheel works where it is installed: built from this checkout, installed in a fresh virtualenv
+outside it, and run from an empty directory, as a user who typed ``pip install trueport`` would.
+
+The virtualenv gets the locked runtime dependencies (``uv sync --no-dev --no-install-project`` into
+it: from uv's cache when it has them, from the package index otherwise), then the wheel alone with
+``--no-deps``; ``uv pip check`` proves the wheel's declared dependencies are all there. Nothing of
+the checkout is importable from the virtualenv: ``import trueport`` must find the installed copy, and
+the models and the console's assets must come from inside it.
+
+Deselect with ``-m "not packaging"``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from tests.support import free_port
+
+from trueport import jsonutil
+
+pytestmark = [pytest.mark.packaging, pytest.mark.slow]
+
+ROOT = Path(__file__).resolve().parents[2]
+CONSOLE_DIST = ROOT / "src" / "trueport" / "console" / "dist"
+MODELS = ("bias", "injection", "pii_ner")
+STARTUP_S = 90
+
+
+@dataclass(frozen=True)
+class Installation:
+    wheel: Path
+    venv: Path
+    home: Path  # an empty working directory outside the checkout
+    env: dict[str, str]
+
+    @property
+    def python(self) -> Path:
+        return self.venv / "bin" / "python"
+
+    @property
+    def trueport(self) -> Path:
+        return self.venv / "bin" / "trueport"
+
+
+def _uv() -> str:
+    uv = shutil.which("uv")
+    if uv is None:
+        pytest.fail("uv is not on PATH (make setup installs it)")
+    return uv
+
+
+def _run(argv: list[str | Path], *, env: dict[str, str], cwd: Path, timeout: float = 300) -> str:
+    result = subprocess.run(
+        [str(a) for a in argv], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False
+    )
+    assert result.returncode == 0, f"{argv}:\n{result.stdout}\n{result.stderr}"
+    return result.stdout
+
+
+def _cache_first(argv: list[str | Path], *, env: dict[str, str], cwd: Path) -> None:
+    """Run a uv command offline (uv's cache) and, when the cache lacks something, online."""
+    offline = subprocess.run(
+        [str(a) for a in [*argv, "--offline"]],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        timeout=300,
+        check=False,
+    )
+    if offline.returncode != 0:
+        _run(argv, env=env, cwd=cwd)
+
+
+def _clean_environment() -> dict[str, str]:
+    """This process's environment less what would point a child at the checkout or its virtualenv."""
+    drop = {"VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "UV_PROJECT_ENVIRONMENT", "CONDA_PREFIX"}
+    env = {k: v for k, v in os.environ.items() if k not in drop and not k.startswith("TRUEPORT_")}
+    venv_bin = str(Path(sys.prefix) / "bin")
+    env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep) if p != venv_bin)
+    return env
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Installation:
+    uv = _uv()
+    work = tmp_path_factory.mktemp("wheel")
+    assert not work.resolve().is_relative_to(ROOT), "the virtualenv must live outside the checkout"
+    env = _clean_environment()
+    dist, venv, home = work / "dist", work / "venv", work / "home"
+    home.mkdir()
+    _cache_first([uv, "build", "--wheel", "--quiet", "--out-dir", dist, ROOT], env=env, cwd=work)
+    (wheel,) = dist.glob("trueport-*.whl")
+    sync = [uv, "sync", "--frozen", "--no-dev", "--no-install-project", "--quiet"]
+    _cache_first(
+        [*sync, "--project", ROOT, "--python", sys.executable],
+        env={**env, "UV_PROJECT_ENVIRONMENT": str(venv)},
+        cwd=work,
+    )
+    python = venv / "bin" / "python"
+    _cache_first([uv, "pip", "install", "--quiet", "--no-deps", "--python", python, wheel], env=env, cwd=work)
+    _run([uv, "pip", "check", "--python", python], env=env, cwd=work)
+    return Installation(wheel=wheel, venv=venv, home=home, env=env)
+
+
+def test_wheel_carries_models_licence_and_console_assets(installed: Installation) -> None:
+    names = set(zipfile.ZipFile(installed.wheel).namelist())
+    for model in MODELS:
+        assert f"trueport/models/{model}/config.pbtxt" in names
+        assert f"trueport/models/{model}/1/model.onnx" in names
+    assert "trueport/models/pii_ner/1/vocab.txt" in names
+    assert any(re.fullmatch(r"trueport-[^/]+\.dist-info/licenses/LICENSE", n) for n in names)
+    assert not any(n.startswith(("tests/", "training/", "bench/", "models/")) for n in names)
+    if CONSOLE_DIST.is_dir():  # built by `make setup`; gitignored, so taken in as a hatch artifact
+        built = {
+            f"trueport/console/dist/{path.relative_to(CONSOLE_DIST).as_posix()}"
+            for path in CONSOLE_DIST.rglob("*")
+            if path.is_file()
+        }
+        assert built <= names, sorted(built - names)[:10]
+
+
+def test_installed_package_is_the_wheel_with_its_metadata(installed: Installation) -> None:
+    probe = """
+import importlib.metadata, json, trueport
+from trueport.guard.models import DEFAULT_MODEL_DIR, ModelRepository
+meta = importlib.metadata.metadata("trueport")
+print(json.dumps({
+    "file": trueport.__file__,
+    "models_dir": str(DEFAULT_MODEL_DIR),
+    "models": sorted(ModelRepository().models),
+    "version": meta["Version"],
+    "license": meta["License-Expression"],
+    "license_files": meta.get_all("License-File"),
+    "classifiers": meta.get_all("Classifier"),
+    "requires_python": meta["Requires-Python"],
+    "scripts": [e.name for e in importlib.metadata.entry_points(group="console_scripts", name="trueport")],
+}))
+"""
+    out = jsonutil.loads(_run([installed.python, "-c", probe], env=installed.env, cwd=installed.home))
+    site = installed.venv / "lib"
+    assert Path(out["file"]).is_relative_to(site), out["file"]
+    assert Path(out["models_dir"]).is_relative_to(site), out["models_dir"]
+    assert out["models"] == list(MODELS)
+    assert (
+        out["version"]
+        == _run([installed.trueport, "--version"], env=installed.env, cwd=installed.home).split()[-1]
+    )
+    assert re.fullmatch(r"\d+\.\d+\.\d+\S*", out["version"])
+    assert out["license"] == "Apache-2.0"
+    assert out["license_files"] == ["LICENSE"]
+    assert "Programming Language :: Python :: 3.11" in out["classifiers"]
+    assert "Typing :: Typed" in out["classifiers"]
+    assert out["requires_python"] == ">=3.11"
+    assert out["scripts"] == ["trueport"]
+
+
+def test_scan_finds_an_email(installed: Installation) -> None:
+    line = '{"id": 1, "text": "Write to jane.doe@example.com about the invoice."}\n'
+    result = subprocess.run(
+        [installed.trueport, "scan"],
+        input=line,
+        cwd=installed.home,
+        env=installed.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    (row,) = [jsonutil.loads(text) for text in result.stdout.splitlines()]
+    assert row["id"] == 1
+    assert {"detector": "pii", "type": "email", "start": 9, "end": 29} in [
+        {k: f[k] for k in ("detector", "type", "start", "end")} for f in row["findings"]
+    ]
+
+
+@pytest.fixture
+def started(installed: Installation) -> Iterator[list[subprocess.Popen[bytes]]]:
+    """Processes a test starts (in their own session, so that a child they start goes with them)."""
+    processes: list[subprocess.Popen[bytes]] = []
+    yield processes
+    for process in processes:
+        if process.poll() is None:
+            process.terminate()
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+        with contextlib.suppress(
+            ProcessLookupError
+        ):  # a child left behind (serve's recorder) is in its group
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+def _start(installed: Installation, started: list[subprocess.Popen[bytes]], *args: str, log: Path) -> None:
+    with log.open("w") as output:
+        started.append(
+            subprocess.Popen(
+                [installed.trueport, *args],
+                cwd=installed.home,
+                env=installed.env,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        )
+
+
+def _wait_for(started: list[subprocess.Popen[bytes]], log: Path, ready: Callable[[], bool]) -> None:
+    deadline = time.monotonic() + STARTUP_S
+    while not ready():
+        assert started[-1].poll() is None, log.read_text()
+        assert time.monotonic() < deadline, log.read_text()
+        time.sleep(0.2)
+
+
+def test_serve_answers_readyz(installed: Installation, started: list[subprocess.Popen[bytes]]) -> None:
+    config = installed.home / "serve.yaml"
+    config.write_text(
+        "database: sqlite:///./serve.db\n"
+        "providers: {up: {type: openai, base_url: 'http://127.0.0.1:9/v1'}}\n"
+        "models: {m: [{provider: up, model: m}]}\n"
+    )
+    port = free_port()
+    log = installed.home / "serve.log"
+    _start(installed, started, "serve", "--config", str(config), "--port", str(port), log=log)
+    url = f"http://127.0.0.1:{port}/readyz"
+
+    def ready() -> bool:
+        try:
+            return httpx.get(url, timeout=2).status_code == 200
+        except httpx.TransportError:
+            return False
+
+    _wait_for(started, log, ready)
+    assert httpx.get(url, timeout=5).json()["status"] == "ready"
+    assert (installed.home / "serve.db").exists()
+
+
+def test_demo_answers_a_call(installed: Installation, started: list[subprocess.Popen[bytes]]) -> None:
+    """`trueport demo` serves until stopped; it is ready once it prints its instructions."""
+    port = free_port()
+    log = installed.home / "demo.log"
+    _start(installed, started, "demo", "--port", str(port), log=log)
+    _wait_for(started, log, lambda: "Press Ctrl+C" in log.read_text())
+    key = re.search(r"API key\s*:\s*(\S+)", log.read_text())
+    assert key is not None, log.read_text()
+    reply = httpx.post(
+        f"http://127.0.0.1:{port}/v1/chat/completions",
+        json={"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Hello"}]},
+        headers={"Authorization": f"Bearer {key.group(1)}"},
+        timeout=30,
+    )
+    assert reply.status_code == 200, reply.text
+    assert reply.json()["choices"][0]["message"]["content"] == "Echo: Hello"
+    assert (installed.home / "trueport-demo.db").exists()
