@@ -8,6 +8,7 @@ Configs are written as JSON, which every YAML parser reads.
 from __future__ import annotations
 
 import importlib.metadata
+import re
 import secrets
 import shutil
 import subprocess
@@ -35,7 +36,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 REPO_DIR = BENCH_DIR.parent
 UPSTREAM_KEY = "bench-upstream-key"
 MODEL = "bench-model"
-EXPECTED_CONTENT = "Hello from the bench upstream."
+EXPECTED_CONTENT = re.compile(r"Hello from the bench upstream, answer \d{8}\.")  # numbered per answer
 
 
 @dataclass(frozen=True)
@@ -126,7 +127,7 @@ def smoke_check(target: Target) -> None:
         answer = orjson.loads(content)["choices"][0]["message"]["content"]
     except (orjson.JSONDecodeError, KeyError, IndexError, TypeError):
         answer = None
-    if status != 200 or answer != EXPECTED_CONTENT:
+    if status != 200 or not isinstance(answer, str) or not EXPECTED_CONTENT.fullmatch(answer):
         raise BenchError(f"smoke request failed: HTTP {status}: {content[:300]!r}")
     if target.key:  # the system claims auth: a wrong key must be refused, or the comparison is unfair
         headers["authorization"] = "Bearer sk-bench-wrong-key-0000000000000000"

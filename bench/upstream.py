@@ -29,7 +29,7 @@ _MODEL_DELAY = re.compile(rb'"model"\s*:\s*"[^"]*?-d(\d{1,5})"')
 _MAX_BODY = 1 << 20
 
 
-_ANSWER_NUMBER = b"00000000"  # replaced by a counter: every answer's text differs, as real answers do
+_ANSWER_NUMBER = b"NNNNNNNN"  # replaced by a counter: every answer's text differs, as real answers do
 _answers = itertools.count(1)
 
 
