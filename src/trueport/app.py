@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from trueport.audit.dataplane import run_audited
 from trueport.audit.service import AuditTrail
 from trueport.books.setup import background_jobs_here, handoff_of, intake_of, recorder_in_process, recorder_of
+from trueport.console.serving import Console, is_console
 from trueport.db.engine import create_engine, session_factory
 from trueport.db.migrate import current_revision, head_revision
 from trueport.errors import ConfigError, RouteNotFound
@@ -76,6 +77,7 @@ class TruePortApp:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.resources: Resources | None = None
+        self.console = Console()
         self._closing = contextlib.AsyncExitStack()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -112,6 +114,8 @@ class TruePortApp:
             await self._operator(path, scope, send)
         elif path.startswith("/api/") and self.resources is not None:
             await self.resources.control(scope, receive, send)
+        elif is_console(path):
+            await self.console(scope, receive, send)
         else:
             error = RouteNotFound(f"unknown endpoint {scope['method']} {path}")
             await send_body(send, 404, openai_error(error), [*JSON_HEADERS, *SECURITY_HEADERS])

@@ -1,0 +1,70 @@
+import { ChangeDetectionStrategy, Component, OnInit, inject, input, signal } from '@angular/core';
+import { Router } from '@angular/router';
+import { firstValueFrom } from 'rxjs';
+
+import { apiErrorMessage } from '../api/errors';
+import { AuthApi, TenantChoice } from '../core/auth-api';
+import { Session } from '../core/session';
+import { Alert } from '../shared/alert';
+import { PublicCard } from './public-card';
+
+@Component({
+  selector: 'tp-select-tenant',
+  imports: [PublicCard, Alert],
+  template: `
+    <tp-public-card title="Choose a tenant">
+      @if (error()) {
+        <tp-alert>{{ error() }}</tp-alert>
+      } @else if (tenants() === null) {
+        <p class="text-sm text-slate-500" role="status">Loading your tenants…</p>
+      } @else if (tenants()!.length === 0) {
+        <p class="text-sm">
+          You are not a member of any tenant yet. Ask an owner or admin of your organisation for an
+          invitation; its e-mail has the link to join.
+        </p>
+      } @else {
+        <ul class="space-y-2">
+          @for (tenant of tenants(); track tenant.id) {
+            <li>
+              <button
+                type="button"
+                (click)="choose(tenant)"
+                class="flex w-full items-center justify-between rounded-md border border-slate-200 px-4 py-3 text-left hover:border-indigo-500 focus-visible:outline-2 focus-visible:outline-indigo-500 dark:border-slate-700"
+              >
+                <span class="font-medium">{{ tenant.name }}</span>
+                <span class="text-sm text-slate-500 dark:text-slate-400">{{ tenant.role }}</span>
+              </button>
+            </li>
+          }
+        </ul>
+      }
+    </tp-public-card>
+  `,
+  changeDetection: ChangeDetectionStrategy.OnPush,
+})
+export class SelectTenant implements OnInit {
+  readonly next = input<string>();
+  protected readonly tenants = signal<TenantChoice[] | null>(null);
+  protected readonly error = signal('');
+  private readonly auth = inject(AuthApi);
+  private readonly session = inject(Session);
+  private readonly router = inject(Router);
+
+  async ngOnInit(): Promise<void> {
+    try {
+      this.tenants.set(await firstValueFrom(this.auth.tenants()));
+    } catch (error: unknown) {
+      this.error.set(apiErrorMessage(error));
+    }
+  }
+
+  async choose(tenant: TenantChoice): Promise<void> {
+    try {
+      await this.session.selectTenant(tenant);
+      const next = this.next();
+      await this.router.navigateByUrl(next?.startsWith('/') ? next : '/overview');
+    } catch (error: unknown) {
+      this.error.set(apiErrorMessage(error));
+    }
+  }
+}

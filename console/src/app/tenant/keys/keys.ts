@@ -1,0 +1,185 @@
+import { ChangeDetectionStrategy, Component, OnInit, inject, signal } from '@angular/core';
+import { NonNullableFormBuilder, ReactiveFormsModule, Validators } from '@angular/forms';
+import { firstValueFrom } from 'rxjs';
+
+import { apiErrorMessage } from '../../api/errors';
+import { Alert } from '../../shared/alert';
+import { CopyButton } from '../../shared/copy-button';
+import { INPUT, LABEL, PRIMARY_BUTTON } from '../../shared/form-styles';
+import { CreatedKey, Key, KeysApi } from './keys-api';
+
+@Component({
+  selector: 'tp-keys',
+  imports: [ReactiveFormsModule, Alert, CopyButton],
+  template: `
+    <h1 class="mb-6 text-2xl font-semibold">Keys</h1>
+    <section
+      aria-labelledby="new-key"
+      class="mb-8 rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900"
+    >
+      <h2 id="new-key" class="mb-3 text-lg font-semibold">Create a key</h2>
+      <form [formGroup]="form" (ngSubmit)="create()" class="flex flex-wrap items-end gap-4">
+        <div class="min-w-64 flex-1">
+          <label for="key-name" [class]="styles.label">Name</label>
+          <input
+            id="key-name"
+            formControlName="name"
+            placeholder="e.g. support-bot production"
+            [class]="styles.input"
+          />
+        </div>
+        <div class="w-40">
+          <label for="key-rpm" [class]="styles.label">Requests per minute</label>
+          <input
+            id="key-rpm"
+            type="number"
+            min="1"
+            formControlName="rpm"
+            placeholder="no limit"
+            [class]="styles.input"
+          />
+        </div>
+        <button type="submit" [disabled]="busy()" [class]="styles.button">Create key</button>
+      </form>
+      @if (created(); as key) {
+        <div
+          class="mt-4 rounded-md border border-amber-300 bg-amber-50 p-4 dark:border-amber-700 dark:bg-amber-950"
+          role="status"
+        >
+          <p class="mb-2 text-sm font-medium">
+            The secret of “{{ key.name || key.prefix }}”. Store it now: it is shown only this once.
+          </p>
+          <div class="flex flex-wrap items-center gap-2">
+            <code
+              aria-label="Secret"
+              class="break-all rounded bg-white px-2 py-1 font-mono text-sm dark:bg-slate-900"
+              >{{ key.secret }}</code
+            >
+            <tp-copy-button [text]="key.secret" label="Copy secret" />
+            <button type="button" (click)="created.set(null)" class="text-sm underline">Done</button>
+          </div>
+        </div>
+      }
+    </section>
+    @if (error()) {
+      <div class="mb-4">
+        <tp-alert>{{ error() }}</tp-alert>
+      </div>
+    }
+    @if (keys() === null) {
+      <p role="status" class="text-sm text-slate-500">Loading keys…</p>
+    } @else if (keys()!.length === 0) {
+      <p class="rounded-lg border border-dashed border-slate-300 p-6 text-sm dark:border-slate-700">
+        This tenant has no keys yet. Create one above; applications send it as their API key to the gateway.
+      </p>
+    } @else {
+      <div class="overflow-x-auto rounded-lg border border-slate-200 dark:border-slate-800">
+        <table class="min-w-full divide-y divide-slate-200 text-sm dark:divide-slate-800">
+          <caption class="sr-only">
+            The tenant's keys
+          </caption>
+          <thead class="bg-slate-100 text-left dark:bg-slate-900">
+            <tr>
+              <th scope="col" class="px-4 py-2 font-medium">Name</th>
+              <th scope="col" class="px-4 py-2 font-medium">Prefix</th>
+              <th scope="col" class="px-4 py-2 font-medium">Status</th>
+              <th scope="col" class="px-4 py-2 font-medium">Created</th>
+              <th scope="col" class="px-4 py-2"><span class="sr-only">Actions</span></th>
+            </tr>
+          </thead>
+          <tbody class="divide-y divide-slate-200 bg-white dark:divide-slate-800 dark:bg-slate-950">
+            @for (key of keys(); track key.id) {
+              <tr>
+                <td class="px-4 py-2">{{ key.name || '—' }}</td>
+                <td class="px-4 py-2 font-mono">{{ key.prefix }}…</td>
+                <td class="px-4 py-2">{{ key.status }}</td>
+                <td class="px-4 py-2">{{ key.created_at.slice(0, 16).replace('T', ' ') }} UTC</td>
+                <td class="px-4 py-2 text-right">
+                  @if (key.status === 'active') {
+                    @if (confirming() === key.id) {
+                      <button
+                        type="button"
+                        (click)="revoke(key)"
+                        class="rounded-md bg-red-600 px-3 py-1 text-white hover:bg-red-500"
+                      >
+                        Confirm revoking {{ key.name || key.prefix }}
+                      </button>
+                      <button type="button" (click)="confirming.set(null)" class="ml-2 underline">
+                        Cancel
+                      </button>
+                    } @else {
+                      <button
+                        type="button"
+                        (click)="confirming.set(key.id)"
+                        [attr.aria-label]="'Revoke ' + (key.name || key.prefix)"
+                        class="rounded-md border border-red-300 px-3 py-1 text-red-700 hover:bg-red-50 dark:border-red-800 dark:text-red-300 dark:hover:bg-red-950"
+                      >
+                        Revoke
+                      </button>
+                    }
+                  }
+                </td>
+              </tr>
+            }
+          </tbody>
+        </table>
+      </div>
+    }
+  `,
+  changeDetection: ChangeDetectionStrategy.OnPush,
+})
+export class Keys implements OnInit {
+  protected readonly styles = { input: INPUT, label: LABEL, button: PRIMARY_BUTTON };
+  protected readonly form = inject(NonNullableFormBuilder).group({
+    name: ['', Validators.maxLength(200)],
+    rpm: [null as number | null, Validators.min(1)],
+  });
+  protected readonly keys = signal<Key[] | null>(null);
+  protected readonly created = signal<CreatedKey | null>(null);
+  protected readonly confirming = signal<string | null>(null);
+  protected readonly error = signal('');
+  protected readonly busy = signal(false);
+  private readonly api = inject(KeysApi);
+
+  async ngOnInit(): Promise<void> {
+    await this.load();
+  }
+
+  async create(): Promise<void> {
+    if (this.form.invalid) {
+      this.error.set('A name has at most 200 characters, and a limit is at least 1 request per minute.');
+      return;
+    }
+    this.busy.set(true);
+    this.error.set('');
+    try {
+      const { name, rpm } = this.form.getRawValue();
+      this.created.set(await firstValueFrom(this.api.create({ name, rpm_limit: rpm || null })));
+      this.form.reset();
+      await this.load();
+    } catch (error: unknown) {
+      this.error.set(apiErrorMessage(error));
+    } finally {
+      this.busy.set(false);
+    }
+  }
+
+  async revoke(key: Key): Promise<void> {
+    this.confirming.set(null);
+    try {
+      await firstValueFrom(this.api.revoke(key.id));
+      await this.load();
+    } catch (error: unknown) {
+      this.error.set(apiErrorMessage(error));
+    }
+  }
+
+  private async load(): Promise<void> {
+    try {
+      this.keys.set((await firstValueFrom(this.api.list())).data);
+    } catch (error: unknown) {
+      this.error.set(apiErrorMessage(error));
+      this.keys.set(this.keys() ?? []);
+    }
+  }
+}

@@ -1,0 +1,75 @@
+import { ChangeDetectionStrategy, Component, OnInit, inject } from '@angular/core';
+import { Router, RouterLink, RouterLinkActive, RouterOutlet } from '@angular/router';
+import { firstValueFrom } from 'rxjs';
+
+import { AuthApi } from '../core/auth-api';
+import { Session } from '../core/session';
+import { ThemeToggle } from '../shared/theme-toggle';
+
+/** The frame of a tenant's pages: its name, the areas, switching tenant and signing out. */
+@Component({
+  selector: 'tp-shell',
+  imports: [RouterOutlet, RouterLink, RouterLinkActive, ThemeToggle],
+  template: `
+    <header class="border-b border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
+      <div class="mx-auto flex max-w-6xl flex-wrap items-center gap-x-6 gap-y-2 px-4 py-3">
+        <span class="text-lg font-bold tracking-tight">TruePort</span>
+        <nav aria-label="Tenant" class="flex gap-1">
+          @for (link of links; track link.path) {
+            <a
+              [routerLink]="link.path"
+              routerLinkActive="bg-slate-200 dark:bg-slate-800"
+              ariaCurrentWhenActive="page"
+              class="rounded-md px-3 py-1.5 text-sm font-medium hover:bg-slate-100 dark:hover:bg-slate-800"
+              >{{ link.label }}</a
+            >
+          }
+        </nav>
+        <div class="ml-auto flex items-center gap-2 text-sm">
+          <span class="text-slate-600 dark:text-slate-300" aria-label="Tenant">{{
+            session.tenant()?.name ?? ''
+          }}</span>
+          <a
+            routerLink="/select-tenant"
+            class="rounded-md px-2 py-1 hover:bg-slate-200 dark:hover:bg-slate-800"
+            >Switch tenant</a
+          >
+          <tp-theme-toggle />
+          <button
+            type="button"
+            (click)="signOut()"
+            class="rounded-md px-2 py-1 hover:bg-slate-200 dark:hover:bg-slate-800"
+          >
+            Sign out
+          </button>
+        </div>
+      </div>
+    </header>
+    <main class="mx-auto max-w-6xl px-4 py-6">
+      <router-outlet />
+    </main>
+  `,
+  changeDetection: ChangeDetectionStrategy.OnPush,
+})
+export class Shell implements OnInit {
+  protected readonly session = inject(Session);
+  protected readonly links = [
+    { path: '/overview', label: 'Overview' },
+    { path: '/keys', label: 'Keys' },
+  ];
+  private readonly auth = inject(AuthApi);
+  private readonly router = inject(Router);
+
+  async ngOnInit(): Promise<void> {
+    if (this.session.tenant() === null) {
+      // After a reload the session knows the tenant's id only: look up its name.
+      const tenants = await firstValueFrom(this.auth.tenants()).catch(() => []);
+      this.session.tenant.set(tenants.find((tenant) => tenant.id === this.session.tenantId()) ?? null);
+    }
+  }
+
+  async signOut(): Promise<void> {
+    await this.session.signOut().catch(() => undefined);
+    await this.router.navigateByUrl('/sign-in');
+  }
+}

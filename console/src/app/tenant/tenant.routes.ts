@@ -1,0 +1,22 @@
+import { Routes } from '@angular/router';
+
+import { Shell } from './shell';
+
+export const tenantRoutes: Routes = [
+  {
+    path: '',
+    component: Shell,
+    children: [
+      {
+        path: 'overview',
+        title: 'Overview · TruePort',
+        loadComponent: () => import('./overview/overview').then((m) => m.Overview),
+      },
+      {
+        path: 'keys',
+        title: 'Keys · TruePort',
+        loadComponent: () => import('./keys/keys').then((m) => m.Keys),
+      },
+    ],
+  },
+];

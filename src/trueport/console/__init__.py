@@ -1,0 +1,1 @@
+"""The web console: the Angular app in ``console/``, built into ``dist/`` here and served at ``/console``."""
