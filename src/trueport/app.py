@@ -305,5 +305,5 @@ def create_app(settings: Settings) -> TruePortApp:
 def create_app_from_env() -> TruePortApp:
     """The factory ``serve --workers N`` gives uvicorn: each worker loads the config itself."""
     settings = load_settings_from_env()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     return TruePortApp(settings)

@@ -14,15 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from trueport import __version__
 from trueport.audit.commands import audit
-from trueport.books.commands import (
-    exit_through_finally,
-    recorder,
-    start_recorder,
-    starts_recorder,
-    stop_recorder,
-    without_recorder,
-)
-from trueport.commandline import command_settings, config_option
+from trueport.books.commands import recorder, start_recorder, starts_recorder, stop_recorder, without_recorder
+from trueport.commandline import TruePortGroup, command_settings, config_option, exit_cleanly_on_signals
 from trueport.db.engine import SessionFactory
 from trueport.db.session import database, is_embedded
 from trueport.errors import ConfigError
@@ -31,6 +24,7 @@ from trueport.keys.repository import KeyRepository
 from trueport.keys.secret import key_hmac_secret
 from trueport.keys.service import KeyError_, create_key, revoke_key
 from trueport.limits.status import providers
+from trueport.logging import configure_logging
 from trueport.platform.credentials.commands import master_key
 from trueport.platform.live import LiveConfig
 from trueport.platform.users.commands import users
@@ -73,10 +67,11 @@ def _run(function: Callable[P, Coroutine[Any, Any, R]]) -> Callable[P, R]:
     return wrapper
 
 
-@click.group()
+@click.group(cls=TruePortGroup)
 @click.version_option(__version__, prog_name="trueport")
 def main() -> None:
     """TruePort: a defensible AI gateway."""
+    configure_logging()  # on stderr from the start; each command's settings may then change the format
 
 
 @main.command()
@@ -93,45 +88,41 @@ def main() -> None:
 def serve(
     config_path: str | None, host: str, port: int, workers: int, forwarded_allow_ips: str | None
 ) -> None:
-    """Serve the gateway (data plane) over HTTP."""
+    """Serve the gateway over HTTP; prints the URL once listening. SIGTERM or Ctrl+C drain calls in
+    flight (up to server.shutdown_grace_s), write what is queued and exit 0."""
     from trueport.db.migrate import upgrade_to_head
-    from trueport.logging import configure_logging
 
     settings = _settings(config_path)
-    configure_logging(settings.log_level)
+    exit_cleanly_on_signals()
     if is_embedded(settings):
         upgrade_to_head(settings.database_url)
+    else:
+        asyncio.run(_require_current_schema(settings))
     child = None
     if starts_recorder(settings):  # one recorder process keeps the books for every worker; started
         child = start_recorder(config_path)  # before the app is imported, so that both start at once
         settings = without_recorder(settings)
-        exit_through_finally()
 
     try:
-        import uvicorn
+        from trueport.serving import run_server
 
-        from trueport.app import create_app
-        from trueport.serving import server_options
-
-        common: dict[str, Any] = {
-            "host": host,
-            "port": port,
-            "access_log": False,
-            "lifespan": "on",
-            "log_level": "warning",
-            "server_header": False,
-            "timeout_graceful_shutdown": 30,
-            **server_options(settings.server, forwarded_allow_ips),
-        }
-        if workers == 1:
-            uvicorn.run(create_app(settings), **common)
-            return
-        if config_path is not None:
+        if config_path is not None and workers > 1:
             os.environ[CONFIG_PATH_ENV] = os.path.abspath(config_path)  # noqa: TID251 - handed to the workers
-        uvicorn.run("trueport.app:create_app_from_env", factory=True, workers=workers, **common)
+        run_server(settings, host=host, port=port, workers=workers, forwarded_allow_ips=forwarded_allow_ips)
     finally:
         if child is not None:
             stop_recorder(child)
+
+
+async def _require_current_schema(settings: Settings) -> None:
+    from trueport.db.engine import create_engine
+    from trueport.db.migrate import require_current_schema
+
+    engine = create_engine(settings.database_url)
+    try:
+        await require_current_schema(engine)
+    finally:
+        await engine.dispose()
 
 
 @main.command()
@@ -279,6 +270,7 @@ def mock_provider(host: str, port: int, latency_ms: int, api_key: str | None) ->
     """Run the provider emulator (OpenAI, Azure OpenAI, Anthropic and Gemini wire formats)."""
     from trueport.mockprovider import run
 
+    exit_cleanly_on_signals()
     run(host, port, latency_ms=latency_ms, api_key=api_key)
 
 
@@ -296,6 +288,7 @@ def demo(host: str, port: int, database_path: str) -> None:
     """Everything in one process, nothing to configure: gateway, provider emulator, tenant and key."""
     from trueport.demo import run_demo
 
+    exit_cleanly_on_signals()
     run_demo(host=host, port=port, database_path=database_path)
 
 

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import signal
+from typing import Any
+
 import click
 
 from trueport.errors import ConfigError
 from trueport.logging import configure_logging
 from trueport.settings import CONFIG_PATH_ENV, Settings, load_settings
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 config_option = click.option(
     "--config",
@@ -17,13 +22,39 @@ config_option = click.option(
 )
 
 
-def command_settings(config_path: str | None, *, log_to_stderr: bool = False) -> Settings:
-    """The settings, or a clean command-line error; optionally logging configured (to stderr, so that
+def command_settings(config_path: str | None) -> Settings:
+    """The settings, or a clean command-line error; logging configured as they say (on stderr, so that
     stdout carries only the command's output)."""
     try:
         settings = load_settings(config_path)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from exc
-    if log_to_stderr:
-        configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     return settings
+
+
+def exit_cleanly_on_signals() -> None:
+    """Make SIGINT (Ctrl+C) and SIGTERM end a long-running command with exit status 0, through its
+    ``finally`` blocks (``serve`` stops its recorder in one), without "Aborted!" or a traceback.
+
+    uvicorn handles both while it serves and raises the signal again once it has shut down (drained):
+    with the default handlers that would end the process there, by the signal, or become a
+    ``KeyboardInterrupt``. This handler raises ``SystemExit(0)`` instead.
+    """
+
+    def leave(_signum: int, _frame: object) -> None:
+        raise SystemExit(0)
+
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, leave)
+
+
+class TruePortGroup(click.Group):
+    """The main group: a ``ConfigError`` from any command (a bad config, a database that lacks
+    migrations) is one line on stderr and exit status 1, not a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ConfigError as exc:
+            raise click.ClickException(str(exc)) from exc

@@ -1,25 +1,61 @@
-"""Structured logs (structlog, JSON lines on stderr). Context such as request_id is bound once per call."""
+"""Logs: structlog, always on stderr, one format per process.
+
+``json`` writes one JSON object per line (for collectors); ``console`` writes readable
+``timestamp [level] event key=value`` lines (coloured on a terminal); ``auto`` picks ``console`` when
+stderr is a terminal and ``json`` otherwise. The standard library's loggers (uvicorn, aiohttp,
+alembic, ...) are rendered by the same renderer, so that a process never mixes two formats. stdout
+is left alone: commands whose stdout is a result (``trueport keys create``) write only that there.
+Context such as ``request_id`` is bound once per call (structlog contextvars).
+"""
 
 from __future__ import annotations
 
 import logging
 import sys
+from typing import Literal
 
 import structlog
+from structlog.typing import Processor
+
+LogFormat = Literal["auto", "json", "console"]
+LogLevel = Literal["debug", "info", "warning", "error"]
 
 _LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING, "error": logging.ERROR}
 
 
-def configure_logging(level: str = "info") -> None:
+def resolved_format(log_format: LogFormat) -> Literal["json", "console"]:
+    """``auto`` made concrete: ``console`` when stderr is a terminal, else ``json``."""
+    if log_format != "auto":
+        return log_format
+    return "console" if sys.stderr.isatty() else "json"
+
+
+def configure_logging(level: LogLevel = "info", log_format: LogFormat = "auto") -> None:
+    """Send structlog's and the standard library's records to stderr, in one format."""
+    shared: list[Processor] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+    ]
+    renderer: Processor
+    if resolved_format(log_format) == "json":
+        shared.append(structlog.processors.format_exc_info)
+        renderer = structlog.processors.JSONRenderer()
+    else:  # the console renderer lays tracebacks out itself
+        renderer = structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
     structlog.configure(
-        processors=[
-            structlog.contextvars.merge_contextvars,
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
-            structlog.processors.format_exc_info,
-            structlog.processors.JSONRenderer(),
-        ],
+        processors=[*shared, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(_LEVELS[level]),
         logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
         cache_logger_on_first_use=True,
     )
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=[structlog.stdlib.add_logger_name, *shared],
+            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+        )
+    )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(max(_LEVELS[level], logging.WARNING))  # libraries' info is noise; ours is structlog's

@@ -8,17 +8,25 @@ part of a request arrived), or ``server.body_timeout_s`` passed after them witho
 
 ``X-Forwarded-For`` and ``X-Forwarded-Proto`` are believed only from ``server.forwarded_allow_ips``
 (``--forwarded-allow-ips``); by default from nobody, so the client address is the peer's own.
+
+``run_server`` prints one line on stdout once the socket listens (``TruePort listening on URL ...``),
+and on SIGTERM or SIGINT stops accepting, lets calls in flight (streams included) finish for up to
+``server.shutdown_grace_s``, then runs the app's shutdown (queued records and audit events written).
+uvicorn's own log records go through the standard library to our one log format (``log_config=None``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
+import socket
 from typing import Any, cast
 
+import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.supervisors import Multiprocess
 
-from trueport.settings import ServerConfig
+from trueport.settings import ServerConfig, Settings
 
 _REQUEST_TIMEOUT = b"HTTP/1.1 408 Request Timeout\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
 
@@ -91,3 +99,57 @@ def server_options(config: ServerConfig, forwarded_allow_ips: str | None) -> dic
         "proxy_headers": bool(allowed),
         "forwarded_allow_ips": allowed or "",
     }
+
+
+def listening_line(sock: socket.socket) -> str:
+    """What ``serve`` prints once ``sock`` listens: its URL, and where the two APIs are."""
+    host, port = sock.getsockname()[:2]
+    shown = f"[{host}]" if ":" in host else host
+    url = f"http://{shown}:{port}"
+    return f"TruePort listening on {url} (OpenAI-compatible API: {url}/v1, control plane: {url}/api/v1)"
+
+
+def _announce(sock: socket.socket) -> None:
+    print(listening_line(sock), flush=True)  # the command's one line of output
+
+
+class _AnnouncingServer(uvicorn.Server):
+    """uvicorn's server, which says where it listens once the app has started."""
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if self.started and not self.should_exit:
+            for server in self.servers:
+                for sock in server.sockets:
+                    _announce(sock)
+
+
+def run_server(
+    settings: Settings, *, host: str, port: int, workers: int, forwarded_allow_ips: str | None
+) -> None:
+    """Serve ``settings``' app until SIGTERM or SIGINT; with ``workers`` > 1, each worker process
+    builds its own app from the config named by ``TRUEPORT_CONFIG``. Raises ``SystemExit(3)`` if the
+    app did not start (its log says why)."""
+    from trueport.app import create_app
+
+    options: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "access_log": False,
+        "lifespan": "on",
+        "log_level": "warning",
+        "log_config": None,  # uvicorn's records use our handler and format
+        "server_header": False,
+        "timeout_graceful_shutdown": settings.server.shutdown_grace_s,
+        **server_options(settings.server, forwarded_allow_ips),
+    }
+    if workers == 1:
+        server = _AnnouncingServer(uvicorn.Config(create_app(settings), **options))
+        server.run()
+        if not server.started:
+            raise SystemExit(3)
+        return
+    config = uvicorn.Config("trueport.app:create_app_from_env", factory=True, workers=workers, **options)
+    sock = config.bind_socket()
+    _announce(sock)
+    Multiprocess(config, sockets=[sock]).run()

@@ -197,6 +197,12 @@ class ServerConfig(_Strict):
         description="Comma-separated proxy addresses (or '*') whose X-Forwarded-For/-Proto are believed; "
         "empty: nobody's (serve --forwarded-allow-ips overrides).",
     )
+    shutdown_grace_s: float = Field(
+        default=30.0,
+        ge=0,
+        description="On SIGTERM or SIGINT, how long calls in flight (streams included) may take to finish "
+        "before their connections are closed; records and audit events are written after that.",
+    )
 
 
 class MetricsConfig(_Strict):
@@ -315,6 +321,10 @@ class Settings(BaseSettings):
         description="How long a duplicate waits for the first request with its Idempotency-Key.",
     )
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    log_format: Literal["auto", "json", "console"] = Field(
+        default="auto",
+        description="Logs on stderr: json lines, or readable console lines; auto: console on a terminal.",
+    )
 
     @classmethod
     def settings_customise_sources(

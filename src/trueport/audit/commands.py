@@ -25,7 +25,7 @@ _config_option = config_option
 
 
 def _settings(config_path: str | None) -> Settings:
-    return command_settings(config_path, log_to_stderr=True)
+    return command_settings(config_path)
 
 
 def audit_config(settings: Settings) -> AuditConfig:

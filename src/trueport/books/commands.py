@@ -33,7 +33,7 @@ _STOP_WAIT_S = 60.0
 def recorder(config_path: str | None, parent_pid: int | None) -> None:
     """Keep the books: write what serving processes hand over (records, audit events, roll-ups),
     publish inference events, deliver webhooks. See ARCHITECTURE.md, "Two roles"."""
-    settings = command_settings(config_path, log_to_stderr=True)
+    settings = command_settings(config_path)
     if is_embedded(settings):
         upgrade_to_head(settings.database_url)
     try:
@@ -60,21 +60,6 @@ def without_recorder(settings: Settings) -> Settings:
     os.environ[RUN_ENV] = "external"  # noqa: TID251 - handed to uvicorn's worker processes
     recorder_config = settings.recorder.model_copy(update={"run": "external"})
     return settings.model_copy(update={"recorder": recorder_config})
-
-
-def exit_through_finally() -> None:
-    """Make SIGTERM and SIGINT end ``serve`` with an exception, so that its ``finally`` stops the recorder.
-
-    uvicorn catches them while it runs and raises them again once it has shut down (so that the
-    process ends as the signal says); with the default handlers that would end the process there,
-    before our ``finally``. These handlers raise ``SystemExit`` (128 + the signal) instead.
-    """
-
-    def leave(signum: int, _frame: object) -> None:
-        raise SystemExit(128 + signum)
-
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, leave)
 
 
 def stop_recorder(child: subprocess.Popen[bytes]) -> None:

@@ -8,7 +8,12 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+from trueport.errors import ConfigError
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -32,3 +37,35 @@ def head_revision() -> str | None:
 async def current_revision(engine: AsyncEngine) -> str | None:
     async with engine.connect() as connection:
         return await connection.run_sync(lambda sync: MigrationContext.configure(sync).get_current_revision())
+
+
+def schema_problem(url: str, revision: str | None) -> str | None:
+    """One sentence saying what to run when the schema at ``url`` (at ``revision``) is not this
+    version's head; None when it is."""
+    head = head_revision()
+    if revision == head:
+        return None
+    where = f"the database at {make_url(url).render_as_string(hide_password=True)}"
+    if revision is None:
+        return f"{where} has no TruePort schema, this TruePort needs revision {head}: run `trueport migrate`"
+    try:
+        ScriptDirectory.from_config(alembic_config("sqlite://")).get_revision(revision)
+    except CommandError:
+        return (
+            f"{where} is at revision {revision}, which this TruePort does not know (a newer version "
+            "migrated it; migrations only go forward): run that version or a newer one"
+        )
+    return f"{where} is at revision {revision}, this TruePort needs {head}: run `trueport migrate`"
+
+
+async def require_current_schema(engine: AsyncEngine) -> None:
+    """Raise ``ConfigError`` with ``schema_problem``'s sentence unless the schema is at head (or one
+    saying the database cannot be reached)."""
+    try:
+        revision = await current_revision(engine)
+    except (OSError, SQLAlchemyError) as exc:
+        where = engine.url.render_as_string(hide_password=True)
+        raise ConfigError(f"cannot reach the database at {where}: {type(exc).__name__}: {exc}") from exc
+    problem = schema_problem(str(engine.url), revision)
+    if problem is not None:
+        raise ConfigError(problem)

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from trueport.db.engine import SessionFactory, create_engine, session_factory
-from trueport.db.migrate import upgrade_to_head
+from trueport.db.migrate import require_current_schema, upgrade_to_head
 from trueport.settings import Settings
 
 
@@ -23,9 +23,11 @@ async def prepare_database(settings: Settings) -> None:
 
 @asynccontextmanager
 async def database(settings: Settings) -> AsyncIterator[SessionFactory]:
+    """Sessions on a schema at this version's head (else ``ConfigError`` saying what to run)."""
     await prepare_database(settings)
     engine = create_engine(settings.database_url)
     try:
+        await require_current_schema(engine)
         yield session_factory(engine)
     finally:
         await engine.dispose()

@@ -1,0 +1,59 @@
+"""One log format per process, on stderr: structlog's events and the standard library's records alike."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+
+import pytest
+import structlog
+
+from trueport.logging import configure_logging, resolved_format
+
+
+@pytest.fixture(autouse=True)
+def restored_logging() -> Iterator[None]:
+    """Each test configures logging for the whole process: put back what was there."""
+    config = structlog.get_config()
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    structlog.configure(**config)
+    root.handlers[:] = handlers
+    root.setLevel(level)
+
+
+def test_auto_is_json_when_stderr_is_not_a_terminal() -> None:
+    assert resolved_format("auto") == "json"  # pytest's captured stderr is no terminal
+    assert resolved_format("console") == "console"
+
+
+def test_json_lines_on_stderr_for_both_kinds_of_logger(capsys: pytest.CaptureFixture[str]) -> None:
+    configure_logging("info", "json")
+    structlog.get_logger("trueport.test").info("gateway_started", keys=3)
+    logging.getLogger("uvicorn.error").warning("a library says %s", "this")
+    out, err = capsys.readouterr()
+    assert out == ""
+    ours, theirs = (json.loads(line) for line in err.splitlines())
+    assert ours["event"] == "gateway_started" and ours["keys"] == 3 and ours["level"] == "info"
+    assert theirs["event"] == "a library says this" and theirs["level"] == "warning"
+    assert theirs["logger"] == "uvicorn.error" and "timestamp" in theirs
+
+
+def test_console_lines_are_readable(capsys: pytest.CaptureFixture[str]) -> None:
+    configure_logging("info", "console")
+    structlog.get_logger("trueport.test").warning("redis_unreachable", fallback="local")
+    logging.getLogger("aiohttp.client").error("boom")
+    out, err = capsys.readouterr()
+    assert out == ""
+    ours, theirs = err.splitlines()
+    assert "[warning  ] redis_unreachable" in ours and "fallback=local" in ours
+    assert "[error    ] boom" in theirs and not theirs.startswith("{")
+
+
+def test_the_level_filters(capsys: pytest.CaptureFixture[str]) -> None:
+    configure_logging("warning", "json")
+    structlog.get_logger("trueport.test").info("quiet")
+    structlog.get_logger("trueport.test").warning("loud")
+    assert [json.loads(line)["event"] for line in capsys.readouterr().err.splitlines()] == ["loud"]
