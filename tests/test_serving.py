@@ -4,9 +4,13 @@ from the proxies it is told about."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import signal
 import socket
+import sqlite3
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -122,3 +126,66 @@ def test_serve_offers_the_option() -> None:
     from trueport.cli import main
 
     assert "--forwarded-allow-ips" in CliRunner().invoke(main, ["serve", "--help"]).output
+
+
+@pytest.fixture
+def upstream() -> Iterator[str]:
+    from trueport.mockprovider import MockProviderThread
+
+    with MockProviderThread(api_key="sk-up") as mock:
+        yield mock.url
+
+
+def _count(database: Path, table: str) -> int:
+    with contextlib.closing(sqlite3.connect(database)) as connection:
+        (count,) = connection.execute(f"SELECT count(*) FROM {table}").fetchone()
+    return int(count)
+
+
+def test_sigterm_lets_a_streamed_answer_finish_then_writes_its_books(tmp_path: Path, upstream: str) -> None:
+    database = tmp_path / "gateway.db"
+    config = tmp_path / "trueport.yaml"
+    config.write_text(f"""
+database: sqlite:///{database}
+secret_key: serving-test-secret-that-is-32-bytes-or-more
+guard: {{enabled: false}}
+audit: {{spool_dir: '{tmp_path / "audit-spool"}'}}
+providers:
+  oa: {{type: openai, base_url: "{upstream}/v1", api_key: sk-up}}
+models:
+  slow: [{{provider: oa, model: "gpt-4o-mini+slowstream=250"}}]
+server: {{shutdown_grace_s: 30}}
+""")
+    server = serve(config, tmp_path)
+    try:
+        key = server.new_key()
+        body = {
+            "model": "slow",
+            "stream": True,
+            "messages": [{"role": "user", "content": "one two three four five six seven eight"}],
+        }
+        lines: list[str] = []
+        with httpx.stream(
+            "POST",
+            f"{server.url}/v1/chat/completions",
+            json=body,
+            headers={"Authorization": f"Bearer {key}"},
+            timeout=60,
+        ) as response:
+            assert response.status_code == 200
+            for line in response.iter_lines():
+                if line and not lines:  # the first event is out: the answer is in flight
+                    server.process.send_signal(signal.SIGTERM)
+                    time.sleep(0.5)
+                    with pytest.raises(httpx.TransportError):  # no new calls once draining
+                        httpx.get(f"{server.url}/healthz", timeout=2)
+                if line:
+                    lines.append(line)
+        assert lines[-1] == "data: [DONE]", lines
+        assert len(lines) >= 5  # the stream went on after the signal, to its end
+        assert server.process.wait(timeout=60) == 0, server.log.read_text()
+    finally:
+        server.stop()
+    assert "Traceback" not in server.log.read_text()
+    assert _count(database, "request_records") == 1
+    assert _count(database, "audit_events") >= 1
