@@ -55,11 +55,17 @@ class Installation:
         return self.venv / "bin" / "trueport"
 
 
-def _uv() -> str:
-    uv = shutil.which("uv")
-    if uv is None:
-        pytest.fail("uv is not on PATH (make setup installs it)")
-    return uv
+def _uv(env: dict[str, str]) -> list[str]:
+    """uv, as the Makefile finds it: on PATH, or as `python3 -m uv` when pip put it elsewhere."""
+    uv = shutil.which("uv", path=env["PATH"])
+    if uv is not None:
+        return [uv]
+    python3 = shutil.which("python3", path=env["PATH"])
+    if python3 is not None:
+        probe = subprocess.run([python3, "-m", "uv", "--version"], env=env, capture_output=True, check=False)
+        if probe.returncode == 0:
+            return [python3, "-m", "uv"]
+    pytest.fail("uv is not installed (make setup installs it)")
 
 
 def _run(argv: list[str | Path], *, env: dict[str, str], cwd: Path, timeout: float = 300) -> str:
@@ -89,29 +95,31 @@ def _clean_environment() -> dict[str, str]:
     drop = {"VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "UV_PROJECT_ENVIRONMENT", "CONDA_PREFIX"}
     env = {k: v for k, v in os.environ.items() if k not in drop and not k.startswith("TRUEPORT_")}
     venv_bin = str(Path(sys.prefix) / "bin")
-    env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep) if p != venv_bin)
+    env["PATH"] = os.pathsep.join(p for p in env.get("PATH", os.defpath).split(os.pathsep) if p != venv_bin)
     return env
 
 
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Installation:
-    uv = _uv()
     work = tmp_path_factory.mktemp("wheel")
     assert not work.resolve().is_relative_to(ROOT), "the virtualenv must live outside the checkout"
     env = _clean_environment()
+    uv = _uv(env)
     dist, venv, home = work / "dist", work / "venv", work / "home"
     home.mkdir()
-    _cache_first([uv, "build", "--wheel", "--quiet", "--out-dir", dist, ROOT], env=env, cwd=work)
+    _cache_first([*uv, "build", "--wheel", "--quiet", "--out-dir", dist, ROOT], env=env, cwd=work)
     (wheel,) = dist.glob("trueport-*.whl")
-    sync = [uv, "sync", "--frozen", "--no-dev", "--no-install-project", "--quiet"]
+    sync = [*uv, "sync", "--frozen", "--no-dev", "--no-install-project", "--quiet"]
     _cache_first(
         [*sync, "--project", ROOT, "--python", sys.executable],
         env={**env, "UV_PROJECT_ENVIRONMENT": str(venv)},
         cwd=work,
     )
     python = venv / "bin" / "python"
-    _cache_first([uv, "pip", "install", "--quiet", "--no-deps", "--python", python, wheel], env=env, cwd=work)
-    _run([uv, "pip", "check", "--python", python], env=env, cwd=work)
+    _cache_first(
+        [*uv, "pip", "install", "--quiet", "--no-deps", "--python", python, wheel], env=env, cwd=work
+    )
+    _run([*uv, "pip", "check", "--python", python], env=env, cwd=work)
     return Installation(wheel=wheel, venv=venv, home=home, env=env)
 
 
@@ -206,18 +214,22 @@ def started(installed: Installation) -> Iterator[list[subprocess.Popen[bytes]]]:
             os.killpg(process.pid, signal.SIGKILL)
 
 
-def _start(installed: Installation, started: list[subprocess.Popen[bytes]], *args: str, log: Path) -> None:
+def _start(installed: Installation, started: list[subprocess.Popen[bytes]], *args: str, cwd: Path) -> Path:
+    """Start ``trueport *args`` in ``cwd`` (its own directory: each has its own database and spool)."""
+    cwd.mkdir()
+    log = cwd / "output.log"
     with log.open("w") as output:
         started.append(
             subprocess.Popen(
                 [installed.trueport, *args],
-                cwd=installed.home,
+                cwd=cwd,
                 env=installed.env,
                 stdout=output,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
         )
+    return log
 
 
 def _wait_for(started: list[subprocess.Popen[bytes]], log: Path, ready: Callable[[], bool]) -> None:
@@ -229,15 +241,15 @@ def _wait_for(started: list[subprocess.Popen[bytes]], log: Path, ready: Callable
 
 
 def test_serve_answers_readyz(installed: Installation, started: list[subprocess.Popen[bytes]]) -> None:
-    config = installed.home / "serve.yaml"
+    config = installed.home / "serve.yaml"  # the smallest useful one: a database, a route
     config.write_text(
         "database: sqlite:///./serve.db\n"
         "providers: {up: {type: openai, base_url: 'http://127.0.0.1:9/v1'}}\n"
         "models: {m: [{provider: up, model: m}]}\n"
     )
     port = free_port()
-    log = installed.home / "serve.log"
-    _start(installed, started, "serve", "--config", str(config), "--port", str(port), log=log)
+    cwd = installed.home / "serve"
+    log = _start(installed, started, "serve", "--config", str(config), "--port", str(port), cwd=cwd)
     url = f"http://127.0.0.1:{port}/readyz"
 
     def ready() -> bool:
@@ -248,14 +260,14 @@ def test_serve_answers_readyz(installed: Installation, started: list[subprocess.
 
     _wait_for(started, log, ready)
     assert httpx.get(url, timeout=5).json()["status"] == "ready"
-    assert (installed.home / "serve.db").exists()
+    assert (cwd / "serve.db").exists()
 
 
 def test_demo_answers_a_call(installed: Installation, started: list[subprocess.Popen[bytes]]) -> None:
     """`trueport demo` serves until stopped; it is ready once it prints its instructions."""
     port = free_port()
-    log = installed.home / "demo.log"
-    _start(installed, started, "demo", "--port", str(port), log=log)
+    cwd = installed.home / "demo"
+    log = _start(installed, started, "demo", "--port", str(port), cwd=cwd)
     _wait_for(started, log, lambda: "Press Ctrl+C" in log.read_text())
     key = re.search(r"API key\s*:\s*(\S+)", log.read_text())
     assert key is not None, log.read_text()
@@ -267,4 +279,4 @@ def test_demo_answers_a_call(installed: Installation, started: list[subprocess.P
     )
     assert reply.status_code == 200, reply.text
     assert reply.json()["choices"][0]["message"]["content"] == "Echo: Hello"
-    assert (installed.home / "trueport-demo.db").exists()
+    assert (cwd / "trueport-demo.db").exists()
