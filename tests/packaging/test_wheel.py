@@ -19,6 +19,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tarfile
 import time
 import zipfile
 from collections.abc import Callable, Iterator
@@ -138,6 +139,20 @@ def test_wheel_carries_models_licence_and_console_assets(installed: Installation
             if path.is_file()
         }
         assert built <= names, sorted(built - names)[:10]
+
+
+def test_sdist_has_the_sources_and_no_caches(installed: Installation, tmp_path: Path) -> None:
+    uv = _uv(installed.env)
+    _cache_first(
+        [*uv, "build", "--sdist", "--quiet", "--out-dir", tmp_path, ROOT], env=installed.env, cwd=tmp_path
+    )
+    (sdist,) = tmp_path.glob("trueport-*.tar.gz")
+    with tarfile.open(sdist) as archive:
+        names = {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
+    assert {"LICENSE", "pyproject.toml", "uv.lock", "trueport.example.yaml"} <= names
+    assert "src/trueport/models/injection/1/model.onnx" in names
+    assert not [n for n in names if re.search(r"(^|/)(node_modules|\.angular|\.hypothesis|\.venv)/", n)]
+    assert sdist.stat().st_size < 50_000_000
 
 
 def test_installed_package_is_the_wheel_with_its_metadata(installed: Installation) -> None:
