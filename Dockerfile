@@ -7,9 +7,9 @@
 # nothing else (no uv, no node, no compiler). It runs as an unprivileged user and writes only
 # under /var/lib/trueport (a volume) and /tmp, so it runs with a read-only root filesystem.
 #
-# The install commands (the RUN lines between "install:" markers) are the ones deploy/docker/verify.sh
-# runs in a fresh virtualenv where no container runtime is at hand; tests/deploy checks that they
-# stay the same.
+# The install commands (each RUN after an "# install:" line) are the ones deploy/docker/verify.sh runs
+# in a fresh virtualenv where no container runtime is at hand; tests/deploy checks that they stay the
+# same. Caches are BuildKit cache mounts, so they stay out of the layers.
 
 ARG PYTHON_IMAGE=python:3.11-slim-bookworm
 ARG NODE_IMAGE=node:22-bookworm-slim
@@ -28,7 +28,8 @@ WORKDIR /src
 # Dependencies first, from the lock alone: this layer is rebuilt only when the lock changes.
 COPY pyproject.toml uv.lock README.md LICENSE ./
 # install: dependencies
-RUN uv sync --frozen --no-dev --no-install-project --no-editable --no-cache
+RUN --mount=type=cache,target=/root/.cache/uv \
+    uv sync --frozen --no-dev --no-install-project --no-editable
 COPY src/ src/
 
 # ---------------------------------------------------------------------------------------------------
@@ -46,7 +47,8 @@ ENV TRUEPORT_PYTHON=/opt/venv/bin/python \
 WORKDIR /src/console
 COPY console/package.json console/package-lock.json ./
 # install: console dependencies
-RUN npm ci --no-audit --no-fund
+RUN --mount=type=cache,target=/root/.npm \
+    npm ci --no-audit --no-fund
 COPY console/ ./
 # install: console build
 RUN npm run build
@@ -57,7 +59,8 @@ FROM build AS install
 # the wheel takes in as package data.
 COPY --from=console /src/src/trueport/console/dist/ src/trueport/console/dist/
 # install: package
-RUN uv sync --frozen --no-dev --no-editable --no-cache
+RUN --mount=type=cache,target=/root/.cache/uv \
+    uv sync --frozen --no-dev --no-editable
 
 # ---------------------------------------------------------------------------------------------------
 FROM ${PYTHON_IMAGE} AS runtime

