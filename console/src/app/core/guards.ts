@@ -6,14 +6,20 @@ import { Session } from './session';
 /** Pages behind sign-in: resume the cookie's session if there is one, else go to sign in. */
 export const signedInGuard: CanActivateFn = async (_route, state) => {
   const session = inject(Session);
+  const router = inject(Router); // before the await: inject() works only synchronously
   if (await session.restore()) {
     return true;
   }
-  return inject(Router).createUrlTree(['/sign-in'], { queryParams: { next: state.url } });
+  return router.createUrlTree(['/sign-in'], { queryParams: { next: state.url } });
 };
 
-/** Pages of a tenant: the session must be bound to one, else pick it first. */
-export const tenantGuard: CanActivateFn = () => {
+/**
+ * Pages of a tenant: the session must be bound to one, else pick it first. It waits for the
+ * session to be resumed too: the router runs a route's guards at the same time, not in turn.
+ */
+export const tenantGuard: CanActivateFn = async () => {
   const session = inject(Session);
-  return session.tenantId() !== null || inject(Router).createUrlTree(['/select-tenant']);
+  const router = inject(Router);
+  await session.restore();
+  return session.tenantId() !== null || router.createUrlTree(['/select-tenant']);
 };

@@ -51,7 +51,7 @@ describe('Session', () => {
 
   it('restores a session from the cookie once, with one refresh for simultaneous callers', async () => {
     const first = session.restore();
-    const second = session.refresh();
+    const second = session.restore();
     const refresh = http.expectOne('/api/v1/auth/refresh');
     expect(refresh.request.body).toEqual({});
     refresh.flush({ ...TOKENS, tenant_id: 't1' });

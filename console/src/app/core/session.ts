@@ -18,7 +18,7 @@ export class Session {
   private readonly boundTenant = signal<string | null>(null);
   private renewal: ReturnType<typeof setTimeout> | undefined;
   private refreshing: Promise<boolean> | null = null;
-  private restored = false;
+  private restoring: Promise<boolean> | null = null;
 
   readonly signedIn = computed(() => this.accessToken() !== null);
   /** The id of the tenant the session is bound to, or null before one is picked. */
@@ -56,16 +56,17 @@ export class Session {
     return this.refreshing;
   }
 
-  /** On the first navigation: a session the cookie still holds is resumed. */
+  /**
+   * Whether signed in, resuming the cookie's session on the first call (after a reload); later
+   * calls, including those made while the first is under way, share its answer.
+   */
   async restore(): Promise<boolean> {
     if (this.signedIn()) {
       return true;
     }
-    if (this.restored) {
-      return false;
-    }
-    this.restored = true;
-    return this.refresh();
+    this.restoring ??= this.refresh();
+    await this.restoring;
+    return this.signedIn();
   }
 
   async signOut(): Promise<void> {

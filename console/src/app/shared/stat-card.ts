@@ -4,7 +4,9 @@ import { ChangeDetectionStrategy, Component, input } from '@angular/core';
 @Component({
   selector: 'tp-stat-card',
   template: `
-    <div class="rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900">
+    <div
+      class="h-full rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900"
+    >
       <dt class="text-sm text-slate-500 dark:text-slate-400">{{ label() }}</dt>
       <dd class="mt-1 text-2xl font-semibold tabular-nums" [attr.aria-label]="label()">{{ value() }}</dd>
       @if (hint()) {

@@ -1,0 +1,335 @@
+"""The console in a real browser (Debian's chromium, driven by Playwright) against a real
+`trueport serve` on SQLite, with the provider emulator upstream and a real SMTP server for the mails.
+
+What a person does, by role and label: sign in, pick the tenant, create a key, call the gateway with
+the official openai SDK, and see the call on the overview within 5 s; reset a forgotten password and
+accept an invitation through the links of the e-mails. A screenshot of each page goes to
+``tests/console/screenshots/`` (a test artefact). No browser is downloaded: without chromium or a
+built console (``make setup``) the tests are skipped, except under CI, where they fail.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+import openai
+import pytest
+from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
+from tests.gateway.served import Served, serve
+from tests.platform.auth.signin import link_token
+from tests.replicas.harness import trueport
+from tests.support import free_port
+
+from support.smtp import SmtpSink, body_text
+from trueport.console.serving import DIST
+from trueport.db.models import Membership, User
+from trueport.db.session import database
+from trueport.platform.auth.passwords import Passwords
+from trueport.settings import load_settings
+from trueport.tenants.repository import TenantRepository
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOTS = Path(__file__).parent / "screenshots"
+PROVIDER_KEY = "sk-upstream-console"
+OWNER = "olivia@acme.test"
+FORGETFUL = "frank@acme.test"
+PASSWORD = "correct horse battery staple"
+LIVE_WITHIN_S = 5.0
+
+
+def _require(present: bool, message: str) -> None:
+    if present:
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)
+
+
+@dataclass
+class Installation:
+    served: Served
+    smtp: SmtpSink
+
+    @property
+    def url(self) -> str:
+        return self.served.url
+
+
+@pytest.fixture(scope="module")
+def provider() -> Iterator[str]:
+    """The project's provider emulator, in a process of its own."""
+    port = free_port()
+    command = [
+        sys.executable,
+        "-m",
+        "trueport",
+        "mock-provider",
+        "--port",
+        str(port),
+        "--api-key",
+        PROVIDER_KEY,
+    ]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{url}/_mock/health").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "the provider emulator did not start"
+            time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def _config(workdir: Path, provider: str, smtp: SmtpSink) -> Path:
+    path = workdir / "trueport.yaml"
+    mail = smtp.mail_settings()
+    path.write_text(f"""
+database: sqlite:///{workdir}/console.db
+secret_key: console-browser-test-secret-of-32-bytes-or-more
+audit: {{spool_dir: '{workdir / "audit-spool"}'}}
+platform:
+  jwt_secret: kq3VJ0dT9xw8Lr2pZ7yHc5mB1nF4gE6aUoWsXiRtYvQe
+  master_keys: {{k1: MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=}}
+  active_master_key: k1
+mail: {{host: "{mail["host"]}", port: {mail["port"]}, security: none, sender: "TruePort <tp@test>"}}
+providers:
+  oa: {{type: openai, base_url: "{provider}/v1", api_key: "{PROVIDER_KEY}"}}
+models:
+  gpt-4o-mini: [{{provider: oa, model: gpt-4o-mini}}]
+""")
+    return path
+
+
+async def _seed_people(config: Path) -> None:
+    """Two members of acme with a password (accounts are otherwise made by accepting an invitation)."""
+    settings = load_settings(config)
+    passwords = Passwords(1)
+    async with database(settings) as sessions, sessions() as session:
+        tenant = await TenantRepository(session).get_by_slug("acme")
+        assert tenant is not None
+        for email, role in ((OWNER, "owner"), (FORGETFUL, "member")):
+            user = User(
+                email=email, name=email.split("@")[0].title(), password_hash=await passwords.hash(PASSWORD)
+            )
+            session.add(user)
+            await session.flush()
+            session.add(Membership(tenant_id=tenant.id, user_id=user.id, role=role))
+        await session.commit()
+
+
+@pytest.fixture(scope="module")
+def installation(tmp_path_factory: pytest.TempPathFactory, provider: str) -> Iterator[Installation]:
+    _require((DIST / "index.html").is_file(), f"the console is not built in {DIST}: run `make setup`")
+    workdir = tmp_path_factory.mktemp("console")
+    smtp = SmtpSink().start()
+    try:
+        config = _config(workdir, provider, smtp)
+        trueport("tenants", "create", "acme", "--name", "Acme Corp", config=config)
+        asyncio.run(_seed_people(config))
+        served = serve(config, workdir, tenants=())
+        try:
+            yield Installation(served, smtp)
+        finally:
+            served.stop()
+    finally:
+        smtp.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    _require(
+        CHROMIUM.is_file(), f"no {CHROMIUM}: install Debian's chromium package (apt-get install chromium)"
+    )
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM))
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A fresh browser context (no cookies), failing the test on a script error or a CSP violation."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    opened = context.new_page()
+    problems: list[str] = []
+
+    def on_console(message: ConsoleMessage) -> None:
+        # The browser logs each 4xx answer as an error; the app's own errors and CSP refusals count.
+        if message.type == "error" and not message.text.startswith("Failed to load resource"):
+            problems.append(message.text)
+
+    opened.on("console", on_console)
+    opened.on("pageerror", lambda error: problems.append(str(error)))
+    try:
+        yield opened
+    finally:
+        context.close()
+    assert not problems, problems
+
+
+def _screenshot(page: Page, name: str) -> None:
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
+
+
+def _sign_in(page: Page, url: str, email: str, password: str) -> None:
+    page.goto(f"{url}/console/")
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    page.get_by_label("E-mail address").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Choose a tenant")).to_be_visible()
+
+
+def _mail_to(smtp: SmtpSink, to: str, timeout_s: float = 10) -> str:
+    """The text of the latest mail to ``to``, waiting for one (``SmtpSink.wait_for`` is async, and
+    Playwright's sync API runs an event loop in this thread already)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        for message, recipients in zip(reversed(smtp.messages), reversed(smtp.recipients), strict=True):
+            if to in (recipient.lower() for recipient in recipients):
+                return body_text(message)
+        assert time.monotonic() < deadline, f"no mail to {to} within {timeout_s} s"
+        time.sleep(0.05)
+
+
+def _open(page: Page, area: str) -> None:
+    page.get_by_role("navigation", name="Tenant").get_by_role("link", name=area).click()
+
+
+def _mailed_link(installation: Installation, to: str, page_name: str) -> str:
+    """The path and query of the link in the latest mail to ``to``, on this installation's URL."""
+    text = _mail_to(installation.smtp, to)
+    token = link_token(text, page_name)
+    link = next(word for word in text.split() if f"/{page_name}?token={token}" in word)
+    parts = urlsplit(link)
+    assert parts.path == f"/{page_name}", link
+    return f"{installation.url}{parts.path}?{parts.query}"
+
+
+def test_sign_in_create_a_key_and_see_the_call_live(installation: Installation, page: Page) -> None:
+    url = installation.url
+    page.goto(f"{url}/console/")
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    _screenshot(page, "01-sign-in")
+    _sign_in(page, url, OWNER, PASSWORD)
+    _screenshot(page, "02-select-tenant")
+    page.get_by_role("button", name=re.compile("Acme Corp")).click()
+    expect(page.get_by_role("heading", name="Overview")).to_be_visible()
+    expect(page.get_by_text("No requests in this range yet")).to_be_visible()
+    _screenshot(page, "03-overview-empty")
+
+    _open(page, "Keys")
+    expect(page.get_by_text("This tenant has no keys yet")).to_be_visible()
+    page.get_by_label("Name").fill("support-bot")
+    page.get_by_role("button", name="Create key").click()
+    secret = page.get_by_label("Secret").inner_text().strip()
+    assert secret
+    expect(page.get_by_role("button", name="Copy secret")).to_be_visible()
+    expect(page.get_by_role("cell", name="support-bot", exact=True)).to_be_visible()
+    _screenshot(page, "04-keys-created")
+
+    # A reload forgets the access token (memory only); the refresh cookie resumes the session.
+    page.reload()
+    expect(page.get_by_role("cell", name="support-bot", exact=True)).to_be_visible()
+    expect(page.get_by_label("Secret")).to_have_count(0)  # shown once only
+
+    _open(page, "Overview")
+    expect(page.get_by_label("Requests")).to_have_text("0")
+    with openai.OpenAI(base_url=f"{url}/v1", api_key=secret, max_retries=0) as sdk:
+        reply = sdk.chat.completions.create(
+            model="gpt-4o-mini", messages=[{"role": "user", "content": "Hello from the console test"}]
+        )
+    answered = time.monotonic()
+    assert reply.choices[0].message.content == "Echo: Hello from the console test"
+    expect(page.get_by_label("Requests")).to_have_text("1", timeout=LIVE_WITHIN_S * 1000)
+    assert time.monotonic() - answered < LIVE_WITHIN_S
+    expect(page.get_by_role("cell", name="gpt-4o-mini", exact=True)).to_be_visible()
+    _screenshot(page, "05-overview-live")
+
+    _open(page, "Keys")
+    page.get_by_role("button", name="Revoke support-bot").click()
+    page.get_by_role("button", name="Confirm revoking support-bot").click()
+    expect(page.get_by_role("cell", name="revoked", exact=True)).to_be_visible()
+    page.get_by_role("button", name="Dark theme").click()
+    expect(page.locator("html")).to_have_class(re.compile(r"\bdark\b"))
+    _screenshot(page, "06-keys-revoked-dark")
+    with openai.OpenAI(base_url=f"{url}/v1", api_key=secret, max_retries=0) as sdk:
+        deadline = time.monotonic() + LIVE_WITHIN_S
+        while True:  # the gateway's key cache learns of the revocation within seconds
+            try:
+                sdk.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}])
+            except openai.AuthenticationError:
+                break
+            assert time.monotonic() < deadline, "the revoked key still works"
+            time.sleep(0.2)
+
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    page.goto(f"{url}/console/keys")  # the cookie's session is over: back to sign in
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+
+
+def test_reset_a_forgotten_password_through_the_mailed_link(installation: Installation, page: Page) -> None:
+    page.goto(f"{installation.url}/console/sign-in")
+    page.get_by_role("link", name="Forgot your password?").click()
+    page.get_by_label("E-mail address").fill(FORGETFUL)
+    page.get_by_role("button", name="E-mail me a link").click()
+    expect(page.get_by_role("status")).to_contain_text("on its way")
+    _screenshot(page, "07-reset-requested")
+
+    page.goto(_mailed_link(installation, FORGETFUL, "reset-password"))
+    expect(page).to_have_url(re.compile(r"/console/reset-password\?token="))
+    page.get_by_label("New password").fill("a brand new passphrase 2026")
+    _screenshot(page, "08-reset-password")
+    page.get_by_role("button", name="Set new password").click()
+    expect(page.get_by_role("status")).to_contain_text("Your password is changed")
+    page.get_by_role("link", name="Sign in").click()
+    page.get_by_label("E-mail address").fill(FORGETFUL)
+    page.get_by_label("Password").fill("a brand new passphrase 2026")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Choose a tenant")).to_be_visible()
+
+
+def test_accept_an_invitation_through_the_mailed_link(installation: Installation, page: Page) -> None:
+    api = httpx.Client(base_url=installation.url, timeout=10)
+    login = api.post("/api/v1/auth/login", json={"email": OWNER, "password": PASSWORD}).json()
+    owner = {"Authorization": f"Bearer {login['access_token']}"}
+    bound = api.post("/api/v1/auth/select-tenant", json={"tenant": "acme"}, headers=owner).json()
+    invited = api.post(
+        "/api/v1/invitations",
+        json={"email": "nina@acme.test", "role": "member"},
+        headers={"Authorization": f"Bearer {bound['access_token']}"},
+    )
+    assert invited.status_code == 201, invited.text
+
+    page.goto(_mailed_link(installation, "nina@acme.test", "accept-invitation"))
+    expect(page.get_by_role("heading", name="Accept your invitation")).to_be_visible()
+    page.get_by_label("Your name").fill("Nina")
+    page.get_by_label("Password").fill("nina's own passphrase 2026")
+    _screenshot(page, "09-accept-invitation")
+    page.get_by_role("button", name="Accept invitation").click()
+    expect(page.get_by_role("status")).to_contain_text("You are now a member of acme")
+    _sign_in(page, installation.url, "nina@acme.test", "nina's own passphrase 2026")
+    expect(page.get_by_role("button", name=re.compile("Acme Corp"))).to_be_visible()
