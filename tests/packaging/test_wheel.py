@@ -276,6 +276,16 @@ def test_serve_answers_readyz(installed: Installation, started: list[subprocess.
     _wait_for(started, log, ready)
     assert httpx.get(url, timeout=5).json()["status"] == "ready"
     assert (cwd / "serve.db").exists()
+    # The console comes from the installed package: the wheel's own index.html, or 503 when the
+    # wheel was built without one (no npm where it was built).
+    console = httpx.get(f"http://127.0.0.1:{port}/console/", timeout=5)
+    with zipfile.ZipFile(installed.wheel) as wheel:
+        packaged = "trueport/console/dist/index.html" in wheel.namelist()
+        if packaged:
+            assert console.status_code == 200, console.text
+            assert console.content == wheel.read("trueport/console/dist/index.html")
+        else:
+            assert console.status_code == 503
 
 
 def test_demo_answers_a_call(installed: Installation, started: list[subprocess.Popen[bytes]]) -> None:
