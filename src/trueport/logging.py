@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from typing import Literal
+from typing import Literal, TextIO, cast
 
 import structlog
 from structlog.typing import Processor
@@ -21,6 +21,21 @@ LogFormat = Literal["auto", "json", "console"]
 LogLevel = Literal["debug", "info", "warning", "error"]
 
 _LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING, "error": logging.ERROR}
+
+
+class _Stderr:
+    """``sys.stderr`` as it is when a line is written, not when logging was configured (test runners
+    and ``click.testing`` swap it, then close what they swapped in)."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
+_STDERR = _Stderr()
+_handler: logging.Handler | None = None  # ours on the root logger; others' (pytest's) are left alone
 
 
 def resolved_format(log_format: LogFormat) -> Literal["json", "console"]:
@@ -46,10 +61,11 @@ def configure_logging(level: LogLevel = "info", log_format: LogFormat = "auto") 
     structlog.configure(
         processors=[*shared, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(_LEVELS[level]),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=structlog.PrintLoggerFactory(file=cast(TextIO, _STDERR)),
         cache_logger_on_first_use=True,
     )
-    handler = logging.StreamHandler(sys.stderr)
+    global _handler  # noqa: PLW0603 - one handler per process, replaced on reconfiguration
+    handler = logging.StreamHandler(cast(TextIO, _STDERR))
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             foreign_pre_chain=[structlog.stdlib.add_logger_name, *shared],
@@ -57,5 +73,8 @@ def configure_logging(level: LogLevel = "info", log_format: LogFormat = "auto") 
         )
     )
     root = logging.getLogger()
-    root.handlers[:] = [handler]
+    if _handler is not None:
+        root.removeHandler(_handler)
+    root.addHandler(handler)
+    _handler = handler
     root.setLevel(max(_LEVELS[level], logging.WARNING))  # libraries' info is noise; ours is structlog's

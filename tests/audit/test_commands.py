@@ -64,7 +64,7 @@ Invoke = Callable[..., Result]
 @pytest.fixture
 def invoke(monkeypatch: pytest.MonkeyPatch) -> Iterator[Invoke]:
     """The commands in this process (faster); logging is global, so it is neither configured nor shown."""
-    monkeypatch.setattr(commandline, "configure_logging", lambda level: None)
+    monkeypatch.setattr(commandline, "configure_logging", lambda *_: None)
 
     def run_here(*args: str) -> Result:
         result = CliRunner().invoke(commands.audit, list(args))

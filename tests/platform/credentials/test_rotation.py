@@ -135,7 +135,7 @@ def test_the_command_rewraps_under_the_configured_active_key(
 
     from trueport import commandline
 
-    monkeypatch.setattr(commandline, "configure_logging", lambda level: None)  # logging is global: keep it
+    monkeypatch.setattr(commandline, "configure_logging", lambda *_: None)  # logging is global: keep it
 
     url = f"sqlite:///{tmp_path}/trueport.db"
     keys = {"k1": base64.b64encode(K1).decode(), "k2": base64.b64encode(K2).decode()}
