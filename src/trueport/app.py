@@ -15,6 +15,7 @@ import aiohttp
 import structlog
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from trueport import tracing
 from trueport.audit.dataplane import run_audited
 from trueport.audit.service import AuditTrail
 from trueport.books.setup import background_jobs_here, handoff_of, intake_of, recorder_in_process, recorder_of
@@ -96,7 +97,10 @@ class TruePortApp:
         path: str = scope["path"]
         if is_data_plane(path):
             gateway = self.gateway
-            await run_audited(gateway.audit, scope, lambda: handle_data_plane(gateway, scope, receive, send))
+            with tracing.server_span(scope["headers"], "gateway.call"):
+                await run_audited(
+                    gateway.audit, scope, lambda: handle_data_plane(gateway, scope, receive, send)
+                )
         elif path == "/healthz":
             await send_json(send, 200, {"status": "ok"})
         elif path == "/readyz":
@@ -158,6 +162,9 @@ class TruePortApp:
         for name in missing_env_vars(settings):
             log.warning("config_env_var_unset", variable=name)
         async with contextlib.AsyncExitStack() as stack:
+            if settings.tracing.enabled and not tracing.active():  # (a test may have set its own exporter)
+                tracing.configure(settings.tracing)
+                stack.callback(tracing.shutdown)  # last: spans of the calls that drained are flushed
             engine = create_engine(settings.database_url)
             stack.push_async_callback(engine.dispose)
             revision = await current_revision(engine)

@@ -205,6 +205,28 @@ class ServerConfig(_Strict):
     )
 
 
+class TracingConfig(_Strict):
+    """OpenTelemetry traces of data-plane calls (``tracing:``; needs the ``otel`` extra; see
+    ``trueport.tracing``)."""
+
+    enabled: bool = False
+    exporter: Literal["otlp", "console"] = Field(
+        default="otlp", description="otlp: OTLP over HTTP; console: spans printed as JSON on stdout."
+    )
+    endpoint: str | None = Field(
+        default=None,
+        description="The OTLP/HTTP traces URL (e.g. http://collector:4318/v1/traces); unset: OpenTelemetry's "
+        "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT / OTEL_EXPORTER_OTLP_ENDPOINT, else localhost:4318.",
+    )
+    service_name: str = Field(default="trueport", min_length=1, max_length=128)
+    sample_ratio: float = Field(
+        default=1.0,
+        ge=0.0,
+        le=1.0,
+        description="Share of new traces recorded (a client's sampled parent is followed).",
+    )
+
+
 class MetricsConfig(_Strict):
     """The Prometheus endpoint (``metrics:``)."""
 
@@ -305,6 +327,7 @@ class Settings(BaseSettings):
     platform: PlatformConfig = PlatformConfig()
     mail: MailConfig = MailConfig()
     metrics: MetricsConfig = MetricsConfig()
+    tracing: TracingConfig = TracingConfig()
     server: ServerConfig = ServerConfig()
     admin_token: SecretStr | None = Field(
         default=None, description="Bearer token for /metrics and /api/v1/providers/status (operators)."

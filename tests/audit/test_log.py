@@ -395,3 +395,25 @@ async def test_events_acknowledged_before_a_kill_9_are_all_logged(
     assert [row.tenant_seq for row in rows] == list(range(len(rows)))
     assert rows and bytes(rows[0].body)
     await engine.dispose()
+
+
+def test_the_trace_id_is_in_the_leaf_only_when_the_call_had_one() -> None:
+    from datetime import UTC, datetime
+
+    from trueport.audit.events import Outcome
+
+    ts = datetime(2026, 12, 7, tzinfo=UTC)
+    plain = DataPlaneEvent(
+        event_id="e-1",
+        ts=ts,
+        request_id="r-1",
+        endpoint="/v1/chat/completions",
+        outcome=Outcome(status_code=200),
+    )
+    traced = plain.model_copy(update={"trace_id": "0af7651916cd43dd8448eb211c80319c"})
+    assert "trace_id" not in leaf_document(plain, 0, None)  # events from before the field keep their hash
+    assert leaf_document(traced, 0, None)["trace_id"] == "0af7651916cd43dd8448eb211c80319c"
+    with pytest.raises(ValueError, match="trace_id"):
+        DataPlaneEvent(
+            request_id="r-2", endpoint="/v1/x", outcome=Outcome(status_code=200), trace_id="not hex"
+        )

@@ -35,6 +35,7 @@ def full_record() -> RequestRecordData:
         targets_tried=["azure/gpt-4o", "openai/gpt-4o-mini"],
         violations=[{"detector": "pii", "type": "EMAIL", "action": "redact", "direction": "input"}],
         upstream_usage_invalid=True,
+        trace_id="0af7651916cd43dd8448eb211c80319c",
     )
 
 
@@ -76,3 +77,13 @@ def test_control_characters_in_text_stay_inside_the_line() -> None:
 def test_what_is_not_a_call_item_is_refused(line: bytes) -> None:
     with pytest.raises(ValueError):
         decode(line)
+
+
+def test_a_line_written_before_the_trace_id_still_decodes() -> None:
+    record = full_record()
+    fields = orjson.loads(encode(record, 200, [], audited=True))
+    assert fields[-1] == record.trace_id
+    older = orjson.dumps(fields[:-1])  # a server of the version before: 25 elements
+    item = decode(older)
+    assert item.record.trace_id is None
+    assert item.record.id == record.id and item.answered_at is not None

@@ -141,6 +141,7 @@ def dataplane_event(
             served_from=record.served_from,
             latency_ms=round(record.latency_ms, 3) if record.latency_ms else None,
         ),
+        trace_id=record.trace_id,
     )
 
 

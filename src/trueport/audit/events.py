@@ -131,6 +131,9 @@ class DataPlaneEvent(_Event):
     cost_usd: Decimal | None = None
     pricing_version: str | None = None
     outcome: Outcome
+    # The call's OpenTelemetry trace (tracing on): 32 hex digits. Left out of the leaf when unset, so
+    # events written before the field existed keep their hashes.
+    trace_id: str | None = Field(default=None, pattern=r"^[0-9a-f]{32}$")
 
 
 class ControlPlaneEvent(_Event):
@@ -156,6 +159,8 @@ def leaf_document(
 ) -> dict[str, Any]:
     """The object whose canonical JSON is the event's Merkle leaf."""
     document = event.model_dump(mode="json")
+    if document.get("trace_id", "") is None:
+        del document["trace_id"]
     document["ts"] = format_timestamp(event.ts)
     document["v"] = LEAF_FORMAT_VERSION
     document["seq"] = seq

@@ -7,7 +7,9 @@ whether it is audited, and builds the request record row, the audit event and th
 from that (``trueport.books.recorder``). Nothing is parsed twice and nothing is priced on the hot path.
 
 The line is a JSON array whose first element is the format version; a line of another version, or
-one that does not decode, is refused with ``ValueError`` (the recorder dead-letters it).
+one that does not decode, is refused with ``ValueError`` (the recorder dead-letters it). The last
+element, the call's trace id, was added within version 1 and is optional: a line written before it
+(25 elements) still decodes, so a recorder and servers can be upgraded in any order.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from trueport.usage.records import RequestRecordData
 
 FORMAT_VERSION = 1
 _RATELIMIT_PREFIX = b"x-ratelimit-"
-_FIELDS = 25  # version + the elements below
+_FIELDS = 26  # version + the elements below
+_FIELDS_BEFORE_TRACE_ID = 25
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +75,7 @@ def encode(
             record.upstream_usage_invalid,
             [status, ratelimits, audited],
             int(datetime.now(UTC).timestamp() * 1_000_000),
+            record.trace_id,
         )
     )
 
@@ -82,7 +86,11 @@ def decode(line: bytes) -> CallItem:
         fields = orjson.loads(line)
     except orjson.JSONDecodeError as exc:
         raise ValueError(f"not JSON: {exc}") from None
-    if not isinstance(fields, list) or len(fields) != _FIELDS or fields[0] != FORMAT_VERSION:
+    if (
+        not isinstance(fields, list)
+        or len(fields) not in (_FIELDS, _FIELDS_BEFORE_TRACE_ID)
+        or fields[0] != FORMAT_VERSION
+    ):
         raise ValueError("not a call item of format version 1")
     try:
         (_, request_id, created_us, endpoint, status_code, tenant_id, key_id, alias, provider) = fields[:9]
@@ -112,6 +120,7 @@ def decode(line: bytes) -> CallItem:
             targets_tried=[_text(target) for target in targets],
             violations=[violation for violation in violations if isinstance(violation, dict)],
             upstream_usage_invalid=invalid is True,
+            trace_id=_optional_text(fields[25]) if len(fields) > _FIELDS_BEFORE_TRACE_ID else None,
         )
         return CallItem(
             record=record,

@@ -15,6 +15,7 @@ from functools import partial
 
 import structlog
 
+from trueport import tracing
 from trueport.errors import GatewayError, InvalidRequest, MethodNotAllowed, RouteNotFound
 from trueport.gateway.asgi import (
     JSON_HEADERS,
@@ -81,6 +82,9 @@ async def handle_data_plane(gateway: Gateway, scope: Scope, receive: Receive, se
     dialect = post[1] if post is not None else Dialect.OPENAI
     record = RequestRecordData(id=_request_id(scope), created_at=datetime.now(UTC), endpoint=_endpoint(path))
     call = Call(scope, receive, send, record, dialect)
+    if tracing.active():
+        record.trace_id = tracing.current_trace_id()
+        structlog.contextvars.bind_contextvars(trace_id=record.trace_id)
     gateway.active_calls += 1
     try:
         await _route(gateway, call, path, method, post)
@@ -94,8 +98,21 @@ async def handle_data_plane(gateway: Gateway, scope: Scope, receive: Receive, se
         record.error_class = "InternalError"
     finally:
         record.latency_ms = (time.perf_counter() - call.started) * 1000
-        gateway.records.submit(record, call.headers)
+        with tracing.span("records.handoff"):
+            gateway.records.submit(record, call.headers)
         gateway.active_calls -= 1
+        if record.trace_id is not None:
+            tracing.annotate(
+                {
+                    "http.request.method": method,
+                    "url.path": record.endpoint,
+                    "http.response.status_code": record.status_code,
+                    "trueport.request_id": record.id,
+                    "trueport.tenant_id": record.tenant_id,
+                    "trueport.key_id": record.key_id,
+                    "error.type": record.error_class,
+                }
+            )
 
 
 async def _route(
@@ -106,7 +123,8 @@ async def _route(
     expected = "POST" if post is not None else "GET"
     if method != expected:
         raise MethodNotAllowed(f"{path} accepts {expected}, not {method}")
-    call.key = await authenticate(call.scope, gateway.keys)
+    with tracing.span("auth"):
+        call.key = await authenticate(call.scope, gateway.keys)
     call.record.tenant_id = call.key.tenant_id
     call.record.key_id = call.key.id
     structlog.contextvars.bind_contextvars(
@@ -132,7 +150,8 @@ async def _route(
         return
     alias = require_model(request)
     call.usage_estimate = partial(estimated_usage, request, gateway.settings.limits.default_max_tokens)
-    targets = await gateway.authorize(call, alias)
+    with tracing.span("limits"):
+        targets = await gateway.authorize(call, alias)
     handler = post[0]
 
     async def limited() -> None:
@@ -140,7 +159,8 @@ async def _route(
         if key.tpm_limit is None and key.tenant_tpm_limit is None:
             await handler(gateway, call, request, alias, targets)  # no token limit: nothing to hold
             return
-        reservation = await gateway.reserve_tokens(call, request)
+        with tracing.span("limits.tokens"):
+            reservation = await gateway.reserve_tokens(call, request)
         try:
             await handler(gateway, call, request, alias, targets)
         finally:
@@ -151,7 +171,10 @@ async def _route(
     async def run() -> None:
         budgets = gateway.budgets
         models = [target.model for target in targets]
-        hold = await budgets.reserve(call.key_info, models, request) if budgets is not None else None
+        hold = None
+        if budgets is not None:
+            with tracing.span("budget"):
+                hold = await budgets.reserve(call.key_info, models, request)
         if budgets is None or hold is None:
             await limited()  # no budget: nothing to hold
             return

@@ -26,6 +26,7 @@ from typing import Generic, TypeVar
 
 import structlog
 
+from trueport import tracing
 from trueport.errors import (
     UpstreamError,
     UpstreamFailed,
@@ -158,13 +159,33 @@ class _Failover(Generic[T]):
         return True
 
     async def _attempt_once(self, target: Target, permit: Permit | None) -> tuple[T] | None:
-        record, breakers = self._record, self._resilience.breakers
+        record = self._record
         record.attempts += 1
         record.targets_tried.append(target.label)
-        timeout = self._deadline.attempt_timeout(self._resilience.retry.attempt_timeout_s)
+        limit_s = self._deadline.attempt_timeout(self._resilience.retry.attempt_timeout_s)
+        if not tracing.active():
+            return await self._attempt_timed(target, permit, limit_s)
+        attributes: dict[str, str | int] = {
+            "trueport.target": target.label,
+            "trueport.provider": target.provider,
+            "trueport.upstream_model": target.model,
+            "trueport.attempt": record.attempts,
+        }
+        with tracing.span("provider.attempt", attributes):
+            try:
+                answer = await self._attempt_timed(target, permit, limit_s)
+            except UpstreamRejected as exc:
+                tracing.failed(exc)
+                raise
+            if answer is None:
+                tracing.failed(self.errors[-1])
+            return answer
+
+    async def _attempt_timed(self, target: Target, permit: Permit | None, limit_s: float) -> tuple[T] | None:
+        record, breakers = self._record, self._resilience.breakers
         started = time.perf_counter()
         try:
-            async with asyncio.timeout(timeout) as scope:
+            async with asyncio.timeout(limit_s) as scope:
                 result = await self._attempt(target)
         except UpstreamError as exc:
             error = exc
@@ -172,7 +193,7 @@ class _Failover(Generic[T]):
             if not scope.expired():
                 raise
             error = UpstreamTimeout(
-                f"{target.label}: no answer within {timeout:.2f}s", provider=target.provider
+                f"{target.label}: no answer within {limit_s:.2f}s", provider=target.provider
             )
         except asyncio.CancelledError:
             _ATTEMPTS(target.label, "cancelled").inc()

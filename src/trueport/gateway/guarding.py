@@ -21,6 +21,7 @@ from pathlib import Path
 
 import structlog
 
+from trueport import tracing
 from trueport.db.engine import SessionFactory
 from trueport.errors import GuardUnavailable, PolicyViolation
 from trueport.gateway.guard_queue import GuardScanQueue, ScanJob
@@ -307,6 +308,21 @@ class CallGuard:
         return False
 
     async def _scan(
+        self, direction: Direction, scan: Callable[[], GuardedDocument], chars: int
+    ) -> _Scanned | None:
+        if not tracing.active():
+            return await self._scan_now(direction, scan, chars)
+        started = tracing.wall_ns()
+        with tracing.span(f"guard.{direction.value}", {"trueport.guard.chars": chars}):
+            scanned = await self._scan_now(direction, scan, chars)
+            if scanned is not None:
+                timings = scanned[0].decision.timings
+                tracing.timed_children(
+                    "guard.detector", started, [(t.detector, t.elapsed_ms) for t in timings]
+                )
+            return scanned
+
+    async def _scan_now(
         self, direction: Direction, scan: Callable[[], GuardedDocument], chars: int
     ) -> _Scanned | None:
         """``scan()`` in the pool within the policy's deadline; None when the deadline passed and every

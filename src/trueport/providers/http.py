@@ -7,6 +7,7 @@ from collections.abc import Mapping
 
 import aiohttp
 
+from trueport import tracing
 from trueport.errors import UpstreamMalformed, UpstreamStatus, UpstreamTimeout, UpstreamUnavailable
 from trueport.jsonutil import JSONDecodeError, JSONObject, loads
 from trueport.settings import ProviderConfig
@@ -38,6 +39,10 @@ async def open_response(
     stream: bool = False,
 ) -> aiohttp.ClientResponse:
     """POST ``body`` and return a 2xx response with its body unread; raise ``UpstreamError`` otherwise."""
+    if tracing.active():  # the attempt's span goes along (W3C traceparent)
+        traced = dict(headers)
+        tracing.inject(traced)
+        headers = traced
     try:
         response = await http.post(
             url, data=body, headers=headers, timeout=request_timeout(config, stream=stream)

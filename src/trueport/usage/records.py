@@ -32,3 +32,4 @@ class RequestRecordData:
     targets_tried: list[str] = field(default_factory=list)
     violations: list[JSONObject] = field(default_factory=list)  # guard findings (ViolationRecord.as_dict)
     upstream_usage_invalid: bool = False  # tokens are the gateway's estimate (trueport.usage.upstream)
+    trace_id: str | None = None  # the OpenTelemetry trace of the call (tracing on), 32 hex digits
