@@ -5,6 +5,7 @@ one sentence saying what to run."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shlex
 import signal
@@ -122,6 +123,34 @@ def test_serve_prints_its_url_and_a_signal_ends_it_with_status_0(
         _wait_for(lambda: httpx.get(f"{url}/readyz", timeout=5).status_code == 200, process)  # recorder too
         _stopped_cleanly(process, signum, stderr)
         assert '"event": "recorder_stopped"' in stderr.read_text()  # serve stopped its recorder first
+
+
+@pytest.mark.slow
+def test_ctrl_c_as_soon_as_serve_listens_with_workers(noisy_config: Path, tmp_path: Path) -> None:
+    """A terminal's Ctrl+C reaches the whole process group: workers and the recorder still starting
+    must not die of it with a traceback."""
+    stdout, stderr = tmp_path / "serve.out", tmp_path / "serve.err"
+    with (
+        stdout.open("w") as output,
+        stderr.open("w") as errors,
+        subprocess.Popen(
+            [*TRUEPORT, "serve", "--config", str(noisy_config), "--port", str(free_port()), "--workers", "2"],
+            stdout=output,
+            stderr=errors,
+            text=True,
+            start_new_session=True,  # its own process group, as a shell's foreground job
+        ) as process,
+    ):
+        _started(process, stdout, "TruePort listening on")
+        os.killpg(process.pid, signal.SIGINT)
+        try:
+            status = process.wait(timeout=60)
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+        text = stderr.read_text()
+        assert status == 0, text
+        assert "Traceback" not in text and "KeyboardInterrupt" not in text, text
 
 
 @pytest.mark.slow

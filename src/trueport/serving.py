@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import signal
 import socket
 from typing import Any, cast
 
@@ -124,6 +125,22 @@ class _AnnouncingServer(uvicorn.Server):
                     _announce(sock)
 
 
+class _Workers(Multiprocess):
+    """uvicorn's worker supervisor, whose workers start with SIGINT ignored.
+
+    Ctrl+C reaches every process of the terminal's group; a worker still importing would die of it
+    with a traceback. The supervisor stops its workers itself (SIGTERM, a graceful shutdown each), and
+    a worker's server takes SIGINT over while it serves (the disposition "ignored" survives exec).
+    """
+
+    def init_processes(self) -> None:
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            super().init_processes()
+        finally:
+            signal.signal(signal.SIGINT, previous)
+
+
 def run_server(
     settings: Settings, *, host: str, port: int, workers: int, forwarded_allow_ips: str | None
 ) -> None:
@@ -152,4 +169,4 @@ def run_server(
     config = uvicorn.Config("trueport.app:create_app_from_env", factory=True, workers=workers, **options)
     sock = config.bind_socket()
     _announce(sock)
-    Multiprocess(config, sockets=[sock]).run()
+    _Workers(config, sockets=[sock]).run()

@@ -52,7 +52,13 @@ def start_recorder(config_path: str | None) -> subprocess.Popen[bytes]:
     argv = [sys.executable, "-m", "trueport", "recorder", "--parent-pid", str(os.getpid())]
     if config_path is not None:
         argv += ["--config", os.path.abspath(config_path)]
-    return subprocess.Popen(argv)  # noqa: S603 - our own interpreter and module
+    # Started with SIGINT ignored: a Ctrl+C reaches the whole process group, and would end a recorder
+    # still importing with a traceback; serve stops it once serving ended (stop_recorder).
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        return subprocess.Popen(argv)  # noqa: S603 - our own interpreter and module
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def without_recorder(settings: Settings) -> Settings:
