@@ -3,7 +3,8 @@
 
 What a person does, by role and label: sign in, pick the tenant, create a key, call the gateway with
 the official openai SDK, and see the call on the overview within 5 s; reset a forgotten password and
-accept an invitation through the links of the e-mails. A screenshot of each page goes to
+accept an invitation through the links of the e-mails. Each page shown is checked with axe-core
+(no serious or critical accessibility violation), and a screenshot of it goes to
 ``tests/console/screenshots/`` (a test artefact). No browser is downloaded: without chromium or a
 built console (``make setup``) the tests are skipped, except under CI, where they fail.
 """
@@ -41,6 +42,8 @@ from trueport.tenants.repository import TenantRepository
 pytestmark = pytest.mark.slow
 
 CHROMIUM = Path("/usr/bin/chromium")
+AXE = Path(__file__).parents[2] / "console" / "node_modules" / "axe-core" / "axe.min.js"
+SERIOUS = ("serious", "critical")
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 PROVIDER_KEY = "sk-upstream-console"
 OWNER = "olivia@acme.test"
@@ -167,8 +170,15 @@ def browser() -> Iterator[Browser]:
             launched.close()
 
 
+@pytest.fixture(scope="module")
+def axe() -> str:
+    """axe-core's script, from the console's npm dependencies (``make setup`` installs them)."""
+    _require(AXE.is_file(), f"no {AXE}: run `make setup` (npm ci in console/)")
+    return AXE.read_text()
+
+
 @pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
+def page(browser: Browser, axe: str) -> Iterator[Page]:
     """A fresh browser context (no cookies), failing the test on a script error or a CSP violation."""
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     opened = context.new_page()
@@ -181,6 +191,7 @@ def page(browser: Browser) -> Iterator[Page]:
 
     opened.on("console", on_console)
     opened.on("pageerror", lambda error: problems.append(str(error)))
+    setattr(opened, "axe_source", axe)  # noqa: B010 - read by _screenshot
     try:
         yield opened
     finally:
@@ -189,6 +200,15 @@ def page(browser: Browser) -> Iterator[Page]:
 
 
 def _screenshot(page: Page, name: str) -> None:
+    """Check the page with axe-core, then keep a screenshot of it."""
+    # Evaluated through the DevTools protocol, which the page's CSP does not govern (a <script>
+    # tag with axe's source would rightly be refused).
+    found = page.evaluate(
+        "async (source) => { (0, eval)(source); return (await window.axe.run(document)).violations; }",
+        page.axe_source,  # type: ignore[attr-defined]
+    )
+    serious = [f"{v['id']} ({v['impact']}): {v['help']}" for v in found if v["impact"] in SERIOUS]
+    assert not serious, (name, serious)
     SCREENSHOTS.mkdir(exist_ok=True)
     page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
 

@@ -53,11 +53,11 @@ const RANGES = [
       </div>
     }
     <dl class="grid grid-cols-2 gap-4 md:grid-cols-5">
-      <tp-stat-card label="Requests" [value]="count(summary().requests)" />
-      <tp-stat-card label="Errors" [value]="count(summary().errors)" [hint]="rate()" />
-      <tp-stat-card label="Tokens" [value]="count(summary().tokens)" />
-      <tp-stat-card label="Cost" [value]="cost(summary().costUsd)" />
-      <tp-stat-card label="Mean latency" [value]="latency(summary().avgLatencyMs)" />
+      <div tpStatCard label="Requests" [value]="count(summary().requests)"></div>
+      <div tpStatCard label="Errors" [value]="count(summary().errors)" [hint]="rate()"></div>
+      <div tpStatCard label="Tokens" [value]="count(summary().tokens)"></div>
+      <div tpStatCard label="Cost" [value]="cost(summary().costUsd)"></div>
+      <div tpStatCard label="Mean latency" [value]="latency(summary().avgLatencyMs)"></div>
     </dl>
     <section class="mt-8" aria-labelledby="by-model">
       <h2 id="by-model" class="mb-3 text-lg font-semibold">By model</h2>
