@@ -9,6 +9,7 @@ import contextlib
 import os
 import shlex
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -260,12 +261,27 @@ def test_a_database_that_lacks_migrations_is_one_sentence(
         postgres_server.drop_database(name)
 
 
-def test_an_unreachable_database_is_one_sentence(tmp_path: Path) -> None:
+@pytest.mark.parametrize("args", [["tenants", "list"], ["migrate"]], ids=["tenants-list", "migrate"])
+def test_an_unreachable_database_is_one_sentence(args: list[str], tmp_path: Path) -> None:
     config = tmp_path / "trueport.yaml"
     config.write_text(f"database: postgresql://postgres@127.0.0.1:{free_port()}/nowhere\n")
-    result = run("tenants", "list", config=config, check=False)
+    result = run(*args, config=config, check=False)
     assert result.returncode == 1
     assert result.stderr.startswith(
         "Error: cannot reach the database at postgresql+asyncpg://postgres@127.0.0.1:"
     )
-    assert "Traceback" not in result.stderr
+    assert len(result.stderr.splitlines()) == 1, result.stderr
+
+
+def test_an_embedded_database_from_a_newer_version_is_one_sentence(tmp_path: Path) -> None:
+    config = tmp_path / "trueport.yaml"
+    config.write_text(f"database: sqlite:///{tmp_path}/trueport.db\n")
+    run("migrate", config=config)
+    with contextlib.closing(sqlite3.connect(tmp_path / "trueport.db")) as connection:
+        connection.execute("UPDATE alembic_version SET version_num = '9999'")
+        connection.commit()
+    for args in (["tenants", "list"], ["serve", "--port", str(free_port())]):
+        result = run(*args, config=config, check=False)
+        assert result.returncode == 1 and len(result.stderr.splitlines()) == 1, result.stderr
+        assert "Can't locate revision identified by '9999'" in result.stderr
+        assert "migrations only go forward" in result.stderr

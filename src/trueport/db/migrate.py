@@ -26,8 +26,20 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade_to_head(url: str) -> None:
-    """Apply every pending migration (blocking; call it before the event loop or in a thread)."""
-    command.upgrade(alembic_config(url), "head")
+    """Apply every pending migration (blocking; call it before the event loop or in a thread).
+
+    Raises ``ConfigError`` (one sentence) when the database cannot be reached or is at a revision
+    this version does not know."""
+    where = make_url(url).render_as_string(hide_password=True)
+    try:
+        command.upgrade(alembic_config(url), "head")
+    except CommandError as exc:
+        raise ConfigError(
+            f"cannot migrate the database at {where}: {exc} (a newer TruePort migrated it; migrations "
+            "only go forward): run that version or a newer one"
+        ) from exc
+    except (OSError, SQLAlchemyError) as exc:
+        raise ConfigError(f"cannot reach the database at {where}: {type(exc).__name__}: {exc}") from exc
 
 
 def head_revision() -> str | None:
