@@ -117,6 +117,10 @@ until get "http://127.0.0.1:$port/readyz" >"$work/readyz.json" 2>/dev/null; do
 done
 grep -q '"ready"' "$work/readyz.json" || { cat "$work/readyz.json" >&2; exit 1; }
 get "http://127.0.0.1:$port/healthz" >/dev/null
+if [ "$skip_console" -eq 0 ]; then # the console's assets came with the package
+  get "http://127.0.0.1:$port/console/" | grep -i '<!doctype html>' >/dev/null || { echo "no console at /console/" >&2; exit 1; }
+  step "the console is served"
+fi
 step "ready: $(cat "$work/readyz.json")"
 
 step "SIGTERM"

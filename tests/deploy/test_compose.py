@@ -162,6 +162,7 @@ def test_the_config_loads_with_the_gateways_environment(
     assert settings.server.shutdown_grace_s < 45
     assert settings.limits.local_share == 1 / len(GATEWAYS)
     assert settings.mail.host == "mailpit"
+    assert settings.platform.public_url == "http://localhost:8080"
 
 
 def test_proxy_and_prometheus_know_both_replicas() -> None:
