@@ -9,6 +9,7 @@ spend (tests/packaging covers a wheel with and without the console's assets).
 
 from __future__ import annotations
 
+import fnmatch
 import re
 import shutil
 import subprocess
@@ -111,6 +112,29 @@ def test_verify_script_runs_the_dockerfiles_install_commands() -> None:
     ]
     assert script == image
     assert all("--no-dev" in command for name, command in image if command.startswith("uv "))
+
+
+def test_dockerignore_keeps_what_the_dockerfile_copies() -> None:
+    ignored = [
+        line.strip().removeprefix("**/")
+        for line in (ROOT / ".dockerignore").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    copied = [
+        source.rstrip("/")
+        for line in _logical_lines(DOCKERFILE.read_text())
+        if line.startswith("COPY ") and "--from=" not in line
+        for source in line.split()[1:-1]
+    ]
+    assert {"pyproject.toml", "uv.lock", "src", "console"} <= set(copied)
+    for source in copied:
+        parts = Path(source).parts
+        clashes = [
+            p for p in ignored if any(fnmatch.fnmatch("/".join(parts[: i + 1]), p) for i in range(len(parts)))
+        ]
+        assert not clashes, f"{source} is copied but .dockerignore leaves out {clashes}"
+    # What a local checkout has but the image builds itself stays out of the context.
+    assert {"node_modules", ".venv", "src/trueport/console/dist"} <= set(ignored)
 
 
 def test_image_paths_are_settings_under_the_data_volume(monkeypatch: pytest.MonkeyPatch) -> None:
