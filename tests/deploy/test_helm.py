@@ -93,11 +93,12 @@ def _one(manifests: list[dict[str, Any]], kind: str, name: str) -> dict[str, Any
 
 
 def _pod_specs(manifests: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    return {
-        f"{doc['kind']}/{doc['metadata']['name']}": doc["spec"]["template"]["spec"]
-        for doc in manifests
-        if doc["kind"] in ("Deployment", "Job")
-    }
+    specs = {}
+    for doc in manifests:
+        spec = doc["spec"]["jobTemplate"]["spec"] if doc["kind"] == "CronJob" else doc.get("spec", {})
+        if "template" in spec:
+            specs[f"{doc['kind']}/{doc['metadata']['name']}"] = spec["template"]["spec"]
+    return specs
 
 
 FULLNAME = f"{RELEASE}-trueport"
@@ -115,6 +116,7 @@ def test_the_release_has_every_part(manifests: list[dict[str, Any]]) -> None:
     kinds = sorted({doc["kind"] for doc in manifests})
     assert {
         "ConfigMap",
+        "CronJob",
         "Deployment",
         "HorizontalPodAutoscaler",
         "Job",
@@ -179,6 +181,13 @@ def test_serving_probes_drain_and_config(manifests: list[dict[str, Any]]) -> Non
     assert "checksum/config" in spec["template"]["metadata"]["annotations"]
 
 
+def test_the_audit_archive_runs_from_one_place(manifests: list[dict[str, Any]]) -> None:
+    cron = _one(manifests, "CronJob", f"{FULLNAME}-audit-archive")["spec"]
+    assert cron["concurrencyPolicy"] == "Forbid"
+    (container,) = cron["jobTemplate"]["spec"]["template"]["spec"]["containers"]
+    assert container["args"] == ["audit", "archive"]
+
+
 def test_the_recorder_keeps_the_books_under_its_pod_name(manifests: list[dict[str, Any]]) -> None:
     pod = _one(manifests, "Deployment", f"{FULLNAME}-recorder")["spec"]["template"]["spec"]
     (container,) = pod["containers"]
@@ -224,7 +233,22 @@ def test_autoscaling_and_disruption_budget(manifests: list[dict[str, Any]]) -> N
 
 def test_network_policies_allow_only_named_peers(manifests: list[dict[str, Any]]) -> None:
     policies = {doc["metadata"]["name"]: doc["spec"] for doc in _kind(manifests, "NetworkPolicy")}
-    assert set(policies) == {f"{FULLNAME}-{c}" for c in ("serving", "recorder", "migrations")}
+    assert set(policies) == {
+        f"{FULLNAME}-{c}" for c in ("serving", "recorder", "audit-archive", "migrations")
+    }
+    # Every pod of the release is selected by its component's policy.
+    components = {
+        doc["spec"]["podSelector"]["matchLabels"]["app.kubernetes.io/component"]
+        for doc in _kind(manifests, "NetworkPolicy")
+    }
+    pod_components = {
+        (doc["spec"]["jobTemplate"]["spec"] if doc["kind"] == "CronJob" else doc["spec"])["template"][
+            "metadata"
+        ]["labels"]["app.kubernetes.io/component"]
+        for doc in manifests
+        if doc["kind"] in ("Deployment", "Job", "CronJob")
+    }
+    assert pod_components == components
     for name, spec in policies.items():
         assert spec["policyTypes"] == ["Ingress", "Egress"], name
         for rule in spec["egress"]:
