@@ -2,7 +2,7 @@
 # Calls a running compose stack (`docker compose up -d --build --wait`) through its reverse proxy:
 # health and readiness, /metrics kept off the public side, a new tenant and key, a plain and a
 # streamed call to the emulator's `echo` model, the calls seen by Prometheus on both replicas, and
-# the audit trail exported (to a directory and to MinIO under Object Lock) and verified.
+# the audit trail exported (to a directory and to MinIO under Object Lock) and verified, and archived.
 # Needs docker (with compose) and curl. Exits non-zero at the first failed check.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
@@ -72,5 +72,9 @@ check "audit trail exported and verified"
 compose exec -T recorder trueport audit export --tenant "$slug" --out "s3://trueport-audit/smoke/$slug/" >/dev/null ||
   fail "audit export to MinIO"
 check "audit export written to MinIO under Object Lock"
+
+archived="$(compose exec -T archiver trueport audit archive | tr -d '\r')" || fail "audit archive to MinIO"
+[[ "$archived" == archived* || "$archived" == "nothing new to archive" ]] || fail "audit archive: $archived"
+check "audit archive: $archived"
 
 echo "smoke test passed"

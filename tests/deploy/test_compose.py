@@ -27,7 +27,7 @@ from trueport.settings import load_settings
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = ROOT / "deploy" / "compose"
 GATEWAYS = ("gateway-1", "gateway-2")
-TRUEPORT_SERVICES = (*GATEWAYS, "recorder", "migrate")
+TRUEPORT_SERVICES = (*GATEWAYS, "recorder", "archiver", "migrate")
 
 
 def _docker_compose() -> str:
@@ -113,6 +113,8 @@ def test_services_and_their_order(resolved: dict[str, Any]) -> None:
     assert services["migrate"]["command"] == ["migrate"]
     assert services["migrate"]["depends_on"]["postgres"]["condition"] == "service_healthy"
     assert services["recorder"]["command"] == ["recorder"]
+    assert "trueport audit archive" in services["archiver"]["command"][0]
+    assert services["archiver"]["depends_on"]["minio-init"]["condition"] == "service_completed_successfully"
     assert {services["proxy"]["depends_on"][name]["condition"] for name in GATEWAYS} == {"service_healthy"}
     (published,) = services["proxy"]["ports"]
     assert published["target"] == 8080
