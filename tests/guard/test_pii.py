@@ -253,3 +253,56 @@ def test_any_text_gives_valid_offsets(detector: PiiDetector, text: str) -> None:
     for finding in detector.scan(text, CONTEXT):
         assert 0 <= (finding.start or 0) < (finding.end or 0) <= len(text)
         assert text[finding.start : finding.end].strip() == text[finding.start : finding.end]
+
+
+def _evaluation_texts() -> list[str]:
+    import orjson
+
+    root = Path(__file__).resolve().parents[2] / "eval" / "pii"
+    texts = [orjson.loads(line)["text"] for line in (root / "heldout.jsonl").read_text().splitlines()]
+    for name in ("prose_handwritten.txt", "no_pii_handwritten.txt"):
+        lines = (root / name).read_text(encoding="utf-8").splitlines()
+        texts += [
+            line.replace("[[", "").replace("]]", "").replace("{{", "").replace("}}", "") for line in lines
+        ]
+    texts += [
+        "Say hello to visitor 00001234.",
+        "Ship it to 221B Baker Street, London NW1 6XE.",
+        "I live at 12 main st",
+    ]
+    return [t for t in texts if t.strip() and not t.startswith("#")]
+
+
+def test_skipping_the_model_when_only_addresses_are_wanted_changes_no_finding(
+    detector: PiiDetector, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The user-turn default (every type but names): texts with no street word and no number beside a
+    capitalised word skip the model; on the evaluation texts the findings of the wanted types are
+    exactly those with it (names the model would have found there are dropped by the policy anyway)."""
+    import trueport.guard.pii as pii_module
+
+    addresses_only = ScanContext(types=frozenset(ALL_TYPES) - {"person"})
+    texts = _evaluation_texts()
+    gated = [detector.scan(text, addresses_only) for text in texts]
+    skipped = 0
+    real = pii_module.may_hold_address
+
+    def counting(text: str, tokens: object) -> bool:
+        nonlocal skipped
+        held = real(text, tokens)  # type: ignore[arg-type]
+        skipped += not held
+        return held
+
+    monkeypatch.setattr(pii_module, "may_hold_address", counting)
+    for text in texts:
+        detector.scan(text, addresses_only)
+    monkeypatch.setattr(pii_module, "may_hold_address", lambda _text, _tokens: True)
+    ungated = [detector.scan(text, addresses_only) for text in texts]
+    wanted = addresses_only.types or frozenset()
+
+    def acted_on(found: list[list[Finding]]) -> list[list[Finding]]:  # the rest is dropped by the policy
+        return [[f for f in findings if f.type in wanted] for findings in found]
+
+    assert acted_on(gated) == acted_on(ungated)
+    assert skipped > len(texts) // 4  # the gate does skip the model on ordinary texts
+    assert any(f.type == "street_address" for found in gated for f in found)

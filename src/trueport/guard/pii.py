@@ -47,14 +47,17 @@ from collections.abc import Collection
 from pathlib import Path
 from typing import ClassVar
 
+from trueport.guard import pii_features as pf
 from trueport.guard.base import Finding, ScanContext
 from trueport.guard.pii_folding import fold
+from trueport.guard.pii_lexicon import may_hold_address
 from trueport.guard.pii_ner import InferenceBackend, NameAddressTagger
 from trueport.guard.pii_patterns import STRUCTURED_TYPES, Match, find_structured
 
 MODEL_TYPES = ("person", "street_address")
 ALL_TYPES = (*STRUCTURED_TYPES, *MODEL_TYPES)
 MAX_MODEL_CHARS = 200_000  # names and addresses are looked for in the first 200,000 characters
+_ADDRESS_ONLY = frozenset({"street_address"})
 
 
 class PiiDetector:
@@ -84,6 +87,7 @@ class PiiDetector:
         if unknown:
             raise ValueError(f"unknown PII types: {sorted(unknown)}")
         self.types = frozenset(types) if types is not None else frozenset(ALL_TYPES)
+        self._model_types = self.types & frozenset(MODEL_TYPES)
         self.report_threshold = report_threshold
         wants_model = use_model and bool(self.types & set(MODEL_TYPES))
         self._tagger = (
@@ -97,10 +101,15 @@ class PiiDetector:
         # ASCII punctuation for full-width and ideographic); findings carry original offsets.
         folded = fold(text)
         matches = [m for m in find_structured(folded.text) if m.type in self.types]
-        if self._tagger is not None and (context.types is None or not context.types.isdisjoint(MODEL_TYPES)):
-            blocked = [(m.start, m.end) for m in matches if m.score >= self.default_threshold]
+        wanted = self._model_types if context.types is None else self._model_types & context.types
+        if self._tagger is not None and wanted:
             head = folded.text[:MAX_MODEL_CHARS]
-            matches.extend(m for m in self._tagger.tag(head, blocked) if m.type in self.types)
+            tokens = pf.tokenize(head)
+            # Addresses alone (the default for user turns: names are not redacted there) need a street
+            # word or a number beside a capitalised word; most texts have neither, and skip the model.
+            if wanted != _ADDRESS_ONLY or may_hold_address(head, tokens):
+                blocked = [(m.start, m.end) for m in matches if m.score >= self.default_threshold]
+                matches.extend(m for m in self._tagger.tag(head, blocked, tokens) if m.type in self.types)
         return [
             Finding(self.name, m.type, *folded.span(m.start, m.end), m.score)
             for m in resolve_overlaps(matches)

@@ -182,6 +182,27 @@ class Lexicon:
         return word.lower() not in self.vocabulary or bool(kinds & {"surname", "place"})
 
 
+def may_hold_address(text: str, tokens: pf.Tokens) -> bool:
+    """Whether ``Lexicon.check`` could accept any address span in this text: it needs a street word
+    (or a street suffix), or a number right beside a capitalised word on the same line. False means
+    no street address can be found here whatever the model says, so a caller that wants addresses
+    only need not run it (the findings are the same; ``tests/guard/test_pii.py`` checks that)."""
+    words = tokens.words
+    previous_digit = previous_capital = False
+    previous_end = -1
+    for word, start, end in zip(words, tokens.starts, tokens.ends, strict=True):
+        lower = word.lower()
+        if lower in _STREET_WORDS or lower.endswith(_STREET_SUFFIXES):
+            return True
+        digit = word[0].isdigit()
+        capital = word[0].isupper() and word.isalpha() and len(word) > 1
+        beside = (digit and previous_capital) or (capital and previous_digit)
+        if beside and not text[previous_end:start].strip(" \t"):
+            return True
+        previous_digit, previous_capital, previous_end = digit, capital, end
+    return False
+
+
 @functools.lru_cache(maxsize=4096)
 def _code_line(line: str) -> bool:
     if line.rstrip()[-1:] in {"{", "}", ";"} or any(op in line for op in _CODE_OPERATORS):

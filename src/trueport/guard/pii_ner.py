@@ -140,8 +140,12 @@ class NameAddressTagger:
             return np.zeros((0, len(pf.LABELS)), dtype=np.float32)
         return np.concatenate(parts) if len(parts) > 1 else parts[0]
 
-    def tag(self, text: str, blocked: Sequence[tuple[int, int]] = ()) -> list[Match]:
-        tokens = pf.tokenize(text)
+    def tag(
+        self, text: str, blocked: Sequence[tuple[int, int]] = (), tokens: pf.Tokens | None = None
+    ) -> list[Match]:
+        """Names and addresses in ``text`` (``tokens``: its ``pf.tokenize``, if already made)."""
+        if tokens is None:
+            tokens = pf.tokenize(text)
         if not len(tokens):
             return []
         probs = self.probabilities(text, tokens)
