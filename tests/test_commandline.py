@@ -37,13 +37,15 @@ def run(*args: str, config: Path, check: bool = True) -> subprocess.CompletedPro
 
 @pytest.fixture
 def noisy_config(tmp_path: Path) -> Path:
-    """SQLite, and a Redis that is not there: commands that announce a change log a warning."""
+    """SQLite, and a Redis that is not there: commands that announce a change log a warning. No guard:
+    its models take seconds to load in each process."""
     path = tmp_path / "trueport.yaml"
     path.write_text(f"""
 database: sqlite:///{tmp_path}/trueport.db
 redis: redis://127.0.0.1:{free_port()}
 redis_timeout_ms: 50
 audit: {{spool_dir: '{tmp_path / "spool"}'}}
+guard: {{enabled: false}}
 """)
     return path
 
@@ -145,7 +147,7 @@ def test_ctrl_c_as_soon_as_serve_listens_with_workers(noisy_config: Path, tmp_pa
         _started(process, stdout, "TruePort listening on")
         os.killpg(process.pid, signal.SIGINT)
         try:
-            status = process.wait(timeout=60)
+            status = process.wait(timeout=120)  # workers finish starting, then stop; the recorder too
         finally:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGKILL)

@@ -29,25 +29,33 @@ def test_auto_is_json_when_stderr_is_not_a_terminal() -> None:
     assert resolved_format("console") == "console"
 
 
+def _library() -> logging.Logger:
+    """A standard-library logger no earlier test configured (uvicorn's own config stops propagation)."""
+    return logging.getLogger("tests.test_logging.library")
+
+
 def test_json_lines_on_stderr_for_both_kinds_of_logger(capsys: pytest.CaptureFixture[str]) -> None:
     configure_logging("info", "json")
     structlog.get_logger("trueport.test").info("gateway_started", keys=3)
-    logging.getLogger("uvicorn.error").warning("a library says %s", "this")
+    _library().warning("a library says %s", "this")
     out, err = capsys.readouterr()
     assert out == ""
-    ours, theirs = (json.loads(line) for line in err.splitlines())
-    assert ours["event"] == "gateway_started" and ours["keys"] == 3 and ours["level"] == "info"
-    assert theirs["event"] == "a library says this" and theirs["level"] == "warning"
-    assert theirs["logger"] == "uvicorn.error" and "timestamp" in theirs
+    lines = [json.loads(line) for line in err.splitlines()]
+    ours = next(line for line in lines if line["event"] == "gateway_started")
+    theirs = next(line for line in lines if line["event"] == "a library says this")
+    assert ours["keys"] == 3 and ours["level"] == "info"
+    assert theirs["level"] == "warning" and theirs["logger"] == "tests.test_logging.library"
+    assert "timestamp" in theirs
 
 
 def test_console_lines_are_readable(capsys: pytest.CaptureFixture[str]) -> None:
     configure_logging("info", "console")
     structlog.get_logger("trueport.test").warning("redis_unreachable", fallback="local")
-    logging.getLogger("aiohttp.client").error("boom")
+    _library().error("boom")
     out, err = capsys.readouterr()
     assert out == ""
-    ours, theirs = err.splitlines()
+    ours = next(line for line in err.splitlines() if "redis_unreachable" in line)
+    theirs = next(line for line in err.splitlines() if "boom" in line)
     assert "[warning  ] redis_unreachable" in ours and "fallback=local" in ours
     assert "[error    ] boom" in theirs and not theirs.startswith("{")
 
@@ -56,4 +64,5 @@ def test_the_level_filters(capsys: pytest.CaptureFixture[str]) -> None:
     configure_logging("warning", "json")
     structlog.get_logger("trueport.test").info("quiet")
     structlog.get_logger("trueport.test").warning("loud")
-    assert [json.loads(line)["event"] for line in capsys.readouterr().err.splitlines()] == ["loud"]
+    events = [json.loads(line)["event"] for line in capsys.readouterr().err.splitlines()]
+    assert "loud" in events and "quiet" not in events

@@ -35,7 +35,10 @@ class _Stderr:
 
 
 _STDERR = _Stderr()
-_handler: logging.Handler | None = None  # ours on the root logger; others' (pytest's) are left alone
+
+
+class _Handler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Ours on the root logger: replaced when logging is configured again; others' (pytest's) stay."""
 
 
 def resolved_format(log_format: LogFormat) -> Literal["json", "console"]:
@@ -64,8 +67,7 @@ def configure_logging(level: LogLevel = "info", log_format: LogFormat = "auto") 
         logger_factory=structlog.PrintLoggerFactory(file=cast(TextIO, _STDERR)),
         cache_logger_on_first_use=True,
     )
-    global _handler  # noqa: PLW0603 - one handler per process, replaced on reconfiguration
-    handler = logging.StreamHandler(cast(TextIO, _STDERR))
+    handler = _Handler(cast(TextIO, _STDERR))
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             foreign_pre_chain=[structlog.stdlib.add_logger_name, *shared],
@@ -73,8 +75,7 @@ def configure_logging(level: LogLevel = "info", log_format: LogFormat = "auto") 
         )
     )
     root = logging.getLogger()
-    if _handler is not None:
-        root.removeHandler(_handler)
+    for previous in [each for each in root.handlers if isinstance(each, _Handler)]:
+        root.removeHandler(previous)
     root.addHandler(handler)
-    _handler = handler
     root.setLevel(max(_LEVELS[level], logging.WARNING))  # libraries' info is noise; ours is structlog's
