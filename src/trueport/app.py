@@ -40,6 +40,7 @@ from trueport.keys.cache import KeyCache
 from trueport.keys.secret import key_hmac_secret
 from trueport.limits.ratelimit import Limiter
 from trueport.logging import configure_logging
+from trueport.metrics import REQUESTS_IN_FLIGHT
 from trueport.operations import (
     admin_allowed,
     metrics,
@@ -262,6 +263,7 @@ class TruePortApp:
                 guard.scans.on_review = review_publisher(gateway.events)  # hitl.events.v1
                 # Drained again here, first at shutdown, while the bus is still open (stop is idempotent).
                 stack.push_async_callback(guard.scans.stop)
+            REQUESTS_IN_FLIGHT.set_function(lambda: gateway.active_calls)  # read when scraped
             self._closing = stack.pop_all()
         self.resources = Resources(
             engine=engine,

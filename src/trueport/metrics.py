@@ -130,6 +130,12 @@ GUARD_FINDINGS = Counter(
     ["detector", "action"],
     registry=REGISTRY,
 )
+REQUESTS_IN_FLIGHT = Gauge(
+    "trueport_requests_in_flight",
+    "Data-plane calls in progress in this process (read from the gateway when scraped; streams count "
+    "until their last byte). An autoscaler's in-flight signal.",
+    registry=REGISTRY,
+)
 RECORDS_PENDING = Gauge(
     "trueport_record_writer_pending",
     "Request records queued in memory, not yet written to the database.",

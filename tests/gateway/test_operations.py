@@ -79,3 +79,38 @@ async def test_readiness_reports_webhook_intake(gateway: RunningGateway) -> None
     status, body = await readiness(engine, gateway_, _Intake(away, bus_unreachable=True))
     assert (status, body["status"]) == (200, "degraded")
     assert body["checks"]["webhook_intake"] == f"degraded ({away})"
+
+
+async def test_metrics_count_the_calls_in_flight(database_url: str, mock: MockProvider) -> None:
+    import re
+
+    from tests.gateway.harness import running_gateway
+
+    settings = gateway_settings(database_url, mock.url, admin_token="operator-token-0123456789")
+    auth = {"Authorization": "Bearer operator-token-0123456789"}
+
+    def in_flight(text: str) -> float:
+        match = re.search(r"^trueport_requests_in_flight (\S+)$", text, re.MULTILINE)
+        assert match, "no trueport_requests_in_flight"
+        return float(match.group(1))
+
+    async with running_gateway(settings) as gateway, httpx.AsyncClient(base_url=gateway.url) as http:
+        assert in_flight((await http.get("/metrics", headers=auth)).text) == 0
+        body = {"model": "slow", "messages": [{"role": "user", "content": "hi"}]}
+        calls = [
+            asyncio.create_task(
+                http.post(
+                    "/v1/chat/completions", json=body, headers={"Authorization": f"Bearer {gateway.key}"}
+                )
+            )
+            for _ in range(3)
+        ]
+        seen = 0.0
+        for _ in range(40):  # the emulator holds each answer 400 ms
+            await asyncio.sleep(0.02)
+            seen = max(seen, in_flight((await http.get("/metrics", headers=auth)).text))
+            if seen == 3:
+                break
+        assert seen == 3
+        assert all(r.status_code == 200 for r in await asyncio.gather(*calls))
+        assert in_flight((await http.get("/metrics", headers=auth)).text) == 0
