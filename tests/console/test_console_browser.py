@@ -50,6 +50,10 @@ OWNER = "olivia@acme.test"
 FORGETFUL = "frank@acme.test"
 PASSWORD = "correct horse battery staple"
 LIVE_WITHIN_S = 5.0
+# What is not a timing requirement waits longer than Playwright's 5 s: argon2 hashing and the mails
+# take seconds on a loaded CI machine.
+WAIT_MS = 20_000
+expect.set_options(timeout=WAIT_MS)
 
 
 def _require(present: bool, message: str) -> None:
@@ -163,7 +167,8 @@ def browser() -> Iterator[Browser]:
         CHROMIUM.is_file(), f"no {CHROMIUM}: install Debian's chromium package (apt-get install chromium)"
     )
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM))
+        # /dev/shm is small in containers; chromium then uses /tmp instead of crashing.
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--disable-dev-shm-usage"])
         try:
             yield launched
         finally:
@@ -182,6 +187,7 @@ def page(browser: Browser, axe: str) -> Iterator[Page]:
     """A fresh browser context (no cookies), failing the test on a script error or a CSP violation."""
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     opened = context.new_page()
+    opened.set_default_timeout(WAIT_MS)
     problems: list[str] = []
 
     def on_console(message: ConsoleMessage) -> None:
@@ -222,7 +228,7 @@ def _sign_in(page: Page, url: str, email: str, password: str) -> None:
     expect(page.get_by_role("heading", name="Choose a tenant")).to_be_visible()
 
 
-def _mail_to(smtp: SmtpSink, to: str, timeout_s: float = 10) -> str:
+def _mail_to(smtp: SmtpSink, to: str, timeout_s: float = WAIT_MS / 1000) -> str:
     """The text of the latest mail to ``to``, waiting for one (``SmtpSink.wait_for`` is async, and
     Playwright's sync API runs an event loop in this thread already)."""
     deadline = time.monotonic() + timeout_s
@@ -314,6 +320,8 @@ def test_sign_in_create_a_key_and_see_the_call_live(installation: Installation, 
 def test_reset_a_forgotten_password_through_the_mailed_link(installation: Installation, page: Page) -> None:
     page.goto(f"{installation.url}/console/sign-in")
     page.get_by_role("link", name="Forgot your password?").click()
+    # The sign-in page's own field lingers until the lazy page is in: fill only once it is.
+    expect(page.get_by_role("heading", name="Reset your password")).to_be_visible()
     page.get_by_label("E-mail address").fill(FORGETFUL)
     page.get_by_role("button", name="E-mail me a link").click()
     expect(page.get_by_role("status")).to_contain_text("on its way")
@@ -326,6 +334,7 @@ def test_reset_a_forgotten_password_through_the_mailed_link(installation: Instal
     page.get_by_role("button", name="Set new password").click()
     expect(page.get_by_role("status")).to_contain_text("Your password is changed")
     page.get_by_role("link", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
     page.get_by_label("E-mail address").fill(FORGETFUL)
     page.get_by_label("Password").fill("a brand new passphrase 2026")
     page.get_by_role("button", name="Sign in").click()
@@ -333,16 +342,16 @@ def test_reset_a_forgotten_password_through_the_mailed_link(installation: Instal
 
 
 def test_accept_an_invitation_through_the_mailed_link(installation: Installation, page: Page) -> None:
-    api = httpx.Client(base_url=installation.url, timeout=10)
-    login = api.post("/api/v1/auth/login", json={"email": OWNER, "password": PASSWORD}).json()
-    owner = {"Authorization": f"Bearer {login['access_token']}"}
-    bound = api.post("/api/v1/auth/select-tenant", json={"tenant": "acme"}, headers=owner).json()
-    invited = api.post(
-        "/api/v1/invitations",
-        json={"email": "nina@acme.test", "role": "member"},
-        headers={"Authorization": f"Bearer {bound['access_token']}"},
-    )
-    assert invited.status_code == 201, invited.text
+    with httpx.Client(base_url=installation.url, timeout=10) as api:
+        login = api.post("/api/v1/auth/login", json={"email": OWNER, "password": PASSWORD}).json()
+        owner = {"Authorization": f"Bearer {login['access_token']}"}
+        bound = api.post("/api/v1/auth/select-tenant", json={"tenant": "acme"}, headers=owner).json()
+        invited = api.post(
+            "/api/v1/invitations",
+            json={"email": "nina@acme.test", "role": "member"},
+            headers={"Authorization": f"Bearer {bound['access_token']}"},
+        )
+        assert invited.status_code == 201, invited.text
 
     page.goto(_mailed_link(installation, "nina@acme.test", "accept-invitation"))
     expect(page.get_by_role("heading", name="Accept your invitation")).to_be_visible()
