@@ -9,7 +9,7 @@ import { ChangeDetectionStrategy, Component, DOCUMENT, inject, input, signal } f
       (click)="copy()"
       class="rounded-md border border-slate-300 px-3 py-1.5 text-sm font-medium hover:bg-slate-100 focus-visible:outline-2 focus-visible:outline-indigo-500 dark:border-slate-600 dark:hover:bg-slate-800"
     >
-      {{ copied() ? 'Copied' : label() }}
+      {{ state() === 'copied' ? 'Copied' : state() === 'failed' ? 'Copy failed: select the text' : label() }}
     </button>
   `,
   changeDetection: ChangeDetectionStrategy.OnPush,
@@ -17,12 +17,17 @@ import { ChangeDetectionStrategy, Component, DOCUMENT, inject, input, signal } f
 export class CopyButton {
   readonly text = input.required<string>();
   readonly label = input('Copy');
-  protected readonly copied = signal(false);
+  protected readonly state = signal<'idle' | 'copied' | 'failed'>('idle');
   private readonly document = inject(DOCUMENT);
 
+  /** The clipboard needs a secure context (https, or http on localhost) and the person's consent. */
   async copy(): Promise<void> {
-    await this.document.defaultView?.navigator.clipboard.writeText(this.text());
-    this.copied.set(true);
-    setTimeout(() => this.copied.set(false), 2000);
+    try {
+      await this.document.defaultView?.navigator.clipboard.writeText(this.text());
+      this.state.set('copied');
+    } catch {
+      this.state.set('failed');
+    }
+    setTimeout(() => this.state.set('idle'), 3000);
   }
 }
