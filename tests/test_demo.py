@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 from tests.support import free_port
@@ -44,6 +46,21 @@ def test_demo_prints_working_snippets(tmp_path: Path) -> None:
             [sys.executable, "-c", snippet.group(1)], capture_output=True, text=True, timeout=60, check=True
         )
         assert answer.stdout.strip() == "Echo: Hello"
+        # The console's sign-ins it printed work.
+        assert f"http://127.0.0.1:{port}/console/" in text
+        signins = dict(
+            re.findall(r"^  (?:platform admin|tenant owner) *: (\S+)  password (\S+)$", text, re.M)
+        )
+        assert set(signins) == {"admin@example.com", "owner@example.com"}
+        for email, password in signins.items():
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{port}/api/v1/auth/login",
+                data=json.dumps({"email": email, "password": password}).encode(),
+                headers={"content-type": "application/json"},
+            )
+            with urllib.request.urlopen(request, timeout=30) as response:
+                assert response.status == 200
+                assert json.loads(response.read())["access_token"]
     finally:
         process.terminate()
         process.wait(timeout=30)

@@ -9,6 +9,7 @@ Every provider type is wired to the emulator, so each model alias shows one path
 from __future__ import annotations
 
 import asyncio
+import secrets
 import socket
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,8 @@ from trueport.tenants.service import create_tenant
 
 DEMO_TENANT = "demo"
 DEMO_PROVIDER_KEY = "demo-provider-key"
+DEMO_ADMIN = "admin@example.com"  # platform admin of the demo installation
+DEMO_OWNER = "owner@example.com"  # owner of the demo tenant
 
 
 def demo_settings(database_path: Path, mock_url: str) -> Settings:
@@ -68,6 +71,47 @@ async def _demo_key(settings: Settings) -> str:
     return created.secret
 
 
+async def _demo_users(settings: Settings) -> dict[str, str]:
+    """The console's demo sign-ins, ``{email: password}``: a platform admin and the demo tenant's
+    owner, each with a new random password at every start (only its argon2id hash is stored)."""
+    from sqlalchemy import select
+
+    from trueport.db.models import Membership
+    from trueport.platform.auth.passwords import Passwords
+    from trueport.platform.users.repository import UserRepository
+    from trueport.platform.users.service import create_user
+
+    passwords = Passwords(settings.platform.password_hash_concurrency)
+    signins: dict[str, str] = {}
+    async with database(settings) as sessions, sessions() as session:
+        tenant = await TenantRepository(session).get_by_slug(DEMO_TENANT)
+        assert tenant is not None  # made by _demo_key
+        for email, admin in ((DEMO_ADMIN, True), (DEMO_OWNER, False)):
+            password = secrets.token_urlsafe(12)
+            user = await UserRepository(session).by_email(email)
+            if user is None:
+                user = await create_user(
+                    session,
+                    passwords,
+                    email=email,
+                    name=email.split("@", 1)[0],
+                    password=password,
+                    min_password_length=settings.platform.password_min_length,
+                    platform_admin=admin,
+                )
+            else:
+                user.password_hash = await passwords.hash(password)
+            if not admin:
+                member = await session.scalar(
+                    select(Membership).where(Membership.tenant_id == tenant.id, Membership.user_id == user.id)
+                )
+                if member is None:
+                    session.add(Membership(tenant_id=tenant.id, user_id=user.id, role="owner"))
+            signins[email] = password
+        await session.commit()
+    return signins
+
+
 def _free_port(host: str, port: int) -> None:
     with socket.socket() as probe:
         try:
@@ -76,9 +120,16 @@ def _free_port(host: str, port: int) -> None:
             raise click.ClickException(f"port {port} is busy: pass --port") from exc
 
 
-def _instructions(base_url: str, key: str) -> str:
+def _instructions(base_url: str, key: str, signins: dict[str, str]) -> str:
+    accounts = "\n".join(
+        f"  {'platform admin' if email == DEMO_ADMIN else 'tenant owner  '} : {email}  password {password}"
+        for email, password in signins.items()
+    )
     return f"""
 TruePort demo is running.
+
+  console  : {base_url}/console/  (sign in, pick the tenant "{DEMO_TENANT}"; new passwords at every start)
+{accounts}
 
   base URL : {base_url}/v1
   API key  : {key}
@@ -106,6 +157,7 @@ async def _serve(host: str, port: int, database_path: Path) -> None:
     async with MockProvider(host="127.0.0.1", port=0, api_key=DEMO_PROVIDER_KEY) as mock:
         settings = demo_settings(database_path, mock.url)
         key = await _demo_key(settings)
+        signins = await _demo_users(settings)
         config = uvicorn.Config(
             create_app(settings), host=host, port=port, access_log=False, lifespan="on", log_level="warning"
         )
@@ -114,7 +166,7 @@ async def _serve(host: str, port: int, database_path: Path) -> None:
         while not server.started and not serving.done():  # noqa: ASYNC110 - uvicorn exposes no event
             await asyncio.sleep(0.05)
         if server.started:
-            click.echo(_instructions(f"http://{host}:{port}", key))
+            click.echo(_instructions(f"http://{host}:{port}", key, signins))
         await serving
 
 
