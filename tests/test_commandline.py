@@ -247,6 +247,7 @@ def test_a_database_that_lacks_migrations_is_one_sentence(
         assert sentence("serve", "--port", str(free_port())) == empty
         assert sentence("users", "list") == empty
         assert sentence("audit", "public-key") == empty
+        assert sentence("recorder") == empty
 
         previous = _previous_revision()
         command.upgrade(alembic_config(async_database_url(url)), previous)

@@ -21,8 +21,8 @@ from trueport.audit.service import AuditTrail
 from trueport.books.setup import background_jobs_here, handoff_of, intake_of, recorder_in_process, recorder_of
 from trueport.console.serving import Console, is_console
 from trueport.db.engine import create_engine, session_factory
-from trueport.db.migrate import current_revision, head_revision
-from trueport.errors import ConfigError, RouteNotFound
+from trueport.db.migrate import require_current_schema
+from trueport.errors import RouteNotFound
 from trueport.events import open_event_bus
 from trueport.gateway.asgi import JSON_HEADERS, SECURITY_HEADERS, Message, Receive, Scope, Send, send_body
 from trueport.gateway.dispatch import handle_data_plane, is_data_plane
@@ -168,11 +168,7 @@ class TruePortApp:
                 stack.callback(tracing.shutdown)  # last: spans of the calls that drained are flushed
             engine = create_engine(settings.database_url)
             stack.push_async_callback(engine.dispose)
-            revision = await current_revision(engine)
-            if revision != head_revision():
-                raise ConfigError(
-                    f"database schema is at {revision or 'nothing'}, not {head_revision()}: run `trueport migrate`"
-                )
+            await require_current_schema(engine)  # else one sentence saying what to run
             sessions = session_factory(engine)
             audit = await AuditTrail.open(settings, sessions)
             await audit.start()

@@ -23,8 +23,7 @@ import structlog
 
 from trueport.books.setup import recorder_of
 from trueport.db.engine import create_engine, session_factory
-from trueport.db.migrate import current_revision, head_revision
-from trueport.errors import ConfigError
+from trueport.db.migrate import require_current_schema
 from trueport.events import open_event_bus
 from trueport.platform.credentials.envelope import Envelope
 from trueport.platform.live import ConfigWatcher
@@ -59,11 +58,7 @@ async def run_recorder(settings: Settings, *, parent_pid: int | None = None) -> 
     async with contextlib.AsyncExitStack() as stack:
         engine = create_engine(settings.database_url)
         stack.push_async_callback(engine.dispose)
-        revision = await current_revision(engine)
-        if revision != head_revision():
-            raise ConfigError(
-                f"database schema is at {revision or 'nothing'}, not {head_revision()}: run `trueport migrate`"
-            )
+        await require_current_schema(engine)  # else one sentence saying what to run
         sessions = session_factory(engine)
         state = await open_state(settings)
         stack.push_async_callback(state.close)
