@@ -121,7 +121,8 @@ def test_serve_prints_its_url_and_a_signal_ends_it_with_status_0(
         line = _started(process, stdout, "\n")
         assert (
             line
-            == f"TruePort listening on {url} (OpenAI-compatible API: {url}/v1, control plane: {url}/api/v1)\n"
+            == f"TruePort listening on {url} (OpenAI-compatible API: {url}/v1, control plane: {url}/api/v1, "
+            f"console: {url}/console/)\n"
         )
         _wait_for(lambda: httpx.get(f"{url}/readyz", timeout=5).status_code == 200, process)  # recorder too
         _stopped_cleanly(process, signum, stderr)

@@ -107,7 +107,10 @@ def listening_line(sock: socket.socket) -> str:
     host, port = sock.getsockname()[:2]
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{port}"
-    return f"TruePort listening on {url} (OpenAI-compatible API: {url}/v1, control plane: {url}/api/v1)"
+    return (
+        f"TruePort listening on {url} (OpenAI-compatible API: {url}/v1, control plane: {url}/api/v1, "
+        f"console: {url}/console/)"
+    )
 
 
 def _announce(sock: socket.socket) -> None:
