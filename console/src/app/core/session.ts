@@ -7,6 +7,24 @@ import { AuthApi, TenantChoice, Tokens } from './auth-api';
 const RENEW_BEFORE_S = 60;
 
 /**
+ * The `sub` claim of a JWT, read without checking the signature: the server checks it on every call;
+ * the console only needs to know whose keys are whose.
+ */
+export function subjectOf(token: string | null): string | null {
+  const payload = token?.split('.')[1];
+  if (!payload) {
+    return null;
+  }
+  try {
+    const json = atob(payload.replace(/-/g, '+').replace(/_/g, '/'));
+    const sub = (JSON.parse(json) as { sub?: unknown }).sub;
+    return typeof sub === 'string' ? sub : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
  * Who is signed in. The access token lives in this object only (memory: never localStorage or
  * sessionStorage, so a reload forgets it); the refresh token is an httpOnly cookie the server sets,
  * which restores the session after a reload without any script seeing it.
@@ -21,6 +39,8 @@ export class Session {
   private restoring: Promise<boolean> | null = null;
 
   readonly signedIn = computed(() => this.accessToken() !== null);
+  /** The signed-in user's id (the access token's `sub` claim), or null. */
+  readonly userId = computed(() => subjectOf(this.accessToken()));
   /** The id of the tenant the session is bound to, or null before one is picked. */
   readonly tenantId = this.boundTenant.asReadonly();
   /** The tenant picked, when known (after a reload, the shell looks it up). */

@@ -6,6 +6,7 @@ import { apiErrorMessage } from '../../api/errors';
 import { Alert } from '../../shared/alert';
 import { CopyButton } from '../../shared/copy-button';
 import { INPUT, LABEL, PRIMARY_BUTTON } from '../../shared/form-styles';
+import { Access } from '../../core/permissions';
 import { CreatedKey, Key, KeysApi } from './keys-api';
 
 @Component({
@@ -13,54 +14,56 @@ import { CreatedKey, Key, KeysApi } from './keys-api';
   imports: [ReactiveFormsModule, Alert, CopyButton],
   template: `
     <h1 class="mb-6 text-2xl font-semibold">Keys</h1>
-    <section
-      aria-labelledby="new-key"
-      class="mb-8 rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900"
-    >
-      <h2 id="new-key" class="mb-3 text-lg font-semibold">Create a key</h2>
-      <form [formGroup]="form" (ngSubmit)="create()" class="flex flex-wrap items-end gap-4">
-        <div class="min-w-64 flex-1">
-          <label for="key-name" [class]="styles.label">Name</label>
-          <input
-            id="key-name"
-            formControlName="name"
-            placeholder="e.g. support-bot production"
-            [class]="styles.input"
-          />
-        </div>
-        <div class="w-40">
-          <label for="key-rpm" [class]="styles.label">Requests per minute</label>
-          <input
-            id="key-rpm"
-            type="number"
-            min="1"
-            formControlName="rpm"
-            placeholder="no limit"
-            [class]="styles.input"
-          />
-        </div>
-        <button type="submit" [disabled]="busy()" [class]="styles.button">Create key</button>
-      </form>
-      @if (created(); as key) {
-        <div
-          class="mt-4 rounded-md border border-amber-300 bg-amber-50 p-4 dark:border-amber-700 dark:bg-amber-950"
-          role="status"
-        >
-          <p class="mb-2 text-sm font-medium">
-            The secret of “{{ key.name || key.prefix }}”. Store it now: it is shown only this once.
-          </p>
-          <div class="flex flex-wrap items-center gap-2">
-            <code
-              aria-label="Secret"
-              class="break-all rounded bg-white px-2 py-1 font-mono text-sm dark:bg-slate-900"
-              >{{ key.secret }}</code
-            >
-            <tp-copy-button [text]="key.secret" label="Copy secret" />
-            <button type="button" (click)="created.set(null)" class="text-sm underline">Done</button>
+    @if (access.can('keys:write')) {
+      <section
+        aria-labelledby="new-key"
+        class="mb-8 rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900"
+      >
+        <h2 id="new-key" class="mb-3 text-lg font-semibold">Create a key</h2>
+        <form [formGroup]="form" (ngSubmit)="create()" class="flex flex-wrap items-end gap-4">
+          <div class="min-w-64 flex-1">
+            <label for="key-name" [class]="styles.label">Name</label>
+            <input
+              id="key-name"
+              formControlName="name"
+              placeholder="e.g. support-bot production"
+              [class]="styles.input"
+            />
           </div>
-        </div>
-      }
-    </section>
+          <div class="w-40">
+            <label for="key-rpm" [class]="styles.label">Requests per minute</label>
+            <input
+              id="key-rpm"
+              type="number"
+              min="1"
+              formControlName="rpm"
+              placeholder="no limit"
+              [class]="styles.input"
+            />
+          </div>
+          <button type="submit" [disabled]="busy()" [class]="styles.button">Create key</button>
+        </form>
+        @if (created(); as key) {
+          <div
+            class="mt-4 rounded-md border border-amber-300 bg-amber-50 p-4 dark:border-amber-700 dark:bg-amber-950"
+            role="status"
+          >
+            <p class="mb-2 text-sm font-medium">
+              The secret of “{{ key.name || key.prefix }}”. Store it now: it is shown only this once.
+            </p>
+            <div class="flex flex-wrap items-center gap-2">
+              <code
+                aria-label="Secret"
+                class="break-all rounded bg-white px-2 py-1 font-mono text-sm dark:bg-slate-900"
+                >{{ key.secret }}</code
+              >
+              <tp-copy-button [text]="key.secret" label="Copy secret" />
+              <button type="button" (click)="created.set(null)" class="text-sm underline">Done</button>
+            </div>
+          </div>
+        }
+      </section>
+    }
     @if (error()) {
       <div class="mb-4">
         <tp-alert>{{ error() }}</tp-alert>
@@ -70,7 +73,13 @@ import { CreatedKey, Key, KeysApi } from './keys-api';
       <p role="status" class="text-sm text-slate-500">Loading keys…</p>
     } @else if (keys()!.length === 0) {
       <p class="rounded-lg border border-dashed border-slate-300 p-6 text-sm dark:border-slate-700">
-        This tenant has no keys yet. Create one above; applications send it as their API key to the gateway.
+        This tenant has no keys yet.
+        @if (access.can('keys:write')) {
+          Create one above; applications send it as their API key to the gateway.
+        } @else {
+          Your role in this tenant ({{ access.role() }}) reads keys but cannot create them: ask an owner or
+          admin.
+        }
       </p>
     } @else {
       <div class="overflow-x-auto rounded-lg border border-slate-200 dark:border-slate-800">
@@ -95,7 +104,7 @@ import { CreatedKey, Key, KeysApi } from './keys-api';
                 <td class="px-4 py-2">{{ key.status }}</td>
                 <td class="px-4 py-2">{{ key.created_at.slice(0, 16).replace('T', ' ') }} UTC</td>
                 <td class="px-4 py-2 text-right">
-                  @if (key.status === 'active') {
+                  @if (key.status === 'active' && access.maySteerKey(key)) {
                     @if (confirming() === key.id) {
                       <button
                         type="button"
@@ -129,6 +138,7 @@ import { CreatedKey, Key, KeysApi } from './keys-api';
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
 export class Keys implements OnInit {
+  protected readonly access = inject(Access);
   protected readonly styles = { input: INPUT, label: LABEL, button: PRIMARY_BUTTON };
   protected readonly form = inject(NonNullableFormBuilder).group({
     name: ['', Validators.maxLength(200)],
@@ -146,6 +156,9 @@ export class Keys implements OnInit {
   }
 
   async create(): Promise<void> {
+    if (!this.access.can('keys:write')) {
+      return;
+    }
     if (this.form.invalid) {
       this.error.set('A name has at most 200 characters, and a limit is at least 1 request per minute.');
       return;
