@@ -1,10 +1,17 @@
-import { ChangeDetectionStrategy, Component, OnInit, inject } from '@angular/core';
+import { ChangeDetectionStrategy, Component, OnInit, computed, inject } from '@angular/core';
 import { Router, RouterLink, RouterLinkActive, RouterOutlet } from '@angular/router';
 import { firstValueFrom } from 'rxjs';
 
 import { AuthApi } from '../core/auth-api';
+import { Access, Permission } from '../core/permissions';
 import { Session } from '../core/session';
 import { ThemeToggle } from '../shared/theme-toggle';
+
+const AREAS: readonly { path: string; label: string; needs: readonly Permission[] }[] = [
+  { path: '/overview', label: 'Overview', needs: ['usage:read'] },
+  { path: '/usage', label: 'Usage', needs: ['usage:read'] },
+  { path: '/keys', label: 'Keys', needs: ['keys:read'] },
+];
 
 /** The frame of a tenant's pages: its name, the areas, switching tenant and signing out. */
 @Component({
@@ -15,7 +22,7 @@ import { ThemeToggle } from '../shared/theme-toggle';
       <div class="mx-auto flex max-w-6xl flex-wrap items-center gap-x-6 gap-y-2 px-4 py-3">
         <span class="text-lg font-bold tracking-tight">TruePort</span>
         <nav aria-label="Tenant" class="flex gap-1">
-          @for (link of links; track link.path) {
+          @for (link of links(); track link.path) {
             <a
               [routerLink]="link.path"
               routerLinkActive="bg-slate-200 dark:bg-slate-800"
@@ -29,6 +36,13 @@ import { ThemeToggle } from '../shared/theme-toggle';
           <span class="text-slate-600 dark:text-slate-300" aria-label="Tenant">{{
             session.tenant()?.name ?? ''
           }}</span>
+          @if (access.role(); as role) {
+            <span
+              class="rounded-full bg-slate-100 px-2 py-0.5 text-xs font-medium text-slate-700 dark:bg-slate-800 dark:text-slate-200"
+              aria-label="Your role"
+              >{{ role }}{{ access.readOnly() ? ' · read only' : '' }}</span
+            >
+          }
           <a
             routerLink="/select-tenant"
             class="rounded-md px-2 py-1 hover:bg-slate-200 dark:hover:bg-slate-800"
@@ -53,10 +67,11 @@ import { ThemeToggle } from '../shared/theme-toggle';
 })
 export class Shell implements OnInit {
   protected readonly session = inject(Session);
-  protected readonly links = [
-    { path: '/overview', label: 'Overview' },
-    { path: '/keys', label: 'Keys' },
-  ];
+  protected readonly access = inject(Access);
+  /** The areas this role may read (the others would only answer 403). */
+  protected readonly links = computed(() =>
+    AREAS.filter((area) => area.needs.some((permission) => this.access.can(permission))),
+  );
   private readonly auth = inject(AuthApi);
   private readonly router = inject(Router);
 

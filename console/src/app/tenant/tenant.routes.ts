@@ -13,6 +13,11 @@ export const tenantRoutes: Routes = [
         loadComponent: () => import('./overview/overview').then((m) => m.Overview),
       },
       {
+        path: 'usage',
+        title: 'Usage · TruePort',
+        loadComponent: () => import('./usage/usage').then((m) => m.Usage),
+      },
+      {
         path: 'keys',
         title: 'Keys · TruePort',
         loadComponent: () => import('./keys/keys').then((m) => m.Keys),

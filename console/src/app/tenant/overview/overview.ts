@@ -7,7 +7,7 @@ import { apiErrorMessage } from '../../api/errors';
 import { Alert } from '../../shared/alert';
 import { StatCard } from '../../shared/stat-card';
 import { errorRate, formatCost, formatCount, formatLatency, summarize } from './summary';
-import { AggregateRow, UsageApi } from './usage-api';
+import { AggregateRow, UsageApi } from '../usage/usage-api';
 
 /** How often the figures are fetched again: new traffic shows within this time. */
 export const REFRESH_MS = 3000;

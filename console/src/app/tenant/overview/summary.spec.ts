@@ -1,5 +1,5 @@
 import { errorRate, formatCost, formatLatency, summarize } from './summary';
-import type { AggregateRow } from './usage-api';
+import type { AggregateRow } from '../usage/usage-api';
 
 function row(requests: number, avgLatencyMs: number | null, extra: Partial<AggregateRow> = {}): AggregateRow {
   return {

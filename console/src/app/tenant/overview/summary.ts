@@ -1,4 +1,4 @@
-import type { AggregateRow } from './usage-api';
+import type { AggregateRow } from '../usage/usage-api';
 
 /** The overview's figures: the aggregate rows of a range, summed up. */
 export interface Summary {
