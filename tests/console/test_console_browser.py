@@ -2,8 +2,10 @@
 `trueport serve` on SQLite, with the provider emulator upstream and a real SMTP server for the mails.
 
 What a person does, by role and label: sign in, pick the tenant, create a key, call the gateway with
-the official openai SDK, and see the call on the overview within 5 s; reset a forgotten password and
-accept an invitation through the links of the e-mails. Each page shown is checked with axe-core
+the official openai SDK, and see the call on the overview within 5 s and among Usage's records with its
+details; reset a forgotten password and accept an invitation through the links of the e-mails; an
+auditor sees no control that changes anything (and the API refuses them anyway), and a call the
+policy blocks under Guard's violations. Each page shown is checked with axe-core
 (no serious or critical accessibility violation), and a screenshot of it goes to
 ``tests/console/screenshots/`` (a test artefact). No browser is downloaded: without chromium or a
 built console (``make setup``) the tests are skipped, except under CI, where they fail.
@@ -48,6 +50,7 @@ SCREENSHOTS = Path(__file__).parent / "screenshots"
 PROVIDER_KEY = "sk-upstream-console"
 OWNER = "olivia@acme.test"
 FORGETFUL = "frank@acme.test"
+AUDITOR = "audrey@acme.test"
 PASSWORD = "correct horse battery staple"
 LIVE_WITHIN_S = 5.0
 # What is not a timing requirement waits longer than Playwright's 5 s: argon2 hashing and the mails
@@ -127,13 +130,13 @@ models:
 
 
 async def _seed_people(config: Path) -> None:
-    """Two members of acme with a password (accounts are otherwise made by accepting an invitation)."""
+    """Three members of acme with a password (accounts are otherwise made by accepting an invitation)."""
     settings = load_settings(config)
     passwords = Passwords(1)
     async with database(settings) as sessions, sessions() as session:
         tenant = await TenantRepository(session).get_by_slug("acme")
         assert tenant is not None
-        for email, role in ((OWNER, "owner"), (FORGETFUL, "member")):
+        for email, role in ((OWNER, "owner"), (FORGETFUL, "member"), (AUDITOR, "auditor")):
             user = User(
                 email=email, name=email.split("@")[0].title(), password_hash=await passwords.hash(PASSWORD)
             )
@@ -294,6 +297,18 @@ def test_sign_in_create_a_key_and_see_the_call_live(installation: Installation, 
     expect(page.get_by_role("cell", name="gpt-4o-mini", exact=True)).to_be_visible()
     _screenshot(page, "05-overview-live")
 
+    _open(page, "Usage")
+    expect(page.get_by_role("heading", name="Usage", exact=True)).to_be_visible()
+    records = page.get_by_role("table", name=re.compile("Request records"))
+    expect(records.get_by_role("cell", name="gpt-4o-mini", exact=True)).to_be_visible()
+    expect(records.get_by_role("cell", name="200", exact=True)).to_be_visible()
+    _screenshot(page, "05a-usage")
+    records.get_by_role("button", name=re.compile("^Details of request")).first.click()
+    expect(page.get_by_role("heading", name=re.compile(r"^Request [0-9a-f]"))).to_be_focused()
+    expect(page.get_by_text("The guard found nothing on this request.")).to_be_visible()
+    expect(page.get_by_label("Audit event id")).to_have_text(re.compile(r"^[0-9A-Za-z-]+$"))
+    _screenshot(page, "05b-usage-request")
+
     _open(page, "Keys")
     page.get_by_role("button", name="Revoke support-bot").click()
     page.get_by_role("button", name="Confirm revoking support-bot").click()
@@ -362,3 +377,94 @@ def test_accept_an_invitation_through_the_mailed_link(installation: Installation
     expect(page.get_by_role("status")).to_contain_text("You are now a member of acme")
     _sign_in(page, installation.url, "nina@acme.test", "nina's own passphrase 2026")
     expect(page.get_by_role("button", name=re.compile("Acme Corp"))).to_be_visible()
+
+
+def _bearer(api: httpx.Client, email: str, tenant: str = "acme") -> dict[str, str]:
+    """Authorization headers of ``email`` signed in and bound to ``tenant``, through the API."""
+    login = api.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})
+    assert login.status_code == 200, login.text
+    signed_in = {"Authorization": f"Bearer {login.json()['access_token']}"}
+    bound = api.post("/api/v1/auth/select-tenant", json={"tenant": tenant}, headers=signed_in)
+    assert bound.status_code == 200, bound.text
+    return {"Authorization": f"Bearer {bound.json()['access_token']}"}
+
+
+def _blocking_emails(api: httpx.Client, owner: dict[str, str]) -> None:
+    """The owner changes the tenant's policy so that an e-mail address in a prompt is blocked."""
+    policy = api.get("/api/v1/policies/default", headers=owner)
+    assert policy.status_code == 200, policy.text
+    document = policy.json()["policy"]
+    document["detectors"]["pii"]["input"]["types"] = {"email": "block"}
+    saved = api.put("/api/v1/policies/active", json={"policy": document}, headers=owner)
+    assert saved.status_code == 201, saved.text
+
+
+def _call_until_blocked(url: str, secret: str) -> None:
+    """A prompt with an e-mail address, until the gateways have the new policy (within seconds)."""
+    with openai.OpenAI(base_url=f"{url}/v1", api_key=secret, max_retries=0) as sdk:
+        deadline = time.monotonic() + WAIT_MS / 1000
+        while True:
+            try:
+                sdk.chat.completions.create(
+                    model="gpt-4o-mini",
+                    messages=[{"role": "user", "content": "Write to jane.doe@example.com about the invoice"}],
+                )
+            except openai.BadRequestError as refused:
+                assert "policy_violation" in str(refused.body), refused.body
+                return
+            assert time.monotonic() < deadline, "the policy blocking e-mails is not in force"
+            time.sleep(0.2)
+
+
+def test_an_auditor_sees_everything_and_changes_nothing(installation: Installation, page: Page) -> None:
+    url = installation.url
+    with httpx.Client(base_url=url, timeout=10) as api:
+        owner = _bearer(api, OWNER)
+        created = api.post("/api/v1/keys", json={"name": "billing-bot"}, headers=owner)
+        assert created.status_code == 201, created.text
+        key = created.json()
+        _blocking_emails(api, owner)
+        auditor = _bearer(api, AUDITOR)
+        # What the console does not offer an auditor, the API refuses them anyway.
+        assert api.post("/api/v1/keys", json={"name": "mine"}, headers=auditor).status_code == 403
+        assert api.post(f"/api/v1/keys/{key['id']}/revoke", headers=auditor).status_code == 403
+        resolve = api.post(
+            "/api/v1/reviews/00000000-0000-0000-0000-000000000000/resolve",
+            json={"status": "dismissed", "note": ""},
+            headers=auditor,
+        )
+        assert resolve.status_code == 403
+        assert api.get("/api/v1/keys", headers=auditor).status_code == 200
+    _call_until_blocked(url, key["secret"])
+
+    _sign_in(page, url, AUDITOR, PASSWORD)
+    page.get_by_role("button", name=re.compile("Acme Corp")).click()
+    expect(page.get_by_text("Role: auditor · read only")).to_be_visible()
+    _open(page, "Keys")
+    expect(page.get_by_role("cell", name="billing-bot", exact=True)).to_be_visible()
+    expect(page.get_by_role("button", name="Create key")).to_have_count(0)
+    expect(page.get_by_role("button", name=re.compile("^Revoke"))).to_have_count(0)
+    expect(page.get_by_role("textbox")).to_have_count(0)
+    _screenshot(page, "10-auditor-keys")
+
+    _open(page, "Usage")
+    records = page.get_by_role("table", name=re.compile("Request records"))
+    expect(records.get_by_role("cell", name="gpt-4o-mini", exact=True).first).to_be_visible()
+    _screenshot(page, "11-auditor-usage")
+
+    _open(page, "Guard")
+    expect(page.get_by_role("heading", name="Guard", exact=True)).to_be_visible()
+    violations = page.get_by_role("table", name=re.compile("Guard violations"))
+    expect(violations.get_by_role("cell", name="email", exact=True)).to_be_visible()
+    expect(violations.get_by_role("cell", name="block", exact=True)).to_be_visible()
+    violations.get_by_role("button", name=re.compile("^Details of violation")).first.click()
+    expect(page.get_by_text("messages[0].content")).to_be_visible()
+    _screenshot(page, "12-auditor-violations")
+    page.get_by_label("Action").select_option("redact")
+    page.get_by_role("button", name="Apply filters").click()
+    expect(page.get_by_text("No violations match these filters")).to_be_visible()
+
+    page.get_by_role("navigation", name="Guard").get_by_role("link", name="Review queue").click()
+    expect(page.get_by_text("Nothing waits for review")).to_be_visible()
+    expect(page.get_by_text("reads the queue; an owner or admin resolves its items")).to_be_visible()
+    _screenshot(page, "13-auditor-review-queue")

@@ -10,6 +10,7 @@ import { ThemeToggle } from '../shared/theme-toggle';
 const AREAS: readonly { path: string; label: string; needs: readonly Permission[] }[] = [
   { path: '/overview', label: 'Overview', needs: ['usage:read'] },
   { path: '/usage', label: 'Usage', needs: ['usage:read'] },
+  { path: '/guard', label: 'Guard', needs: ['audit:read', 'reviews:read'] },
   { path: '/keys', label: 'Keys', needs: ['keys:read'] },
 ];
 
@@ -39,8 +40,7 @@ const AREAS: readonly { path: string; label: string; needs: readonly Permission[
           @if (access.role(); as role) {
             <span
               class="rounded-full bg-slate-100 px-2 py-0.5 text-xs font-medium text-slate-700 dark:bg-slate-800 dark:text-slate-200"
-              aria-label="Your role"
-              >{{ role }}{{ access.readOnly() ? ' · read only' : '' }}</span
+              >Role: {{ role }}{{ access.readOnly() ? ' · read only' : '' }}</span
             >
           }
           <a

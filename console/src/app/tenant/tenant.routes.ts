@@ -18,6 +18,10 @@ export const tenantRoutes: Routes = [
         loadComponent: () => import('./usage/usage').then((m) => m.Usage),
       },
       {
+        path: 'guard',
+        loadChildren: () => import('./guard/guard.routes').then((m) => m.guardRoutes),
+      },
+      {
         path: 'keys',
         title: 'Keys · TruePort',
         loadComponent: () => import('./keys/keys').then((m) => m.Keys),

@@ -11,7 +11,7 @@ import {
   viewChild,
 } from '@angular/core';
 import { takeUntilDestroyed, toObservable } from '@angular/core/rxjs-interop';
-import { catchError, forkJoin, of, switchMap } from 'rxjs';
+import { catchError, concatMap, map, of, switchMap, take, takeWhile, timer } from 'rxjs';
 
 import { apiErrorMessage } from '../../api/errors';
 import { Access } from '../../core/permissions';
@@ -22,6 +22,9 @@ import { AuditApi, AuditEvent } from '../audit/audit-api';
 import { Violation, ViolationsApi } from '../guard/violations-api';
 import { formatLatency } from '../overview/summary';
 import { UsageRecord } from './usage-api';
+
+const EVENT_POLL_MS = 2000;
+const EVENT_POLLS = 10;
 
 /** One request: what it was and how it went, the guard's findings on it and its audit event. */
 @Component({
@@ -73,8 +76,8 @@ import { UsageRecord } from './usage-api';
           <p role="status" class="text-sm text-slate-500">Looking for its audit event…</p>
         } @else if (event() === null) {
           <p class="text-sm">
-            No audit event for this request yet: the recorder writes it within seconds. Close and open the
-            details again in a moment.
+            No audit event for this request yet: the recorder writes it within seconds, unless the
+            installation runs without an audit trail. Close and open the details again in a moment.
           </p>
         } @else {
           <p class="text-sm">
@@ -126,19 +129,16 @@ export class RecordDetails {
     const violations = inject(ViolationsApi);
     const audit = inject(AuditApi);
     afterNextRender(() => this.heading().nativeElement.focus());
-    toObservable(this.record)
+    const record$ = toObservable(this.record);
+    record$
       .pipe(
         switchMap((record) => {
           this.violations.set(null);
-          this.event.set(undefined);
           this.error.set('');
           if (!this.access.can('audit:read')) {
             return of(null);
           }
-          return forkJoin([
-            violations.list({ requestId: record.id }, 200),
-            audit.eventOfRequest(record.id, record.created_at),
-          ]).pipe(
+          return violations.list({ requestId: record.id }, 200).pipe(
             catchError((error: unknown) => {
               this.error.set(apiErrorMessage(error));
               return of(null);
@@ -147,11 +147,31 @@ export class RecordDetails {
         }),
         takeUntilDestroyed(),
       )
-      .subscribe((answers) => {
-        if (answers !== null) {
-          this.violations.set(answers[0].data);
-          this.event.set(answers[1]);
-        }
-      });
+      .subscribe((page) => page !== null && this.violations.set(page.data));
+    // The recorder writes a request's audit event within seconds of its answer: look again a few times.
+    record$
+      .pipe(
+        switchMap((record) => {
+          this.event.set(undefined);
+          if (!this.access.can('audit:read')) {
+            return of(null);
+          }
+          return timer(0, EVENT_POLL_MS).pipe(
+            take(EVENT_POLLS),
+            concatMap((_, i) =>
+              audit
+                .eventOfRequest(record.id, record.created_at)
+                .pipe(map((event) => (event === null && i < EVENT_POLLS - 1 ? undefined : event))),
+            ),
+            takeWhile((event) => event === undefined, true),
+            catchError((error: unknown) => {
+              this.error.set(apiErrorMessage(error));
+              return of(null);
+            }),
+          );
+        }),
+        takeUntilDestroyed(),
+      )
+      .subscribe((event) => event !== undefined && this.event.set(event));
   }
 }
