@@ -1,4 +1,4 @@
-import { attachmentName, bars } from './chart';
+import { attachmentName, bars, everyBucket } from './chart';
 
 describe('bars', () => {
   it('scales the highest value to the full height and keeps small ones visible', () => {
@@ -32,5 +32,32 @@ describe('attachmentName', () => {
   it('falls back without one', () => {
     expect(attachmentName(null, 'usage.csv')).toBe('usage.csv');
     expect(attachmentName('inline', 'usage.csv')).toBe('usage.csv');
+  });
+});
+
+describe('everyBucket', () => {
+  it('fills the hours without traffic with zeros', () => {
+    const filled = everyBucket(
+      [{ bucket_start: '2026-12-07T10:00:00Z', requests: 3 }],
+      '2026-12-07T08:30:00Z',
+      '2026-12-07T11:15:00Z',
+      'hour',
+    );
+    expect(filled.map((b) => [b.start.toISOString().slice(11, 13), b.requests])).toEqual([
+      ['08', 0],
+      ['09', 0],
+      ['10', 3],
+      ['11', 0],
+    ]);
+  });
+
+  it('counts days on UTC midnight', () => {
+    const filled = everyBucket(
+      [{ bucket_start: '2026-12-06T00:00:00Z', requests: 5 }],
+      '2026-12-05T12:00:00Z',
+      '2026-12-07T00:00:00Z',
+      'day',
+    );
+    expect(filled.map((b) => b.requests)).toEqual([0, 5]);
   });
 });

@@ -35,3 +35,27 @@ export function attachmentName(header: string | null, fallback: string): string 
   const match = header?.match(/filename="?([^";]+)"?/);
   return match?.[1] ?? fallback;
 }
+
+const BUCKET_MS = { hour: 3_600_000, day: 86_400_000 } as const;
+
+/**
+ * Every bucket of `[since, until)`, oldest first, with the requests of the points that fall in it
+ * and 0 for the others: the API lists only buckets with traffic, and a chart of those alone would
+ * put an idle night next to a busy morning. Buckets start on the UTC hour or day, as the API's do.
+ */
+export function everyBucket(
+  points: readonly { bucket_start: string; requests: number }[],
+  since: string,
+  until: string,
+  granularity: 'hour' | 'day',
+): { start: Date; requests: number }[] {
+  const size = BUCKET_MS[granularity];
+  const counts = new Map(points.map((p) => [Math.floor(Date.parse(p.bucket_start) / size), p.requests]));
+  const first = Math.floor(Date.parse(since) / size);
+  const last = Math.ceil(Date.parse(until) / size);
+  const buckets: { start: Date; requests: number }[] = [];
+  for (let n = first; n < last && buckets.length < 1000; n++) {
+    buckets.push({ start: new Date(n * size), requests: counts.get(n) ?? 0 });
+  }
+  return buckets;
+}

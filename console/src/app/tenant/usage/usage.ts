@@ -23,7 +23,7 @@ import { StatCard } from '../../shared/stat-card';
 import { RANGES, formatUtc, granularityFor, since } from '../../shared/time-range';
 import { Key, KeysApi } from '../keys/keys-api';
 import { formatCost, formatCount, formatLatency } from '../overview/summary';
-import { attachmentName, bars } from './chart';
+import { attachmentName, bars, everyBucket } from './chart';
 import { RecordDetails } from './record-details';
 import {
   BreakdownBy,
@@ -131,6 +131,9 @@ const CHART = { width: 720, height: 120 };
               </rect>
             }
           </svg>
+          <p class="mt-1 flex justify-between text-xs text-slate-500 dark:text-slate-400" aria-hidden="true">
+            <span>{{ utc(ts.since) }}</span><span>{{ utc(ts.until) }}</span>
+          </p>
           <details class="mt-2 text-sm">
             <summary class="cursor-pointer">Show the figures per {{ ts.granularity }}</summary>
             <div [class]="s.frame" class="mt-2">
@@ -359,16 +362,21 @@ export class Usage {
       p95: p95s.length > 0 ? Math.max(...p95s) : null,
     };
   });
-  protected readonly chartBars = computed(() =>
-    bars(
-      (this.series()?.points ?? []).map((p) => ({
-        value: p.requests,
-        label: `${formatUtc(p.bucket_start)}: ${p.requests} requests, ${p.errors} errors`,
+  protected readonly chartBars = computed(() => {
+    const ts = this.series();
+    if (ts === null) {
+      return [];
+    }
+    const unit = ts.granularity === 'hour' ? 16 : 10; // '2026-12-07 10:00' or '2026-12-07'
+    return bars(
+      everyBucket(ts.points, ts.since, ts.until, ts.granularity).map((b) => ({
+        value: b.requests,
+        label: `${b.start.toISOString().slice(0, unit).replace('T', ' ')} UTC: ${b.requests} requests`,
       })),
       CHART.width,
       CHART.height,
-    ),
-  );
+    );
+  });
   protected readonly chartLabel = computed(() => {
     const ts = this.series();
     return ts === null
