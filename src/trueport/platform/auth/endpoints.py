@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, BackgroundTasks, Request, Response
 from fastapi.responses import JSONResponse
 
-from trueport.errors import ApiUnauthorized
+from trueport.errors import ApiInvalid
 from trueport.platform.api_errors import ErrorBody, error_response
 from trueport.platform.auth import reset, service
 from trueport.platform.auth.cookie import clear_refresh_cookie, refresh_cookie_of, set_refresh_cookie
@@ -70,7 +70,8 @@ async def login(
     summary="Exchange a refresh token for a new pair",
     description="The refresh token is single use. Presenting one that was already used ends the "
     "whole session (401 `refresh_token_reused`): someone else holds a copy. Without `refresh_token` "
-    "in the body, the refresh cookie is used, and the new refresh token replaces it.",
+    "in the body, the refresh cookie is used, and the new refresh token replaces it; with neither, 400 "
+    "`refresh_token_missing`.",
     response_model=TokensOut,
 )
 async def refresh(
@@ -78,9 +79,9 @@ async def refresh(
 ) -> TokensOut | JSONResponse:
     in_cookie = body.refresh_token is None
     token = refresh_cookie_of(request) if in_cookie else body.refresh_token
-    if token is None:
-        raise ApiUnauthorized(
-            "no refresh token in the body or the cookie; sign in", code="invalid_refresh_token"
+    if token is None:  # nothing to check: a malformed request (a token that fails is a 401)
+        raise ApiInvalid(
+            "send refresh_token in the body, or the refresh cookie set at sign-in", code="refresh_token_missing"
         )
     outcome = await service.refresh(work, platform, token)
     if isinstance(outcome, service.TokenReused):
