@@ -96,11 +96,13 @@ const PAGE_SIZE = 50;
                   <button
                     type="button"
                     (click)="open(item)"
-                    [attr.aria-label]="'Review item ' + item.type + ' ' + item.id"
+                    [attr.aria-label]="
+                      (action(item) === 'Review' ? 'Review ' : 'Details of ') + item.type + ' ' + item.id
+                    "
                     [attr.aria-expanded]="selected()?.id === item.id"
                     class="underline"
                   >
-                    {{ item.status === 'open' && access.can('reviews:write') ? 'Review' : 'Details' }}
+                    {{ action(item) }}
                   </button>
                 </td>
               </tr>
@@ -239,6 +241,11 @@ export class Reviews {
     this.selected.set(null);
     this.message.set('');
     this.pager.reset();
+  }
+
+  /** What the row's button does: review an open item (for who may), or show its details. */
+  protected action(item: Review): string {
+    return item.status === 'open' && this.access.can('reviews:write') ? 'Review' : 'Details';
   }
 
   protected open(item: Review): void {
