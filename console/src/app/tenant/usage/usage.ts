@@ -268,7 +268,7 @@ const CHART = { width: 720, height: 120 };
             </thead>
             <tbody [class]="s.tbody">
               @for (record of records(); track record.id) {
-                <tr [class.bg-indigo-50]="selected()?.id === record.id">
+                <tr [class]="selected()?.id === record.id ? 'bg-indigo-50 dark:bg-indigo-950' : ''">
                   <td class="px-4 py-2 whitespace-nowrap">{{ utc(record.created_at) }}</td>
                   <td class="px-4 py-2 font-mono">{{ record.alias ?? '—' }}</td>
                   <td class="px-4 py-2">{{ record.provider ?? '—' }}</td>
