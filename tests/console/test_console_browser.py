@@ -382,7 +382,15 @@ def test_accept_an_invitation_through_the_mailed_link(installation: Installation
     page.get_by_role("button", name="Accept invitation").click()
     expect(page.get_by_role("status")).to_contain_text("You are now a member of acme")
     _sign_in(page, installation.url, "nina@acme.test", "nina's own passphrase 2026")
-    expect(page.get_by_role("button", name=re.compile("Acme Corp"))).to_be_visible()
+    page.get_by_role("button", name=re.compile("Acme Corp")).click()
+    # A member reads no guard findings: no Guard area, and its address leads to the overview.
+    expect(page.get_by_text("Role: member")).to_be_visible()
+    tenant_nav = page.get_by_role("navigation", name="Tenant")
+    expect(tenant_nav.get_by_role("link", name="Usage")).to_be_visible()
+    expect(tenant_nav.get_by_role("link", name="Guard")).to_have_count(0)
+    page.goto(f"{installation.url}/console/guard/violations")
+    expect(page.get_by_role("heading", name="Overview")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/console/overview$"))
 
 
 def _bearer(api: httpx.Client, email: str, tenant: str = "acme") -> dict[str, str]:

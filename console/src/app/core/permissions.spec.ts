@@ -1,5 +1,11 @@
+import { provideHttpClient } from '@angular/common/http';
+import { provideHttpClientTesting } from '@angular/common/http/testing';
+import { TestBed } from '@angular/core/testing';
+import { UrlTree, provideRouter } from '@angular/router';
+
+import { permitted } from './guards';
 import { allows, MATRIX, maySteerKey, Permission, Role } from './permissions';
-import { subjectOf } from './session';
+import { Session, subjectOf } from './session';
 
 describe('allows', () => {
   it('lets an auditor read everything and change nothing', () => {
@@ -66,5 +72,33 @@ describe('subjectOf', () => {
     expect(subjectOf('not-a-jwt')).toBeNull();
     expect(subjectOf('h.%%%.sig')).toBeNull();
     expect(subjectOf(`h.${encode({ sub: 42 })}.sig`)).toBeNull();
+  });
+});
+
+describe('permitted', () => {
+  async function visit(role: Role | null, ...needs: Permission[]): Promise<unknown> {
+    TestBed.configureTestingModule({
+      providers: [provideRouter([]), provideHttpClient(), provideHttpClientTesting()],
+    });
+    const session = TestBed.inject(Session);
+    vi.spyOn(session, 'restore').mockResolvedValue(true);
+    vi.spyOn(session, 'lookUpTenant').mockResolvedValue();
+    if (role !== null) {
+      session.tenant.set({ id: 't1', slug: 'acme', name: 'Acme Corp', role });
+    }
+    const guard = permitted(...needs);
+    return TestBed.runInInjectionContext(() => guard({} as never, {} as never));
+  }
+
+  it('lets a role with one of the permissions in', async () => {
+    expect(await visit('auditor', 'audit:read', 'reviews:read')).toBe(true);
+  });
+
+  it('sends the others, and anyone whose role is unknown, to the overview', async () => {
+    const member = await visit('member', 'audit:read', 'reviews:read');
+    expect(member).toBeInstanceOf(UrlTree);
+    expect(String(member)).toBe('/overview');
+    TestBed.resetTestingModule();
+    expect(String(await visit(null, 'usage:read'))).toBe('/overview');
   });
 });

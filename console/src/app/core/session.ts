@@ -37,6 +37,7 @@ export class Session {
   private renewal: ReturnType<typeof setTimeout> | undefined;
   private refreshing: Promise<boolean> | null = null;
   private restoring: Promise<boolean> | null = null;
+  private lookingUp: Promise<void> | null = null;
 
   readonly signedIn = computed(() => this.accessToken() !== null);
   /** The signed-in user's id (the access token's `sub` claim), or null. */
@@ -87,6 +88,23 @@ export class Session {
     this.restoring ??= this.refresh();
     await this.restoring;
     return this.signedIn();
+  }
+
+  /**
+   * Know the bound tenant's name and the role there: after a reload the token names the tenant's id
+   * only, so this asks `/auth/tenants` once (later calls share the answer).
+   */
+  async lookUpTenant(): Promise<void> {
+    if (this.tenant() !== null || this.tenantId() === null) {
+      return;
+    }
+    this.lookingUp ??= firstValueFrom(this.auth.tenants())
+      .then((tenants) => this.tenant.set(tenants.find((tenant) => tenant.id === this.tenantId()) ?? null))
+      .catch(() => undefined)
+      .finally(() => {
+        this.lookingUp = null;
+      });
+    await this.lookingUp;
   }
 
   async signOut(): Promise<void> {

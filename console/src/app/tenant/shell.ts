@@ -1,8 +1,6 @@
-import { ChangeDetectionStrategy, Component, OnInit, computed, inject } from '@angular/core';
+import { ChangeDetectionStrategy, Component, computed, inject } from '@angular/core';
 import { Router, RouterLink, RouterLinkActive, RouterOutlet } from '@angular/router';
-import { firstValueFrom } from 'rxjs';
 
-import { AuthApi } from '../core/auth-api';
 import { Access, Permission } from '../core/permissions';
 import { Session } from '../core/session';
 import { ThemeToggle } from '../shared/theme-toggle';
@@ -65,23 +63,14 @@ const AREAS: readonly { path: string; label: string; needs: readonly Permission[
   `,
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
-export class Shell implements OnInit {
+export class Shell {
   protected readonly session = inject(Session);
   protected readonly access = inject(Access);
   /** The areas this role may read (the others would only answer 403). */
   protected readonly links = computed(() =>
     AREAS.filter((area) => area.needs.some((permission) => this.access.can(permission))),
   );
-  private readonly auth = inject(AuthApi);
   private readonly router = inject(Router);
-
-  async ngOnInit(): Promise<void> {
-    if (this.session.tenant() === null) {
-      // After a reload the session knows the tenant's id only: look up its name.
-      const tenants = await firstValueFrom(this.auth.tenants()).catch(() => []);
-      this.session.tenant.set(tenants.find((tenant) => tenant.id === this.session.tenantId()) ?? null);
-    }
-  }
 
   async signOut(): Promise<void> {
     await this.session.signOut().catch(() => undefined);

@@ -1,5 +1,6 @@
 import { Routes } from '@angular/router';
 
+import { permitted } from '../core/guards';
 import { Shell } from './shell';
 
 export const tenantRoutes: Routes = [
@@ -14,11 +15,13 @@ export const tenantRoutes: Routes = [
       },
       {
         path: 'usage',
+        canActivate: [permitted('usage:read')],
         title: 'Usage · TruePort',
         loadComponent: () => import('./usage/usage').then((m) => m.Usage),
       },
       {
         path: 'guard',
+        canActivate: [permitted('audit:read', 'reviews:read')],
         loadChildren: () => import('./guard/guard.routes').then((m) => m.guardRoutes),
       },
       {

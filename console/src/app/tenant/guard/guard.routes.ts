@@ -1,5 +1,6 @@
 import { Routes } from '@angular/router';
 
+import { permitted } from '../../core/guards';
 import { Guard } from './guard';
 
 export const guardRoutes: Routes = [
@@ -10,11 +11,13 @@ export const guardRoutes: Routes = [
       { path: '', pathMatch: 'full', redirectTo: 'violations' },
       {
         path: 'violations',
+        canActivate: [permitted('audit:read')],
         title: 'Violations · Guard · TruePort',
         loadComponent: () => import('./violations').then((m) => m.Violations),
       },
       {
         path: 'reviews',
+        canActivate: [permitted('reviews:read')],
         title: 'Review queue · Guard · TruePort',
         loadComponent: () => import('./reviews').then((m) => m.Reviews),
       },
