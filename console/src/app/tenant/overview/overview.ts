@@ -6,18 +6,12 @@ import { catchError, combineLatest, forkJoin, of, switchMap, timer } from 'rxjs'
 import { apiErrorMessage } from '../../api/errors';
 import { Alert } from '../../shared/alert';
 import { StatCard } from '../../shared/stat-card';
+import { RANGES } from '../../shared/time-range';
 import { errorRate, formatCost, formatCount, formatLatency, summarize } from './summary';
 import { AggregateRow, UsageApi } from '../usage/usage-api';
 
 /** How often the figures are fetched again: new traffic shows within this time. */
 export const REFRESH_MS = 3000;
-
-const RANGES = [
-  { label: 'Last hour', hours: 1 },
-  { label: 'Last 24 hours', hours: 24 },
-  { label: 'Last 7 days', hours: 24 * 7 },
-  { label: 'Last 30 days', hours: 24 * 30 },
-] as const;
 
 @Component({
   selector: 'tp-overview',
