@@ -79,6 +79,7 @@ const PAGE_SIZE = 50;
               <th scope="col" class="px-4 py-2 font-medium">Raised</th>
               <th scope="col" class="px-4 py-2 font-medium">Detector</th>
               <th scope="col" class="px-4 py-2 font-medium">Type</th>
+              <th scope="col" class="px-4 py-2 font-medium">Direction</th>
               <th scope="col" class="px-4 py-2 text-right font-medium">Score</th>
               <th scope="col" class="px-4 py-2 font-medium">Status</th>
               <th scope="col" class="px-4 py-2"><span class="sr-only">Review</span></th>
@@ -90,6 +91,7 @@ const PAGE_SIZE = 50;
                 <td class="px-4 py-2 whitespace-nowrap">{{ utc(item.created_at) }}</td>
                 <td class="px-4 py-2">{{ item.detector }}</td>
                 <td class="px-4 py-2 font-mono">{{ item.type }}</td>
+                <td class="px-4 py-2">{{ item.direction }}</td>
                 <td class="px-4 py-2 text-right tabular-nums">{{ item.score.toFixed(2) }}</td>
                 <td class="px-4 py-2">{{ item.status }}</td>
                 <td class="px-4 py-2 text-right">

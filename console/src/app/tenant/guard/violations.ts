@@ -19,6 +19,7 @@ import {
 } from '../../shared/form-styles';
 import { Pager } from '../../shared/pager';
 import { RANGES, formatUtc, since } from '../../shared/time-range';
+import { Key, KeysApi } from '../keys/keys-api';
 import { Violation, ViolationFilter, ViolationsApi } from './violations-api';
 
 const PAGE_SIZE = 50;
@@ -34,13 +35,22 @@ const NAME = /^[a-z][a-z0-9_]{0,63}$/;
       [formGroup]="form"
       (ngSubmit)="apply()"
       aria-label="Violation filters"
-      class="mb-4 grid grid-cols-2 items-end gap-4 rounded-lg border border-slate-200 bg-white p-4 md:grid-cols-6 dark:border-slate-800 dark:bg-slate-900"
+      class="mb-4 grid grid-cols-2 items-end gap-4 rounded-lg border border-slate-200 bg-white p-4 md:grid-cols-4 lg:grid-cols-7 dark:border-slate-800 dark:bg-slate-900"
     >
       <div>
         <label for="v-range" [class]="s.label">Time range</label>
         <select id="v-range" formControlName="hours" [class]="s.select">
           @for (range of ranges; track range.hours) {
             <option [ngValue]="range.hours">{{ range.label }}</option>
+          }
+        </select>
+      </div>
+      <div>
+        <label for="v-key" [class]="s.label">Key</label>
+        <select id="v-key" formControlName="keyId" [class]="s.select">
+          <option value="">All keys</option>
+          @for (key of keys(); track key.id) {
+            <option [value]="key.id">{{ key.name || key.prefix }}</option>
           }
         </select>
       </div>
@@ -198,10 +208,12 @@ export class Violations {
     type: ['', Validators.pattern(NAME)],
     action: '' as '' | 'block' | 'redact' | 'flag',
     direction: '' as '' | 'input' | 'output',
+    keyId: '',
   });
   protected readonly filter = signal<ViolationFilter>(this.read());
   protected readonly pager = new Pager();
   protected readonly violations = signal<Violation[] | null>(null);
+  protected readonly keys = signal<Key[]>([]);
   protected readonly selected = signal<Violation | null>(null);
   protected readonly error = signal('');
   protected readonly invalid = signal(false);
@@ -213,7 +225,7 @@ export class Violations {
     return [
       { name: 'Time', value: formatUtc(v.created_at) },
       { name: 'Request', value: v.request_id },
-      { name: 'Key', value: v.key_id ?? '—' },
+      { name: 'Key', value: this.keyName(v.key_id) },
       { name: 'Detector / type', value: `${v.detector} / ${v.type}` },
       { name: 'Action', value: v.shadow ? `${v.action} (shadow mode: recorded, not enforced)` : v.action },
       { name: 'Direction / source', value: `${v.direction} / ${v.source}` },
@@ -228,6 +240,10 @@ export class Violations {
   private readonly api = inject(ViolationsApi);
 
   constructor() {
+    inject(KeysApi)
+      .list()
+      .pipe(catchError(() => of({ data: [] as Key[], next_cursor: null })))
+      .subscribe((page) => this.keys.set(page.data));
     const page = computed(() => ({ filter: this.filter(), cursor: this.pager.current() }));
     toObservable(page)
       .pipe(
@@ -262,10 +278,19 @@ export class Violations {
     this.filter.set(this.read());
   }
 
+  private keyName(id: string | null): string {
+    if (id === null) {
+      return '—';
+    }
+    const key = this.keys().find((k) => k.id === id);
+    return key ? `${key.name || key.prefix} (${id})` : id;
+  }
+
   private read(): ViolationFilter {
-    const { hours, detector, type, action, direction } = this.form.getRawValue();
+    const { hours, detector, type, action, direction, keyId } = this.form.getRawValue();
     return {
       since: since(hours),
+      keyId: keyId || undefined,
       detector: detector || undefined,
       type: type || undefined,
       action: action || undefined,
