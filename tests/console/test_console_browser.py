@@ -466,6 +466,7 @@ def test_an_auditor_sees_everything_and_changes_nothing(installation: Installati
     records = page.get_by_role("table", name=re.compile("Request records"))
     expect(records.get_by_role("cell", name="gpt-4o-mini", exact=True).first).to_be_visible()
     _screenshot(page, "11-auditor-usage")
+    page.get_by_role("button", name="Dark theme").click()  # the Guard pages are checked in the dark theme
 
     _open(page, "Guard")
     expect(page.get_by_role("heading", name="Guard", exact=True)).to_be_visible()
