@@ -66,3 +66,17 @@ def test_the_level_filters(capsys: pytest.CaptureFixture[str]) -> None:
     structlog.get_logger("trueport.test").warning("loud")
     events = [json.loads(line)["event"] for line in capsys.readouterr().err.splitlines()]
     assert "loud" in events and "quiet" not in events
+
+
+def test_uvicorns_own_logging_config_does_not_keep_its_records_from_ours(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import logging.config
+
+    from uvicorn.config import LOGGING_CONFIG
+
+    logging.config.dictConfig(LOGGING_CONFIG)  # what uvicorn.Config does with its default log_config
+    configure_logging("info", "json")
+    logging.getLogger("uvicorn.error").warning("a library says %s", "this")
+    _out, err = capsys.readouterr()
+    assert [json.loads(line)["event"] for line in err.splitlines()] == ["a library says this"]

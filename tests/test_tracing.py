@@ -19,6 +19,7 @@ from tests.gateway.harness import PROVIDER_KEY, RunningGateway, gateway_settings
 
 from trueport import tracing
 from trueport.audit.tables import AuditEventRow
+from trueport.gateway import failover
 from trueport.mockprovider import MockProvider
 from trueport.settings import TracingConfig
 
@@ -130,16 +131,28 @@ async def test_a_call_is_one_trace_under_the_clients_traceparent(
     assert mine and mine[0]["trace_id"] == CLIENT_TRACE
 
 
+class ContextOfLogs:
+    """Stands in for a module's logger: keeps each event with the log context bound when it was logged
+    (structlog's configuration and its cached loggers are left alone)."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[str, dict[str, object]]] = []
+
+    def info(self, event: str, **_fields: object) -> None:
+        self.events.append((event, structlog.contextvars.get_contextvars()))
+
+
 async def test_retries_and_failover_are_separate_attempt_spans_and_logs_name_the_trace(
-    traced: RunningGateway, exporter: InMemorySpanExporter
+    traced: RunningGateway, exporter: InMemorySpanExporter, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with structlog.testing.capture_logs(processors=[structlog.contextvars.merge_contextvars]) as logs:
-        response = await chat(traced, "failover")
+    logs = ContextOfLogs()
+    monkeypatch.setattr(failover, "log", logs)
+    response = await chat(traced, "failover")
     assert response.status == 200
     root = await wait_for_root(exporter)
     trace_id = format(root.context.trace_id, "032x")
-    failures = [event for event in logs if event["event"] == "upstream_failed"]
-    assert failures and all(event.get("trace_id") == trace_id for event in failures)
+    failures = [context for event, context in logs.events if event == "upstream_failed"]
+    assert failures and all(context.get("trace_id") == trace_id for context in failures)
     attempts = [s for s in call_spans(exporter, trace_id) if s.name == "provider.attempt"]
     targets = [(s.attributes or {})["trueport.target"] for s in attempts]
     assert len(attempts) >= 3 and targets[0] != targets[-1]

@@ -35,6 +35,7 @@ class _Stderr:
 
 
 _STDERR = _Stderr()
+_UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access")
 
 
 class _Handler(logging.StreamHandler):  # type: ignore[type-arg]
@@ -78,4 +79,11 @@ def configure_logging(level: LogLevel = "info", log_format: LogFormat = "auto") 
     for previous in [each for each in root.handlers if isinstance(each, _Handler)]:
         root.removeHandler(previous)
     root.addHandler(handler)
+    # uvicorn's own logging config (applied by any uvicorn.Config made with its default log_config, in
+    # this process before) gives its loggers handlers of their own and stops them propagating: undo it,
+    # so their records reach ours and are rendered the same way.
+    for name in _UVICORN_LOGGERS:
+        library = logging.getLogger(name)
+        library.handlers.clear()
+        library.propagate = True
     root.setLevel(max(_LEVELS[level], logging.WARNING))  # libraries' info is noise; ours is structlog's

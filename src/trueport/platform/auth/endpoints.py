@@ -81,7 +81,8 @@ async def refresh(
     token = refresh_cookie_of(request) if in_cookie else body.refresh_token
     if token is None:  # nothing to check: a malformed request (a token that fails is a 401)
         raise ApiInvalid(
-            "send refresh_token in the body, or the refresh cookie set at sign-in", code="refresh_token_missing"
+            "send refresh_token in the body, or the refresh cookie set at sign-in",
+            code="refresh_token_missing",
         )
     outcome = await service.refresh(work, platform, token)
     if isinstance(outcome, service.TokenReused):
