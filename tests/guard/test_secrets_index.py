@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from trueport.guard.secrets_rules import INDEX, RULES, RuleIndex, _r
+from trueport.guard.secrets_index import INDEX, RuleIndex
+from trueport.guard.secrets_rules import RULES, _r
 
 TEXTS = [
     "",

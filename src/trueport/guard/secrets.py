@@ -38,7 +38,8 @@ from typing import ClassVar
 
 from trueport.guard.base import Finding, ScanContext
 from trueport.guard.secrets_filters import placeholder_reason, shannon_entropy
-from trueport.guard.secrets_rules import INDEX, Rule
+from trueport.guard.secrets_index import INDEX
+from trueport.guard.secrets_rules import Rule
 
 MAX_SCAN_CHARS = 1_000_000  # longer texts are scanned up to here
 _CONTEXT_KEYWORDS = ("pass", "pwd", "pin", "token", "key", "secret", "credential")
