@@ -19,8 +19,14 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from trueport.audit.config import AuditConfig
 from trueport.errors import ConfigError
 from trueport.platform.config import MailConfig, PlatformConfig
+from trueport.platform.credentials.urls import UnsafeUrl, checked_shape
 
-ProviderType = Literal["openai", "azure_openai", "anthropic", "gemini"]
+ProviderType = Literal["openai", "azure_openai", "anthropic", "gemini", "bedrock"]
+# What a tenant may bring as its own credential: an API key and a URL. Not ``bedrock``, whose adapter
+# without keys of its own would sign with the installation's AWS identity (its credential chain).
+KeyedProviderType = Literal["openai", "azure_openai", "anthropic", "gemini"]
+_AWS_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-[0-9]+$")
+_AWS_ONLY = ("region", "access_key_id", "secret_access_key", "session_token", "profile")
 
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
@@ -33,9 +39,16 @@ class ProviderConfig(_Strict):
     """One upstream account: where it is and how to authenticate to it."""
 
     type: ProviderType
-    base_url: str
+    base_url: str  # bedrock: optional endpoint override; by default its region's bedrock-runtime endpoint
     api_key: SecretStr = SecretStr("")
     api_version: str | None = None  # azure_openai only
+    # bedrock only: the AWS region, and explicit keys or a named profile instead of the default
+    # credential chain (environment, shared config, web identity / IRSA, container and instance roles).
+    region: str | None = None
+    access_key_id: str | None = None
+    secret_access_key: SecretStr | None = None
+    session_token: SecretStr | None = None
+    profile: str | None = None
     connect_timeout_s: float = Field(default=5.0, gt=0)
     timeout_s: float = Field(default=60.0, gt=0, description="Whole-response timeout (non-streaming).")
     stream_idle_timeout_s: float = Field(default=60.0, gt=0, description="Longest silence inside a stream.")
@@ -44,6 +57,17 @@ class ProviderConfig(_Strict):
         ge=1024,
         description="Largest non-streamed answer body, and largest single line or event of a stream (502 above).",
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bedrock_endpoint(cls, data: Any) -> Any:
+        """A bedrock provider without ``base_url`` calls its region's public endpoint."""
+        if isinstance(data, dict) and data.get("type") == "bedrock" and not data.get("base_url"):
+            region = data.get("region")
+            if not isinstance(region, str) or not _AWS_REGION.match(region):
+                raise ValueError("bedrock providers need region, e.g. us-east-1")
+            return {**data, "base_url": f"https://bedrock-runtime.{region}.amazonaws.com"}
+        return data
 
     @field_validator("base_url")
     @classmethod
@@ -56,6 +80,35 @@ class ProviderConfig(_Strict):
     def _azure_needs_version(self) -> ProviderConfig:
         if self.type == "azure_openai" and not self.api_version:
             raise ValueError("azure_openai providers need api_version")
+        return self
+
+    @model_validator(mode="after")
+    def _aws_settings(self) -> ProviderConfig:
+        if self.type != "bedrock":
+            named = [name for name in _AWS_ONLY if getattr(self, name) is not None]
+            if named:
+                raise ValueError(f"{', '.join(named)}: bedrock providers only")
+            return self
+        if self.region is None or not _AWS_REGION.match(self.region):
+            raise ValueError("bedrock providers need region, e.g. us-east-1")
+        if self.api_key.get_secret_value():
+            raise ValueError(
+                "bedrock providers sign requests: set access_key_id and secret_access_key, "
+                "a profile, or nothing (the default credential chain), not api_key"
+            )
+        if (self.access_key_id is None) != (self.secret_access_key is None):
+            raise ValueError("bedrock: access_key_id and secret_access_key go together")
+        if self.session_token is not None and self.access_key_id is None:
+            raise ValueError("bedrock: session_token needs access_key_id and secret_access_key")
+        if self.profile is not None and self.access_key_id is not None:
+            raise ValueError("bedrock: set either a profile or explicit keys, not both")
+        # The endpoint (override) is signed and has the API's paths appended: no query, fragment or
+        # user name, the same shape check as tenants' upstream URLs (private addresses allowed here:
+        # the operator's own file, e.g. a VPC endpoint).
+        try:
+            checked_shape(self.base_url, allow_private=True)
+        except UnsafeUrl as exc:
+            raise ValueError(str(exc)) from None
         return self
 
 

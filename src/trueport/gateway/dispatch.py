@@ -37,6 +37,7 @@ from trueport.gateway.gateway import Gateway
 from trueport.gateway.idempotency import body_fingerprint, run_idempotent
 from trueport.gateway.messages import handle_messages
 from trueport.gateway.models import handle_get_model, handle_list_models
+from trueport.gateway.responses import handle_responses
 from trueport.gateway.router import Target
 from trueport.gateway.scan import handle_scan
 from trueport.gateway.validation import require_model
@@ -52,6 +53,7 @@ _POST_ROUTES: dict[str, tuple[PostHandler, Dialect]] = {
     "/v1/chat/completions": (handle_chat, Dialect.OPENAI),
     "/v1/embeddings": (handle_embeddings, Dialect.OPENAI),
     "/v1/messages": (handle_messages, Dialect.ANTHROPIC),
+    "/v1/responses": (handle_responses, Dialect.OPENAI),
 }
 _SCAN = "/v1/guard/scan"
 _MODELS = "/v1/models"

@@ -2,8 +2,9 @@
 
 One aiohttp server speaks:
 
-- OpenAI: ``POST /v1/chat/completions`` (JSON and SSE), ``POST /v1/embeddings``, ``GET /v1/models``
-  (credential ``Authorization: Bearer``);
+- OpenAI: ``POST /v1/chat/completions`` (JSON and SSE), ``POST /v1/responses`` (JSON and typed SSE
+  events, ``previous_response_id`` remembered in the process), ``POST /v1/embeddings``,
+  ``GET /v1/models`` (credential ``Authorization: Bearer``);
 - Azure OpenAI: ``POST /openai/deployments/{deployment}/chat/completions`` and ``.../embeddings``,
   ``api-version`` query parameter required (credential ``api-key``);
 - Anthropic: ``POST /v1/messages`` (JSON and SSE; ``anthropic-version`` required; credential

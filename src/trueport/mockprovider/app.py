@@ -20,6 +20,7 @@ from trueport.mockprovider import (
     gemini_format,
     malformed,
     openai_format,
+    responses_format,
     scripted,
 )
 from trueport.mockprovider.exchange import (
@@ -45,6 +46,7 @@ GEMINI = gemini_format.GeminiDialect()
 ROUTES: list[tuple[str, str, Dialect, Endpoint]] = [
     ("POST", "/v1/chat/completions", OPENAI, openai_format.chat),
     ("POST", "/v1/embeddings", OPENAI, openai_format.embeddings),
+    ("POST", "/v1/responses", OPENAI, responses_format.responses),
     ("GET", "/v1/models", OPENAI, openai_format.list_models),
     ("GET", "/v1/models/{model}", OPENAI, openai_format.get_model),
     ("POST", "/openai/deployments/{deployment}/chat/completions", AZURE, azure_format.chat),

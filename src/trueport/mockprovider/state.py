@@ -49,6 +49,8 @@ class MockState:
     log: RequestLog = field(default_factory=RequestLog)
     closing: asyncio.Event = field(default_factory=asyncio.Event)
     """Set when the server shuts down, to release requests told to hang."""
+    responses: dict[str, list[str]] = field(default_factory=dict)
+    """Responses API answers by id: the conversation's texts, for ``previous_response_id``."""
     _flaky_counts: dict[str, int] = field(default_factory=dict)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -65,3 +67,4 @@ class MockState:
         """Forget recorded requests and fault counters."""
         self.log.clear()
         self._flaky_counts.clear()
+        self.responses.clear()

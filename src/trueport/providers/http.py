@@ -39,20 +39,7 @@ async def open_response(
     stream: bool = False,
 ) -> aiohttp.ClientResponse:
     """POST ``body`` and return a 2xx response with its body unread; raise ``UpstreamError`` otherwise."""
-    if tracing.active():  # the attempt's span goes along (W3C traceparent)
-        traced = dict(headers)
-        tracing.inject(traced)
-        headers = traced
-    try:
-        response = await http.post(
-            url, data=body, headers=headers, timeout=request_timeout(config, stream=stream)
-        )
-    except TimeoutError as exc:
-        raise UpstreamTimeout(
-            f"{provider}: timed out connecting or waiting for headers", provider=provider
-        ) from exc
-    except aiohttp.ClientError as exc:
-        raise UpstreamUnavailable(f"{provider}: {type(exc).__name__}", provider=provider) from exc
+    response = await send_request(http, provider, config, url, body=body, headers=headers, stream=stream)
     if response.status >= 400:
         try:
             detail = await _error_detail(response)
@@ -67,6 +54,36 @@ async def open_response(
             f"{provider} answered {response.status}: {detail}", provider=provider, status=response.status
         )
     return response
+
+
+async def send_request(
+    http: aiohttp.ClientSession,
+    provider: str,
+    config: ProviderConfig,
+    url: str,
+    *,
+    body: bytes,
+    headers: Mapping[str, str],
+    stream: bool = False,
+) -> aiohttp.ClientResponse:
+    """POST ``body`` and return the response whatever its status; ``UpstreamError`` if none came.
+
+    For adapters that read a provider's own error shape (``open_response`` does the common one).
+    """
+    if tracing.active():  # the attempt's span goes along (W3C traceparent)
+        traced = dict(headers)
+        tracing.inject(traced)
+        headers = traced
+    try:
+        return await http.post(
+            url, data=body, headers=headers, timeout=request_timeout(config, stream=stream)
+        )
+    except TimeoutError as exc:
+        raise UpstreamTimeout(
+            f"{provider}: timed out connecting or waiting for headers", provider=provider
+        ) from exc
+    except aiohttp.ClientError as exc:
+        raise UpstreamUnavailable(f"{provider}: {type(exc).__name__}", provider=provider) from exc
 
 
 async def read_body(response: aiohttp.ClientResponse, provider: str, max_bytes: int) -> bytes:

@@ -12,6 +12,7 @@ from trueport.jsonutil import JSONDecodeError, JSONObject, dumps, loads
 from trueport.providers.answers import check_chat_completion, check_chunk, check_embeddings
 from trueport.providers.base import ChatCompletion, Embeddings, Usage
 from trueport.providers.http import open_response, post_json
+from trueport.providers.openai_responses import NativeResponse, ResponsesEventStream, native_response
 from trueport.providers.sse import DEFAULT_MAX_EVENT_BYTES, iter_sse
 from trueport.settings import ProviderConfig
 from trueport.usage.upstream import checked_usage
@@ -132,3 +133,31 @@ class OpenAIAdapter:
         )
         check_embeddings(value, self.name)
         return Embeddings(body=value, usage=usage_from_openai(value.get("usage")), raw=raw)
+
+    async def responses(self, request: JSONObject, model: str) -> NativeResponse:
+        """Pass a Responses API request through, with the target's model name (``/v1/responses``)."""
+        body = dict(request, model=model)
+        body.pop("stream", None)
+        value, raw = await post_json(
+            self._http,
+            self.name,
+            self._config,
+            self._url("responses", model),
+            body=dumps(body),
+            headers=self._headers,
+        )
+        return native_response(value, raw, self.name)
+
+    async def responses_stream(self, request: JSONObject, model: str) -> ResponsesEventStream:
+        """Pass a streaming Responses API request through; returns once the provider accepted it."""
+        body = dict(request, model=model, stream=True)
+        response = await open_response(
+            self._http,
+            self.name,
+            self._config,
+            self._url("responses", model),
+            body=dumps(body),
+            headers=self._headers,
+            stream=True,
+        )
+        return ResponsesEventStream(response, self.name, self._config.max_response_bytes)

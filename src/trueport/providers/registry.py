@@ -15,6 +15,7 @@ _ADAPTERS: dict[str, str] = {
     "azure_openai": "trueport.providers.azure_openai:AzureOpenAIAdapter",
     "anthropic": "trueport.providers.anthropic:AnthropicAdapter",
     "gemini": "trueport.providers.gemini:GeminiAdapter",
+    "bedrock": "trueport.providers.bedrock:BedrockAdapter",
 }
 
 

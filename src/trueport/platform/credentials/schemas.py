@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 from trueport.db.models import ProviderCredential
-from trueport.settings import ProviderType
+from trueport.settings import KeyedProviderType
 
 NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,62}$"
 
@@ -50,7 +50,7 @@ class CredentialCreate(BaseModel):
         description="Unique in the tenant; routes name it as their `provider`.",
         examples=["openai-prod"],
     )
-    type: ProviderType
+    type: KeyedProviderType
     base_url: BaseUrl
     api_key: ApiKey
     api_version: ApiVersion | None = None
@@ -79,7 +79,7 @@ class CredentialUpdate(BaseModel):
         },
     )
 
-    type: ProviderType | None = None
+    type: KeyedProviderType | None = None
     base_url: BaseUrl | None = None
     api_key: ApiKey | None = None
     api_version: ApiVersion | None = None
