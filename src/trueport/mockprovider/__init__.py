@@ -11,6 +11,9 @@ One aiohttp server speaks:
   ``x-api-key``);
 - Gemini: ``POST /v1beta/models/{model}:generateContent``, ``:streamGenerateContent?alt=sse``,
   ``:embedContent``, ``:batchEmbedContents`` (credential ``x-goog-api-key`` or ``?key=``);
+- Amazon Bedrock: ``POST /model/{modelId}/converse``, ``/converse-stream`` (AWS event-stream
+  frames) and ``/invoke`` (Titan and Cohere embeddings), every request SigV4-signed and the
+  signature recomputed (``sigv4``: 403 on a mismatch);
 - introspection: ``GET /_mock/health``, ``GET``/``DELETE /_mock/requests`` (the last 200 requests),
   ``POST /_mock/reset`` (requests and fault counters).
 

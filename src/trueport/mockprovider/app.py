@@ -17,6 +17,7 @@ from trueport.jsonutil import JSONDecodeError, dumps, loads
 from trueport.mockprovider import (
     anthropic_format,
     azure_format,
+    bedrock_format,
     gemini_format,
     malformed,
     openai_format,
@@ -42,6 +43,7 @@ OPENAI = openai_format.OpenAIDialect()
 AZURE = azure_format.AzureDialect()
 ANTHROPIC = anthropic_format.AnthropicDialect()
 GEMINI = gemini_format.GeminiDialect()
+BEDROCK = bedrock_format.BedrockDialect()
 
 ROUTES: list[tuple[str, str, Dialect, Endpoint]] = [
     ("POST", "/v1/chat/completions", OPENAI, openai_format.chat),
@@ -53,6 +55,9 @@ ROUTES: list[tuple[str, str, Dialect, Endpoint]] = [
     ("POST", "/openai/deployments/{deployment}/embeddings", AZURE, azure_format.embeddings),
     ("POST", "/v1/messages", ANTHROPIC, anthropic_format.messages),
     ("POST", "/v1beta/models/{target}", GEMINI, gemini_format.model_method),
+    ("POST", "/model/{model}/converse", BEDROCK, bedrock_format.converse),
+    ("POST", "/model/{model}/converse-stream", BEDROCK, bedrock_format.converse_stream),
+    ("POST", "/model/{model}/invoke", BEDROCK, bedrock_format.invoke),
 ]
 
 
@@ -83,6 +88,8 @@ async def _record(request: web.Request, state: MockState) -> object:
 
 
 def _check_credential(dialect: Dialect, request: web.Request, state: MockState) -> None:
+    if isinstance(dialect, bedrock_format.BedrockDialect):
+        return  # SigV4: each Bedrock endpoint checks the signature over the body (``sigv4``)
     credential = dialect.credential(request)
     if not credential:
         raise MockError(401, f"missing API key: send it as {dialect.credential_hint}")
