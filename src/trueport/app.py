@@ -24,6 +24,7 @@ from trueport.db.engine import create_engine, session_factory
 from trueport.db.migrate import require_current_schema
 from trueport.errors import RouteNotFound
 from trueport.events import open_event_bus
+from trueport.flags.evaluator import Flags
 from trueport.gateway.asgi import JSON_HEADERS, SECURITY_HEADERS, Message, Receive, Scope, Send, send_body
 from trueport.gateway.dispatch import handle_data_plane, is_data_plane
 from trueport.gateway.error_shapes import openai_error
@@ -219,6 +220,7 @@ class TruePortApp:
                 resilience=resilience,
                 guard=guard,
                 audit=records,  # a 2xx answer's last bytes wait for its call to be durable
+                flags=Flags(settings.flags),  # stored rules: loaded by the watcher
             )
             platform = await open_platform(settings, sessions, state, audit=audit)
             await routing.start(sessions, platform.envelope)
@@ -226,6 +228,7 @@ class TruePortApp:
             watcher.add(keys.refresh)
             watcher.add(routing.reload)
             watcher.add(records.prices.reload)
+            watcher.add(gateway.flags.reloader(sessions))
             gateway.budgets = await open_budgets(
                 settings,
                 sessions,
@@ -241,8 +244,11 @@ class TruePortApp:
                 watcher.add(guard.policies_reloader(sessions))
             await watcher.start()
             stack.push_async_callback(watcher.stop)
+            gateway.flags.start(sessions)  # and every 30 s, whatever the generation says
+            stack.push_async_callback(gateway.flags.stop)
             gateway.events = await open_event_bus(settings)
             stack.push_async_callback(gateway.events.close)
+            platform.events = gateway.events  # /api/v1/admin/bus/dead-letters
             if recorder is not None:
                 recorder.events = gateway.events  # inference.events.v1
             webhooks = None

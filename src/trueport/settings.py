@@ -18,6 +18,8 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from trueport.audit.config import AuditConfig
 from trueport.errors import ConfigError
+from trueport.flags.registry import Flag
+from trueport.flags.rules import FlagRule
 from trueport.platform.config import MailConfig, PlatformConfig
 from trueport.platform.credentials.urls import UnsafeUrl, checked_shape
 
@@ -117,6 +119,9 @@ class TargetConfig(_Strict):
 
     provider: str
     model: str
+    flag: Flag | None = Field(
+        default=None, description="Tried only for calls this feature flag is on for (e.g. canary_targets)."
+    )
 
 
 class FallbackConfig(_Strict):
@@ -233,6 +238,20 @@ class GuardConfig(_Strict):
         description="Detector findings kept per (detector, tenant, source, text digest), so a repeated text "
         "(system prompt, earlier turns) is not scanned again; 0: no cache.",
     )
+    shadow_trial: list[str] = Field(
+        default_factory=list,
+        description="Detectors run in shadow mode (recorded, not enforced) on the calls the "
+        "guard_shadow_trial flag is on for, where the tenant's policy leaves them off.",
+    )
+
+    @model_validator(mode="after")
+    def _trial_detectors_loaded(self) -> GuardConfig:
+        unknown = [name for name in self.shadow_trial if name not in self.detectors]
+        if unknown:
+            raise ValueError(
+                f"guard.shadow_trial names detectors not in guard.detectors: {', '.join(unknown)}"
+            )
+        return self
 
 
 class ServerConfig(_Strict):
@@ -395,6 +414,10 @@ class Settings(BaseSettings):
         default=120.0,
         gt=0,
         description="How long a duplicate waits for the first request with its Idempotency-Key.",
+    flags: dict[Flag, FlagRule] = Field(
+        default_factory=dict,
+        description="Installation-wide feature flag rules (docs/flags.md); unnamed flags keep their default.",
+    )
     )
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["auto", "json", "console"] = Field(
@@ -444,6 +467,8 @@ class Settings(BaseSettings):
         if self.secret_key is not None and len(self.secret_key.get_secret_value().encode()) < 32:
             raise ValueError("secret_key must be at least 32 bytes")
         if self.environment == "production" and self.secret_key is None:
+            if all(target.flag is not None for target in route.targets):
+                raise ValueError(f"model {alias!r} needs at least one target that no flag holds back")
             raise ValueError("secret_key is required when environment is production")
         if self.environment == "production" and self.platform.jwt_secret is None:
             raise ValueError("platform.jwt_secret is required when environment is production")

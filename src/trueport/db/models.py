@@ -287,6 +287,20 @@ class TenantSettings(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
 
+class TenantFeatureFlag(Base):
+    """A tenant's rule for one known feature flag (``trueport.flags``): overrides the installation's."""
+
+    __tablename__ = "tenant_feature_flags"
+    __table_args__ = (Index("ux_tenant_feature_flags_tenant_name", "tenant_id", "name", unique=True),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(64))
+    rule: Mapped[dict[str, object]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
 class TenantPolicy(Base):
     """One version of a tenant's guard policy (``trueport.guard.policy`` format); the highest is active."""
 
@@ -514,6 +528,7 @@ TENANT_OWNED: tuple[type[Base], ...] = (
     ProviderCredential,
     TenantRoute,
     TenantSettings,
+    TenantFeatureFlag,
 )
 """Tables whose rows belong to one tenant: the control plane reaches them only through
 ``trueport.platform.scoping`` (a test enforces it)."""

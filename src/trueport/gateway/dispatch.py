@@ -187,7 +187,7 @@ async def _route(
             await asyncio.shield(budgets.commit(hold, call.record))
 
     answer = run
-    cache_ttl_s = gateway.cache_ttl_s(call.key_info.tenant_id, alias)
+    cache_ttl_s = gateway.cache_ttl_s(call.key_info.tenant_id, alias, call.key_info.id)
     if cache_ttl_s is not None:
         key = cache_key(call.key_info.tenant_id, path, request)
 

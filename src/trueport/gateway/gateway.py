@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 from trueport.audit.dataplane import AuditSink
 from trueport.books.intake import BooksIntake
 from trueport.errors import ModelNotFound, PermissionDenied, UpstreamFailed
 from trueport.events.bus import EventBus
+from trueport.flags.evaluator import Flags
+from trueport.flags.registry import Flag
 from trueport.gateway.call import Call
 from trueport.gateway.failover import Resilience, call_with_failover
-from trueport.gateway.guarding import GuardService
+from trueport.gateway.guarding import CallGuard, GuardService
 from trueport.gateway.router import Router, Target
 from trueport.gateway.tenant_routing import TenantRouting
 from trueport.gateway.validation import check_model_name
@@ -42,6 +44,7 @@ class Gateway:
     budgets: Budgets | None = None  # None: no budget is enforced (the control plane is not open)
     audit: AuditSink | None = None  # None: calls are not audited
     events: EventBus | None = None  # the event bus (inference, budget, hitl, eval topics)
+    flags: Flags = field(default_factory=Flags)  # feature flags, answered from memory
     active_calls: int = 0  # data-plane calls in progress (records are submitted when they end)
 
     @property
@@ -49,9 +52,23 @@ class Gateway:
         """The config file's aliases alone (``routing`` adds the tenants' own)."""
         return self.routing.router
 
-    def cache_ttl_s(self, tenant_id: str, alias: str) -> float | None:
-        """The response-cache lifetime of ``alias`` as this tenant sees it; None: not cached."""
-        return self.routing.cache_ttl_s(tenant_id, alias)
+    def cache_ttl_s(self, tenant_id: str, alias: str, key_id: str | None = None) -> float | None:
+        """The response-cache lifetime of ``alias`` as this tenant (and key) sees it; None: not cached
+        (the alias has no cache, or the ``response_cache`` flag is off for the call)."""
+        ttl_s = self.routing.cache_ttl_s(tenant_id, alias)
+        if ttl_s is None or not self.flags.enabled(Flag.RESPONSE_CACHE, tenant_id=tenant_id, key_id=key_id):
+            return None
+        return ttl_s
+
+    def guard_for(self, call: Call) -> CallGuard | None:
+        """The guard of one call: its tenant's policy, plus the shadow trial if its flag is on for it."""
+        if self.guard is None:
+            return None
+        key = call.key_info
+        trial = bool(self.guard.config.shadow_trial) and self.flags.enabled(
+            Flag.GUARD_SHADOW_TRIAL, tenant_id=key.tenant_id, key_id=key.id
+        )
+        return self.guard.for_call(key.tenant_id, shadow_trial=trial)
 
     async def authorize(self, call: Call, alias: str) -> tuple[Target, ...]:
         """The targets for ``alias`` if this call's key may use it now: 404, 403 or 429 otherwise."""
@@ -60,6 +77,7 @@ class Gateway:
         targets = self.routing.targets(key.tenant_id, alias)
         if targets is None:
             raise ModelNotFound(f"the model {alias!r} does not exist", param="model")
+        targets = self._flagged(targets, key.tenant_id, key.id)
         if not key.allows(alias):
             raise PermissionDenied(f"this API key may not use the model {alias!r}", param="model")
         admission = await self.limiter.admit(key)
@@ -68,6 +86,19 @@ class Gateway:
             raise admission.error()
         call.admission = admission
         return targets
+
+    def _flagged(self, targets: tuple[Target, ...], tenant_id: str, key_id: str) -> tuple[Target, ...]:
+        """``targets`` without those held back by a feature flag that is off for this call."""
+        for target in targets:
+            if target.flag is not None:
+                break
+        else:
+            return targets  # the common case: nothing to evaluate
+        return tuple(
+            t
+            for t in targets
+            if t.flag is None or self.flags.enabled(t.flag, tenant_id=tenant_id, key_id=key_id)
+        )
 
     async def reserve_tokens(self, call: Call, request: JSONObject) -> Reservation:
         """Hold the request's tokens against TPM limits: its prompt and its ``max_tokens`` (else the

@@ -60,7 +60,9 @@ class GuardService:
         self.detectors = detectors
         self.policy = policy  # the installation's: tenants without a policy of their own get it
         self.findings_cache = FindingsCache(config.findings_cache) if config.findings_cache else None
-        self.policies = TenantPolicies(detectors, policy, cache=self.findings_cache)
+        self.policies = TenantPolicies(
+            detectors, policy, cache=self.findings_cache, trial=config.shadow_trial
+        )
         self.scanner = Scanner(detectors)  # default thresholds, for the scan API
         self.scans: GuardScanQueue | None = None  # async detectors' queue; None: deferred ones are skipped
         self.pool = ScanPool(config.scan_threads)  # inline scans run here, off the event loop
@@ -85,9 +87,12 @@ class GuardService:
 
         return reload_tenant_policies
 
-    def for_call(self, tenant_id: str | None) -> CallGuard:
-        """A guard for one request of ``tenant_id`` (None: the installation policy), under its policy."""
-        return CallGuard(self.policies.engine_for(tenant_id), self.config, scans=self.scans, pool=self.pool)
+    def for_call(self, tenant_id: str | None, *, shadow_trial: bool = False) -> CallGuard:
+        """A guard for one request of ``tenant_id`` (None: the installation policy), under its policy;
+        with ``shadow_trial``, plus the detectors of ``guard.shadow_trial`` in shadow mode."""
+        policies = self.policies
+        engine = policies.trial_engine_for(tenant_id) if shadow_trial else policies.engine_for(tenant_id)
+        return CallGuard(engine, self.config, scans=self.scans, pool=self.pool)
 
     def close(self) -> None:
         self.pool.close()

@@ -37,7 +37,7 @@ async def handle_messages(
     # Validates, and is what non-Anthropic targets get; origins name the client's messages in errors.
     canonical, origins = translate_messages_request(request)
     call.record.stream = stream
-    guard = gateway.guard.for_call(call.key_info.tenant_id) if gateway.guard is not None else None
+    guard = gateway.guard_for(call)
     if guard is not None:
         call.record.violations = guard.violations  # the same list: findings join it as they are made
         call.finishers.append(guard.finish_stream)  # stream findings, before the last bytes go

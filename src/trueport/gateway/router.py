@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from trueport.flags.registry import Flag
 from trueport.providers.base import ProviderAdapter
 from trueport.providers.fixed import FIXED_MODEL, FixedAnswerAdapter
 from trueport.settings import FallbackConfig, Settings
@@ -16,6 +17,7 @@ class Target:
     model: str  # the model (or deployment) name at that provider
     adapter: ProviderAdapter
     owner: str | None = None  # a tenant credential's id: its name is only unique within its tenant
+    flag: Flag | None = None  # tried only for the calls this feature flag is on for
 
     @property
     def label(self) -> str:
@@ -59,7 +61,9 @@ class Router:
         cache_ttls: dict[str, float] = {}
         max_tokens: dict[str, int] = {}
         for alias, route in settings.models.items():
-            routes[alias] = tuple(target(t.provider, t.model) for t in route.targets)
+            routes[alias] = tuple(
+                Target(t.provider, t.model, adapters[t.provider], flag=t.flag) for t in route.targets
+            )
             fallback = fallback_target(route.fallback, target) if route.fallback is not None else None
             if fallback is not None:
                 fallbacks[alias] = fallback

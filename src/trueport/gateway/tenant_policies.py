@@ -11,6 +11,13 @@ while the tenant's version is unchanged: versions are immutable rows, so the sam
 same policy. A stored policy that no longer parses (the format moved on since it was written) keeps
 the tenant on its previous engine, or on the installation policy if there is none, and is logged:
 one broken row must not stop the reload for everybody.
+
+A **shadow trial** (``guard.shadow_trial``, for the calls the ``guard_shadow_trial`` flag is on for)
+runs more detectors than the policy names: ``trial_engine_for`` gives the tenant's policy plus each
+trial detector the policy leaves off on the way in, set to ``flag`` in shadow mode (findings recorded
+with ``shadow: true``, never enforced). A detector the policy already runs keeps its rule. The trial
+covers requests only: on answers it would hold streams back for a detector that enforces nothing.
+Trial engines are built on first use and dropped at each reload.
 """
 
 from __future__ import annotations
@@ -30,7 +37,7 @@ from trueport.db.models import TenantPolicy
 from trueport.guard.base import Detector
 from trueport.guard.engine import GuardEngine
 from trueport.guard.findings_cache import FindingsCache
-from trueport.guard.policy import Policy, PolicyError, default_policy
+from trueport.guard.policy import Action, DetectorPolicy, DirectionPolicy, Policy, PolicyError, default_policy
 from trueport.settings import GuardConfig
 
 log = structlog.get_logger(__name__)
@@ -69,13 +76,35 @@ async def latest_policies(session: AsyncSession) -> list[StoredPolicy]:
     return [(tenant_id, version, dict(policy)) for tenant_id, version, policy in rows]
 
 
+_TRIAL_RULE = DetectorPolicy(shadow=True, input=DirectionPolicy(action=Action.FLAG))
+
+
+def with_shadow_trial(policy: Policy, detectors: Sequence[str]) -> Policy:
+    """``policy`` plus, in shadow mode on the way in, each of ``detectors`` it leaves off there."""
+    added = {
+        name: _TRIAL_RULE
+        for name in detectors
+        if (rule := policy.detector(name)) is None or not rule.input.active
+    }
+    if not added:
+        return policy
+    return policy.model_copy(update={"detectors": {**policy.detectors, **added}})
+
+
 class TenantPolicies:
     """``{tenant_id: GuardEngine}`` for tenants with a policy of their own; the installation's for the rest."""
 
     def __init__(
-        self, detectors: Sequence[Detector], installation: Policy, *, cache: FindingsCache | None = None
+        self,
+        detectors: Sequence[Detector],
+        installation: Policy,
+        *,
+        cache: FindingsCache | None = None,
+        trial: Sequence[str] = (),
     ):
         self._detectors = list(detectors)
+        self._trial = tuple(trial)  # guard.shadow_trial
+        self._trial_engines: dict[str | None, GuardEngine] = {}
         self._cache = cache  # shared by every engine: the detectors are the same, the policies apply after
         self.installation = GuardEngine(self._detectors, installation, cache=cache)
         self._engines: dict[str, GuardEngine] = {}
@@ -90,6 +119,20 @@ class TenantPolicies:
         if tenant_id is None:
             return self.installation
         return self._engines.get(tenant_id, self.installation)
+
+    def trial_engine_for(self, tenant_id: str | None) -> GuardEngine:
+        """The tenant's engine with the shadow trial's detectors added (itself if none is added)."""
+        engine = self._trial_engines.get(tenant_id)
+        if engine is None:
+            base = self.engine_for(tenant_id)
+            policy = with_shadow_trial(base.policy, self._trial)
+            engine = (
+                base
+                if policy is base.policy
+                else GuardEngine(self._detectors, policy, tenant_id=base.tenant_id, cache=self._cache)
+            )
+            self._trial_engines[tenant_id] = engine
+        return engine
 
     def policy_for(self, tenant_id: str | None) -> Policy:
         return self.engine_for(tenant_id).policy
@@ -120,4 +163,5 @@ class TenantPolicies:
                 continue
             engines[tenant_id] = GuardEngine(self._detectors, policy, tenant_id=tenant_id, cache=self._cache)
         self._engines = engines
+        self._trial_engines = {}
         self.loaded_at = time.monotonic()

@@ -21,6 +21,8 @@ from trueport.platform.context import Platform
 from trueport.platform.credentials.endpoints import admin_router
 from trueport.platform.credentials.endpoints import router as credentials_router
 from trueport.platform.dead_letters.endpoints import router as dead_letters_router
+from trueport.platform.flags.endpoints import admin_router as admin_flags_router
+from trueport.platform.flags.endpoints import router as flags_router
 from trueport.platform.inputs import InputCheck
 from trueport.platform.keys.endpoints import router as keys_router
 from trueport.platform.members.endpoints import router as members_router
@@ -68,6 +70,8 @@ ROUTERS = (
     audit_router,
     admin_router,
     dead_letters_router,
+    flags_router,
+    admin_flags_router,
 )
 
 
