@@ -235,3 +235,23 @@ async def test_broken_stream_ends_with_an_error_event(gateway: RunningGateway) -
                 pass
     record = (await gateway.records())[-1]
     assert record.error_class is not None
+
+
+async def test_key_limits_apply(gateway: RunningGateway) -> None:
+    restricted = await gateway.new_key(models=["an"])
+    async with client(gateway, restricted) as sdk:
+        with pytest.raises(openai.PermissionDeniedError):
+            await sdk.responses.create(model="oa", input="x")
+    limited = await gateway.new_key(rpm_limit=1)
+    async with client(gateway, limited) as sdk:
+        await sdk.responses.create(model="an", input="x")
+        with pytest.raises(openai.RateLimitError):
+            await sdk.responses.create(model="an", input="x")
+    tokens = await gateway.new_key(tpm_limit=100)
+    async with client(gateway, tokens) as sdk:
+        with pytest.raises(openai.BadRequestError) as refused:  # max_output_tokens counts against the TPM
+            await sdk.responses.create(model="oa", input="x", max_output_tokens=500)
+    assert refused.value.code == "tokens_over_limit"
+    records = await gateway.records()
+    assert [r.status_code for r in records[-4:]] == [403, 200, 429, 400]
+    assert all(r.endpoint == "/v1/responses" for r in records[-4:])

@@ -130,6 +130,7 @@ def test_odd_and_hostile_shapes_do_not_break_it() -> None:
         ({}, 4096),
         ({"max_tokens": 300}, 300),
         ({"max_completion_tokens": 200, "max_tokens": 300}, 200),
+        ({"max_output_tokens": 150}, 150),
         ({"max_tokens": 300, "n": 3}, 900),
         ({"max_tokens": 0}, 4096),
         ({"max_tokens": True}, 4096),
@@ -141,3 +142,9 @@ def test_reservation_is_the_prompt_plus_the_most_the_answer_may_use(
 ) -> None:
     request = {"messages": [{"role": "user", "content": "x" * 400}], **fields}
     assert reservation_tokens(request, 4096) == 100 + FRAMING_ONE + completion
+
+
+def test_a_responses_request_counts_its_instructions_and_input() -> None:
+    request = {"instructions": "x" * 40, "input": [{"role": "user", "content": "y" * 400}]}
+    assert estimate_prompt_tokens(request) == 10 + 100
+    assert estimate_prompt_tokens({"input": "z" * 80}) == 20

@@ -6,7 +6,7 @@ provider's own count afterwards, so it needs to be cheap and roughly right, not 
 - Text: one token per 4 bytes of UTF-8 (about 4 characters of English, the usual rule of thumb; a
   CJK character is 3 bytes, so about 1.3 characters per token, nearer the truth than 4 would be).
   Counted: every message's text, names, tool calls and tool results, the system prompt (Anthropic's
-  ``system``), tool definitions (``tools``, ``functions``, as JSON) and a structured-output schema
+  ``system``, the Responses API's ``instructions``), tool definitions (``tools``, ``functions``, as JSON) and a structured-output schema
   (``response_format``); embeddings ``input`` likewise (token arrays count one per element).
 - Framing: ``MESSAGE_TOKENS`` per message and ``REPLY_TOKENS`` to prime the answer (OpenAI's
   published cost of its chat format is 3-4 and 3).
@@ -30,7 +30,7 @@ _ATTACHMENTS = frozenset({"image_url", "image", "input_image", "input_audio", "f
 # Keys whose values are identifiers or markup, not text the model reads.
 _NOT_TEXT = frozenset({"type", "role", "id", "tool_call_id", "tool_use_id", "cache_control", "signature"})
 _SCHEMAS = ("tools", "functions", "response_format")
-_MAX_TOKEN_FIELDS = ("max_completion_tokens", "max_tokens")
+_MAX_TOKEN_FIELDS = ("max_completion_tokens", "max_tokens", "max_output_tokens")
 _MAX_DEPTH = 32
 
 
@@ -44,6 +44,7 @@ def estimate_prompt_tokens(request: JSONObject) -> int:
         for message in messages:
             counter.walk(message)
     counter.walk(request.get("system"))
+    counter.walk(request.get("instructions"))  # the Responses API's system prompt
     for field in _SCHEMAS:
         value = request.get(field)
         if value:
@@ -54,7 +55,8 @@ def estimate_prompt_tokens(request: JSONObject) -> int:
 
 def reservation_tokens(request: JSONObject, default_max_tokens: int, *, limit: int | None = None) -> int:
     """What to reserve before forwarding: the prompt estimate plus the most the answer may use
-    (``max_completion_tokens`` or ``max_tokens``, times ``n`` choices).
+    (``max_completion_tokens``, ``max_tokens`` or the Responses API's ``max_output_tokens``, times
+    ``n`` choices).
 
     A request that sets neither gets ``default_max_tokens`` (per choices), but no more than half of
     what ``limit`` (the smallest tokens-per-minute limit it is held to) leaves after its prompt: the

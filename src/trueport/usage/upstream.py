@@ -22,7 +22,7 @@ from trueport.providers.base import Usage
 
 MAX_UPSTREAM_TOKENS = 10**9
 
-_MAX_TOKEN_FIELDS = ("max_completion_tokens", "max_tokens")
+_MAX_TOKEN_FIELDS = ("max_completion_tokens", "max_tokens", "max_output_tokens")
 
 
 def upstream_count(value: object) -> int | None:
