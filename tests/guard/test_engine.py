@@ -276,7 +276,19 @@ def test_detectors_get_the_direction_source_and_tenant() -> None:
     detector = pii()
     scanned = [ScannedText("x", ("messages", 1, "content"), Source.TOOL_OUTPUT)]
     engine(None, detector).evaluate(scanned, Direction.INPUT)
-    assert type(detector).calls == [ScanContext(Direction.INPUT, Source.TOOL_OUTPUT, "t1")]  # type: ignore[attr-defined]
+    # The default policy redacts PII in tool results but leaves names alone: the detector is told.
+    expected = ScanContext(Direction.INPUT, Source.TOOL_OUTPUT, "t1", ignored=frozenset({"person"}))
+    assert type(detector).calls == [expected]  # type: ignore[attr-defined]
+
+
+def test_detectors_are_told_which_types_a_scanning_rule_ignores() -> None:
+    detector = pii()
+    policy = one(
+        "pii", input=DirectionPolicy(action=Action.REDACT, types={"email": TypeOverride(action=Action.OFF)})
+    )
+    engine(policy, detector).evaluate(texts("x"), Direction.INPUT)
+    [context] = type(detector).calls  # type: ignore[attr-defined]
+    assert context.types is None and context.ignored == frozenset({"email"})
 
 
 def test_over_budget_detectors_are_reported_and_their_findings_kept() -> None:

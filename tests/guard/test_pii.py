@@ -306,3 +306,15 @@ def test_skipping_the_model_when_only_addresses_are_wanted_changes_no_finding(
     assert acted_on(gated) == acted_on(ungated)
     assert skipped > len(texts) // 4  # the gate does skip the model on ordinary texts
     assert any(f.type == "street_address" for found in gated for f in found)
+
+
+def test_a_context_ignoring_names_finds_what_one_naming_the_other_types_finds(detector: PiiDetector) -> None:
+    """The engine tells the detector which types a rule ignores (names, in user turns by default)
+    rather than listing the others: both contexts act on the same findings."""
+    ignoring = ScanContext(ignored=frozenset({"person"}))
+    naming = ScanContext(types=frozenset(ALL_TYPES) - {"person"})
+    for text in _evaluation_texts():
+        acted_on = [
+            [f for f in detector.scan(text, context) if f.type != "person"] for context in (ignoring, naming)
+        ]
+        assert acted_on[0] == acted_on[1]

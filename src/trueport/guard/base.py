@@ -38,6 +38,9 @@ class ScanContext:
     # The finding types the caller can act on (None: any). A detector may skip the work that can only
     # find other types (the PII detector skips its name/address model when only cards are wanted).
     types: frozenset[str] | None = None
+    # With ``types`` None, the types the caller will not act on (a policy that redacts PII but leaves
+    # names alone): a detector may skip the work that can only find these.
+    ignored: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)

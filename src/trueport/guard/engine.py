@@ -246,7 +246,8 @@ def _resolve(
     }
     scans = action is not _OFF or any(kind_action is not _OFF for kind_action, _ in types.values())
     wanted = None if action is not _OFF else frozenset(k for k, (a, _) in types.items() if a is not _OFF)
-    context = ScanContext(direction, source, tenant_id, wanted)
+    ignored = frozenset(k for k, (a, _) in types.items() if a is _OFF) if wanted is None else frozenset()
+    context = ScanContext(direction, source, tenant_id, wanted, ignored)
     return _SourceRule(action, threshold, resolved.block_threshold, types, scans, context)
 
 

@@ -101,7 +101,10 @@ class PiiDetector:
         # ASCII punctuation for full-width and ideographic); findings carry original offsets.
         folded = fold(text)
         matches = [m for m in find_structured(folded.text) if m.type in self.types]
-        wanted = self._model_types if context.types is None else self._model_types & context.types
+        if context.types is None:
+            wanted = self._model_types - context.ignored  # names off in user turns by default
+        else:
+            wanted = self._model_types & context.types
         if self._tagger is not None and wanted:
             head = folded.text[:MAX_MODEL_CHARS]
             tokens = pf.tokenize(head)
