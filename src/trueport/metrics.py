@@ -152,6 +152,13 @@ DEAD_LETTERS = Counter(
     ["kind"],
     registry=REGISTRY,
 )
+BUS_DEAD_LETTERS = Counter(
+    "trueport_bus_dead_letters",
+    "Event-bus messages this process parked in their topic's dead-letter stream (failed every delivery, "
+    "or not an event), by topic (the declared topics) and group (the consumer groups of the code).",
+    ["topic", "group"],
+    registry=REGISTRY,
+)
 WRITER_ERRORS = Counter(
     "trueport_writer_errors",
     "Failed write attempts of the background writers by writer (records, audit) and kind: transient "

@@ -370,6 +370,18 @@ class RecorderConfig(_Strict):
     )
 
 
+class EventsConfig(_Strict):
+    """The event bus (``events:``): how often a consumer may fail a message before it is parked."""
+
+    max_deliveries: int = Field(
+        default=5,
+        ge=1,
+        le=1000,
+        description="Deliveries of a bus message a consumer group may fail (not acknowledge) before it is "
+        "moved to its topic's dead-letter stream (trueport:events:dead:<topic>) and acknowledged.",
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="TRUEPORT_", env_nested_delimiter="__", extra="forbid", frozen=True
@@ -395,12 +407,17 @@ class Settings(BaseSettings):
     recorder: RecorderConfig = RecorderConfig()
     guard: GuardConfig = GuardConfig()
     audit: AuditConfig = AuditConfig()
+    events: EventsConfig = EventsConfig()
     resilience: ResilienceConfig = ResilienceConfig()
     platform: PlatformConfig = PlatformConfig()
     mail: MailConfig = MailConfig()
     metrics: MetricsConfig = MetricsConfig()
     tracing: TracingConfig = TracingConfig()
     server: ServerConfig = ServerConfig()
+    flags: dict[Flag, FlagRule] = Field(
+        default_factory=dict,
+        description="Installation-wide feature flag rules (docs/flags.md); unnamed flags keep their default.",
+    )
     admin_token: SecretStr | None = Field(
         default=None, description="Bearer token for /metrics and /api/v1/providers/status (operators)."
     )
@@ -414,10 +431,6 @@ class Settings(BaseSettings):
         default=120.0,
         gt=0,
         description="How long a duplicate waits for the first request with its Idempotency-Key.",
-    flags: dict[Flag, FlagRule] = Field(
-        default_factory=dict,
-        description="Installation-wide feature flag rules (docs/flags.md); unnamed flags keep their default.",
-    )
     )
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["auto", "json", "console"] = Field(
@@ -454,6 +467,8 @@ class Settings(BaseSettings):
             if not route.targets:
                 raise ValueError(f"model {alias!r} has no targets")
             providers = [target.provider for target in route.targets]
+            if all(target.flag is not None for target in route.targets):
+                raise ValueError(f"model {alias!r} needs at least one target that no flag holds back")
             if route.fallback is not None and route.fallback.provider is not None:
                 providers.append(route.fallback.provider)
             for provider in providers:
@@ -467,8 +482,6 @@ class Settings(BaseSettings):
         if self.secret_key is not None and len(self.secret_key.get_secret_value().encode()) < 32:
             raise ValueError("secret_key must be at least 32 bytes")
         if self.environment == "production" and self.secret_key is None:
-            if all(target.flag is not None for target in route.targets):
-                raise ValueError(f"model {alias!r} needs at least one target that no flag holds back")
             raise ValueError("secret_key is required when environment is production")
         if self.environment == "production" and self.platform.jwt_secret is None:
             raise ValueError("platform.jwt_secret is required when environment is production")

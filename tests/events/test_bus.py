@@ -106,7 +106,7 @@ async def test_a_consumer_reads_several_topics(bus: EventBus) -> None:
     await consumer.close()
 
 
-async def test_unreadable_stream_entries_are_acknowledged_and_skipped(redis_url: str) -> None:
+async def test_unreadable_stream_entries_are_parked_and_skipped(redis_url: str) -> None:
     bus = await open_event_bus(Settings(redis=redis_url))
     client = RespClient(parse_url(redis_url), 2.0)
     try:
@@ -119,6 +119,7 @@ async def test_unreadable_stream_entries_are_acknowledged_and_skipped(redis_url:
         assert [item.event.data["n"] for item in got] == [7]  # the bad entry came first: skipped
         pending = await client.execute("XPENDING", stream_key(TOPIC), "g")
         assert isinstance(pending, list) and pending[0] == 1  # the bad entry was acknowledged
+        assert await bus.dead_letters.count(TOPIC) == 1  # and parked (tests/events/test_dead_letters.py)
         await consumer.close()
     finally:
         await client.close()

@@ -249,6 +249,7 @@ async def test_the_shadow_trial_records_findings_without_enforcing_them(
 
             answer = await client.post("/v1/chat/completions", json=leaky, headers=auth)
             assert answer.status_code == 200, "shadow: recorded, never enforced"
+            assert "x-trueport-guard" not in answer.headers, "nor reported to the application"
             deadline = time.monotonic() + 5
             while not (found := await shadow_findings()):
                 assert time.monotonic() < deadline, "no shadow finding recorded"

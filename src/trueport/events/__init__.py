@@ -7,7 +7,7 @@ groups when ``redis`` is configured, so that every replica's events reach one gr
 
 from __future__ import annotations
 
-from trueport.events.bus import Consumer, Delivered, EventBus
+from trueport.events.bus import Consumer, DeadLetter, DeadLetters, Delivered, EventBus
 from trueport.events.event import TOPICS, Event, Topic
 from trueport.events.memory import MemoryBus
 from trueport.events.streams import StreamsBus
@@ -16,6 +16,8 @@ from trueport.settings import Settings
 __all__ = [
     "TOPICS",
     "Consumer",
+    "DeadLetter",
+    "DeadLetters",
     "Delivered",
     "Event",
     "EventBus",
@@ -30,8 +32,12 @@ async def open_event_bus(settings: Settings) -> EventBus:
     """The bus this process uses (started); ``await bus.close()`` at shutdown."""
     bus: EventBus
     if settings.redis is None:
-        bus = MemoryBus()
+        bus = MemoryBus(max_deliveries=settings.events.max_deliveries)
     else:
-        bus = StreamsBus.from_url(settings.redis, timeout_s=max(settings.redis_timeout_ms / 1000, 1.0))
+        bus = StreamsBus.from_url(
+            settings.redis,
+            timeout_s=max(settings.redis_timeout_ms / 1000, 1.0),
+            max_deliveries=settings.events.max_deliveries,
+        )
     await bus.start()
     return bus

@@ -2,7 +2,15 @@
 
 A consumer reads as a named member of a group: the group's members share the messages (each goes
 to one of them), a message stays pending until it is acknowledged, and one left unacknowledged for
-longer than ``min_idle_s`` (its consumer died) can be claimed by another member.
+longer than ``min_idle_s`` (its consumer died, or its handler failed) can be claimed by another member.
+
+Dead letters: each read or claim of a message is one *delivery*. A message still unacknowledged after
+``max_deliveries`` deliveries (5 by default) is not handed out again: the next ``claim`` that finds
+it idle moves it to its topic's dead-letter store (with the group, the number of deliveries, the last
+error a consumer reported through ``fail``, and the time) and acknowledges it, so the group moves on.
+An entry that is not an event at all is parked at once. Each group parks its own copy (the groups
+of a topic are independent). ``bus.dead_letters`` lists, replays (publishes it to its topic again, for
+the group that parked it only: the topic's other groups do not see it twice) and discards them.
 """
 
 from __future__ import annotations
@@ -12,6 +20,7 @@ import contextlib
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 import structlog
@@ -22,14 +31,55 @@ log = structlog.get_logger(__name__)
 
 _MAX_BUFFERED = 10_000
 _MAX_BACKOFF_S = 5.0
+MAX_DELIVERIES = 5
+MAX_ERROR_CHARS = 2000
 
 
 @dataclass(frozen=True, slots=True)
 class Delivered:
-    """An event as a consumer received it; ``message_id`` is what ``ack`` takes."""
+    """An event as a consumer received it; ``message_id`` is what ``ack`` takes. ``deliveries`` counts
+    this delivery: 1 when first read, one more for every claim."""
 
     message_id: str
     event: Event
+    deliveries: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetter:
+    """A message parked in its topic's dead-letter store. ``payload`` is what was published, byte for
+    byte (``event`` is it decoded, None when it is not an event)."""
+
+    id: str  # in the dead-letter store
+    topic: str
+    group: str
+    consumer: str
+    message_id: str  # in the topic's stream, when it was parked
+    deliveries: int
+    error: str
+    parked_at: datetime
+    payload: bytes
+    event: Event | None
+
+
+class DeadLetters(Protocol):
+    """The parked messages of every topic (installation-wide)."""
+
+    async def count(self, topic: str) -> int: ...
+
+    async def list(self, topic: str, limit: int, after: str | None = None) -> tuple[list[DeadLetter], bool]:
+        """Oldest first, up to ``limit`` after the id ``after``; and whether there are more."""
+        ...
+
+    async def get(self, topic: str, letter_id: str) -> DeadLetter | None: ...
+
+    async def replay(self, topic: str, letter_id: str) -> str | None:
+        """Publish the parked payload to ``topic`` again, for the group that parked it, and remove it
+        from the store, atomically; the new message's id, or None when there is no such dead letter
+        (any more)."""
+        ...
+
+    async def discard(self, topic: str, letter_id: str) -> bool: ...
 
 
 class Consumer(Protocol):
@@ -42,8 +92,14 @@ class Consumer(Protocol):
 
     async def ack(self, delivered: Sequence[Delivered]) -> None: ...
 
+    async def fail(self, delivered: Sequence[Delivered], error: str) -> None:
+        """These could not be handled: they stay pending (a ``claim`` delivers them again once idle),
+        and ``error`` is kept for the dead letter should they be parked."""
+        ...
+
     async def claim(self, min_idle_s: float, count: int = 100) -> list[Delivered]:
-        """Events other members read but did not acknowledge within ``min_idle_s``; now this one's."""
+        """Events other members read but did not acknowledge within ``min_idle_s``; now this one's.
+        Those already delivered ``max_deliveries`` times are parked instead (see the module)."""
         ...
 
     async def close(self) -> None: ...
@@ -51,6 +107,9 @@ class Consumer(Protocol):
 
 class EventBus(Protocol):
     dropped: int
+
+    @property
+    def dead_letters(self) -> DeadLetters: ...
 
     def publish(self, topic: str, event: Event) -> None:
         """Queue ``event`` (never blocks, never raises for want of a backend)."""

@@ -7,7 +7,11 @@ Two loops, in every replica:
   exact payload bytes, so every retry sends and signs the same body), then acknowledges. An event
   read but not stored (the process died, the database failed) stays pending on the bus and is
   claimed again after ``claim_idle_s``: deliveries are at least once, and ``webhook-id`` (the
-  event's id) lets receivers drop duplicates.
+  event's id) lets receivers drop duplicates. A batch the database refuses for anything but an
+  outage is stored again one event at a time; an event that fails alone is reported to the bus
+  (``Consumer.fail``) and, after ``events.max_deliveries`` deliveries, parked in the topic's
+  dead-letter stream while the others flow. Stuck events are claimed only while the database
+  answers, so an outage does not use up their deliveries.
 - *sender* picks due deliveries from the database, leases each with a conditional UPDATE (so two
   replicas never send the same attempt), and POSTs it: a timeout, no redirects, the URL checked
   against the SSRF guard again. A 2xx delivers it; anything else schedules the next attempt with
@@ -31,10 +35,11 @@ from datetime import datetime, timedelta
 
 import aiohttp
 import structlog
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from trueport.db.dead_letters import error_text, is_transient
 from trueport.db.engine import SessionFactory
 from trueport.db.models import WebhookDelivery, WebhookSubscription, new_id, utcnow
 from trueport.events.bus import Consumer, Delivered, EventBus
@@ -146,15 +151,59 @@ class WebhookWorker:
     async def intake(self, block_s: float, claim: bool = False) -> int:
         """Read (and, with ``claim``, take over stuck) events; store their deliveries; acknowledge."""
         assert self._consumer is not None, "start() first"
-        items = await self._consumer.claim(self.claim_idle_s) if claim else []
+        items = (
+            await self._consumer.claim(self.claim_idle_s) if claim and await self._database_answers() else []
+        )
         items += await self._consumer.read(count=100, block_s=block_s)
         if not items:
             return 0
-        stored = await self._store(items)
-        await self._consumer.ack(items)
+        try:
+            stored = await self._store(items)
+            handled: Sequence[Delivered] = items
+        except Exception as exc:  # one bad event must not stop the others
+            if is_transient(exc):
+                raise  # the database is away: they stay pending, claimed again once it answers
+            stored, handled = await self._store_each(items)
+        await self._consumer.ack(handled)
         if stored:
             self.wake()
         return stored
+
+    async def _store_each(self, items: Sequence[Delivered]) -> tuple[int, list[Delivered]]:
+        """Store the events one by one: how many deliveries were stored, and the events handled. One
+        that fails is reported to the bus (delivered again later, parked after the last delivery)."""
+        assert self._consumer is not None
+        stored, handled = 0, list[Delivered]()
+        for item in items:
+            try:
+                stored += await self._store([item])
+            except Exception as exc:
+                if is_transient(exc):
+                    await self._consumer.ack(handled)
+                    raise
+                error = error_text(exc)
+                log.warning(
+                    "webhooks_event_failed",
+                    event_id=item.event.id,
+                    message_id=item.message_id,
+                    deliveries=item.deliveries,
+                    error=error,
+                )
+                await self._consumer.fail([item], error)
+                continue
+            handled.append(item)
+        return stored, handled
+
+    async def _database_answers(self) -> bool:
+        """Claim (and so spend a delivery of) stuck events only while they can be stored."""
+        try:
+            async with self._sessions() as session:
+                await session.execute(text("SELECT 1"))
+        except Exception as exc:
+            if not is_transient(exc):
+                raise
+            return False
+        return True
 
     async def _store(self, items: Sequence[Delivered]) -> int:
         count = 0

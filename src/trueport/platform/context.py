@@ -18,9 +18,11 @@ from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from trueport.audit.changes import ChangeTracker
+from trueport.audit.events import ControlPlaneEvent
 from trueport.audit.service import AuditTrail
 from trueport.db.engine import SessionFactory
 from trueport.errors import ApiUnauthorized, ConfigError
+from trueport.events.bus import EventBus
 from trueport.keys.secret import key_hmac_secret
 from trueport.platform.auth.passwords import Passwords
 from trueport.platform.auth.throttle import LoginThrottle
@@ -47,6 +49,7 @@ class Platform:
     live: LiveConfig
     key_secret: bytes  # HMAC secret of virtual keys
     audit: AuditTrail | None = None  # None: control-plane changes are not audited
+    events: EventBus | None = None  # the process's event bus, once open (bus dead letters)
 
 
 async def open_platform(
@@ -135,6 +138,17 @@ async def _audit_changes(
     for event in events[:-1]:
         audit.append(event)
     await audit.record(events[-1])
+
+
+async def audit_action(platform: Platform, request: Request, change: ControlPlaneEvent) -> None:
+    """Audit an operator action that changes no row (``change`` with ``actor`` and ``source_ip`` left
+    empty, filled here); the answer goes out once it is durable, like a row's change."""
+    if platform.audit is None:
+        return
+    source_ip = request.client.host if request.client is not None else None
+    await platform.audit.record(
+        change.model_copy(update={"actor": _actor(platform, request), "source_ip": source_ip})
+    )
 
 
 def _actor(platform: Platform, request: Request) -> str:

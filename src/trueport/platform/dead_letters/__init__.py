@@ -1,1 +1,2 @@
-"""``/admin/dead-letters``: what the record and audit writers could not store (platform admins)."""
+"""``/admin/dead-letters``: what the record and audit writers could not store; ``/admin/bus/dead-letters``:
+what the event bus's consumers could not handle (platform admins)."""
