@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from pydantic import ValidationError
 
 from trueport.platform.credentials.schemas import CredentialCreate
@@ -64,3 +66,13 @@ def test_a_tenant_cannot_bring_a_bedrock_credential() -> None:
                 "api_key": "k",
             }
         )
+
+
+def test_the_example_configs_bedrock_line_is_valid() -> None:
+    example = Path(__file__).resolve().parents[1] / "trueport.example.yaml"
+    [line] = [line for line in example.read_text().splitlines() if "type: bedrock" in line]
+    entry = yaml.safe_load(line.strip().removeprefix("#"))
+    assert (
+        ProviderConfig.model_validate(entry["br"]).base_url
+        == "https://bedrock-runtime.us-east-1.amazonaws.com"
+    )
