@@ -3,7 +3,9 @@
 The row is created by the first write. A merge reads the row under a write lock
 (``SettingsRepo.locked``), so two PATCHes at the same moment both apply. On PostgreSQL two *first*
 writes can still race to insert the row: the loser gets 409 ``settings_conflict`` (a retry merges). Writes mark the
-configuration as changed: gateways read feature flags (``flags_for``) when they reload.
+configuration as changed. A feature flag named like a known flag (``trueport.flags.registry``) is that
+flag's rule for the tenant (``{"enabled": <bool>}``), which the gateways evaluate; other names are the
+tenant's own (for its applications and the console). Rules with targeting and rollouts: ``/flags``.
 """
 
 from __future__ import annotations
