@@ -265,9 +265,13 @@ async def keys_revoke(key_id: str, tenant_slug: str, config_path: str | None) ->
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=9000, show_default=True, type=click.IntRange(0, 65535))
 @click.option("--latency-ms", default=0, show_default=True, type=click.IntRange(min=0))
-@click.option("--api-key", default=None, help="Accept only this credential (default: any non-empty one).")
+@click.option(
+    "--api-key",
+    default=None,
+    help="Accept only this credential (default: any non-empty one); for Bedrock, the secret access key.",
+)
 def mock_provider(host: str, port: int, latency_ms: int, api_key: str | None) -> None:
-    """Run the provider emulator (OpenAI, Azure OpenAI, Anthropic and Gemini wire formats)."""
+    """Run the provider emulator (OpenAI, Azure OpenAI, Anthropic, Gemini and Bedrock wire formats)."""
     from trueport.mockprovider import run
 
     exit_cleanly_on_signals()
