@@ -98,10 +98,50 @@ async def test_an_output_violation_cuts_the_stream(start: Any) -> None:
     assert (await gateway.records())[-1].error_class == "PolicyViolation"
 
 
-async def test_a_request_the_guard_cannot_read_is_refused(start: Any, mock: MockProvider) -> None:
+async def test_a_native_request_is_screened_in_place(start: Any, mock: MockProvider) -> None:
     gateway = await start()
     async with sdk(gateway) as client:
-        with pytest.raises(openai.BadRequestError) as raised:
-            await client.responses.create(model="oa", input="hi", tools=[{"type": "web_search"}])
-    assert "guard cannot screen" in raised.value.message
-    assert mock.requests == []
+        response = await client.responses.create(
+            model="oa", input=f"Write to {EMAIL} today", tools=[{"type": "web_search"}]
+        )
+        with pytest.raises(openai.BadRequestError) as refused:
+            await client.responses.create(
+                model="oa",
+                input=[{"role": "user", "content": [{"type": "input_text", "text": f"key {AWS_KEY}"}]}],
+                tools=[{"type": "web_search"}],
+            )
+    assert response.output_text == f"Echo: Write to {EMAIL} today"  # restored in the native answer
+    [sent] = [r for r in mock.requests if r["path"] == "/v1/responses"]  # the blocked one never left
+    assert sent["body"]["tools"] == [{"type": "web_search"}]  # the rest of the request unchanged
+    assert EMAIL not in str(sent["body"]) and "EMAIL" in str(sent["body"])
+    assert "input[0]" in refused.value.message  # the client's own item is named
+    assert AWS_KEY not in refused.value.message
+
+
+async def test_previous_response_id_works_with_the_guard_on(start: Any, mock: MockProvider) -> None:
+    gateway = await start()
+    async with sdk(gateway) as client:
+        first = await client.responses.create(model="oa", input="remember the word pineapple")
+        second = await client.responses.create(
+            model="oa", input=f"and mail {EMAIL}", previous_response_id=first.id
+        )
+    assert second.output_text == f"Echo: and mail {EMAIL}"
+    assert [r["path"] for r in mock.requests] == ["/v1/responses", "/v1/responses"]
+    assert mock.requests[-1]["body"]["previous_response_id"] == first.id
+    assert EMAIL not in str(mock.requests[-1]["body"])
+
+
+async def test_a_screened_stream_goes_through_chat_and_native_only_streams_are_refused(
+    start: Any, mock: MockProvider
+) -> None:
+    gateway = await start()
+    async with sdk(gateway) as client:
+        stream = await client.responses.create(model="oa", input=f"Copy {EMAIL}", stream=True)
+        text = "".join([e.delta async for e in stream if e.type == "response.output_text.delta"])
+        with pytest.raises(openai.BadRequestError) as refused:
+            await client.responses.create(model="oa", input="hi", tools=[{"type": "web_search"}], stream=True)
+    assert text == f"Echo: Copy {EMAIL}"
+    assert [r["path"] for r in mock.requests] == ["/v1/chat/completions"]
+    error = refused.value.body
+    assert isinstance(error, dict)
+    assert error["param"] == "stream"

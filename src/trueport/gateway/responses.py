@@ -6,9 +6,12 @@ the canonical chat format (``trueport.formats.responses``) and its answer transl
 can express the request; a request only OpenAI can serve is routed to the alias's OpenAI targets, and
 refused with a 400 naming the field when it has none.
 
-With the guard on, the request goes through the canonical form, as on ``/v1/messages``: the guard
-reads and rewrites chat messages, so every target (OpenAI's too) gets it translated, and a request
-chat cannot express is refused (the guard could not screen what it cannot read).
+With the guard on, the request's texts are screened in place (``trueport.gateway.responses_guard``:
+read through a chat-shaped view, redactions written back at their own paths), then sent as above;
+a native answer is screened the same way. A stream whose answer the policy screens (or must restore
+redacted text in) goes through the canonical form even to OpenAI targets, since the chunk pipeline's
+hold-back window works on chat chunks; a request chat cannot express is then refused (send it with
+``stream: false``).
 
 A native answer's response id is remembered with its tenant and provider (``state.kv``, for
 ``RESPONSE_TTL_S``), so ``previous_response_id`` continues only the caller's own tenant's responses,
@@ -29,6 +32,7 @@ from trueport.gateway.asgi import SSE_HEADERS
 from trueport.gateway.call import Call
 from trueport.gateway.gateway import Gateway
 from trueport.gateway.guarding import CallGuard, ChunkPipeline
+from trueport.gateway.responses_guard import screen_native_request, screen_native_response
 from trueport.gateway.router import Target
 from trueport.gateway.streaming import DisconnectWatch, OpenedStream, open_stream, stream_broken_message
 from trueport.gateway.validation import require_stream_flag
@@ -68,19 +72,27 @@ async def handle_responses(
         guard.engine.active(Direction.INPUT) or guard.engine.active(Direction.OUTPUT)
     ):
         guard = None  # this tenant's policy screens nothing: nothing needs the canonical form
-    if guard is not None and canonical is None:
-        raise InvalidRequest(
-            "this request needs OpenAI's own Responses API, which the guard cannot screen: "
-            "send only what chat completions can express (no previous_response_id, built-in tools, ...)",
-            param="input",
-        )
     if guard is not None:
         call.record.violations = guard.violations  # the same list: findings join it as they are made
         call.finishers.append(guard.finish_stream)  # stream findings, before the last bytes go
     try:
-        if guard is not None and canonical is not None:
-            canonical = await guard.screen_request(canonical)
-        native_ok = guard is None
+        if guard is not None:
+            # One screening for every target: the texts are read and written back in place, and a
+            # translatable request is translated again from the screened one.
+            request = await screen_native_request(guard, request)
+            if canonical is not None:
+                canonical = responses_request_to_chat(request)
+        # The native events carry the answer's text in several places the hold-back window cannot rewrite.
+        screens_stream = guard is not None and (
+            guard.engine.active(Direction.OUTPUT) or guard.redactions.restorable
+        )
+        native_ok = not (stream and screens_stream)
+        if not native_ok and canonical is None:
+            raise InvalidRequest(
+                "this request needs OpenAI's own Responses API, and the guard screens its answer: "
+                "send it with stream=false, or only what chat completions can express",
+                param="stream",
+            )
         if stream:
             await _stream(gateway, call, request, canonical, alias, targets, guard, native_ok)
         else:
@@ -134,7 +146,9 @@ async def _plain(
         native = _native(target) if native_ok else None
         if native is not None:
             answer = await native.responses(request, target.model)
-            return answer.raw, answer.usage, answer.body["id"]
+            screened = await screen_native_response(guard, answer.body) if guard is not None else None
+            raw = answer.raw if screened is None else dumps(screened)
+            return raw, answer.usage, answer.body["id"]
         if canonical is None:
             raise InvalidRequest("this request needs an OpenAI target", param="model")
         completion = await target.adapter.chat(dict(canonical, stream=False), target.model)
