@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from decimal import Decimal
 from typing import Any
 
 import aiohttp
@@ -94,6 +95,8 @@ async def test_openai_chat(gateway: RunningGateway, mock: MockProvider, alias: s
     assert last["body"]["system"] == [{"text": "Be brief."}]
     record = (await gateway.records())[-1]
     assert (record.prompt_tokens, record.completion_tokens) == (4, 3)
+    # priced from the catalog: Claude 3.5 Haiku on Bedrock, 0.80 in and 4.00 out per million tokens
+    assert record.cost_usd == Decimal("0.0000152")
 
 
 async def test_openai_stream_with_usage(gateway: RunningGateway) -> None:
