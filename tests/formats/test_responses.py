@@ -174,6 +174,7 @@ def test_harmless_values_are_accepted(extra: dict[str, Any]) -> None:
         ({"model": "m", "input": "x", "tools": {}}, "tools"),
         ({"model": "m", "input": "x", "max_output_tokens": -1}, "max_output_tokens"),
         ({"model": "m", "input": "x", "previous_response_id": ""}, "previous_response_id"),
+        ({"model": "m", "input": "x", "previous_response_id": "r" * 257}, "previous_response_id"),
     ],
 )
 def test_invalid_requests(request_body: dict[str, Any], param: str) -> None:
@@ -257,3 +258,24 @@ def test_cut_answers_are_incomplete(finish: str, reason: str) -> None:
     assert response["status"] == "incomplete"
     assert response["incomplete_details"] == {"reason": reason}
     assert response["output"] == []
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        {"role": "user", "content": [{"type": {"x": 1}, "text": "a"}]},
+        {"role": "assistant", "content": [{"type": ["x"], "text": "a"}]},
+        {"type": {"x": 1}},
+        {"role": ["user"], "content": "x"},
+        {"type": "function_call_output", "call_id": "c", "output": 5},
+    ],
+)
+def test_hostile_items_are_refused_with_400(item: dict[str, Any]) -> None:
+    with pytest.raises(InvalidRequest):
+        responses_request_to_chat({"model": "m", "input": [item]})
+
+
+def test_hostile_answers_do_not_break_the_translation() -> None:
+    completion = _completion({"role": "assistant", "content": "x", "tool_calls": 5})
+    response = chat_completion_to_response(completion, {}, "a", Usage())
+    assert [item["type"] for item in response["output"]] == ["message"]

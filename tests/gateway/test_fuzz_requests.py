@@ -90,6 +90,42 @@ EMBEDDINGS = st.fixed_dictionaries(
     {"model": ALIAS, "input": st.one_of(TEXT, st.lists(TEXT, max_size=3), JSON_VALUE)},
     optional={"dimensions": SCALAR, "encoding_format": SCALAR},
 )
+ITEM = st.one_of(
+    MESSAGE,
+    st.fixed_dictionaries(
+        {
+            "type": st.sampled_from(
+                ["message", "function_call", "function_call_output", "reasoning", "item_reference"]
+            )
+        },
+        optional={
+            "role": ROLE,
+            "content": CONTENT,
+            "call_id": TEXT,
+            "name": TEXT,
+            "arguments": JSON_VALUE,
+            "output": CONTENT,
+        },
+    ),
+    JSON_VALUE,
+)
+RESPONSES = st.fixed_dictionaries(
+    {"model": ALIAS, "input": st.one_of(TEXT, st.lists(ITEM, max_size=4), JSON_VALUE)},
+    optional={
+        "stream": OPTIONS["stream"],
+        "instructions": CONTENT,
+        "max_output_tokens": OPTIONS["max_tokens"],
+        "tools": st.one_of(
+            JSON_VALUE, st.lists(st.fixed_dictionaries({"type": TEXT}, optional={"name": TEXT}), max_size=2)
+        ),
+        "tool_choice": JSON_VALUE,
+        "text": JSON_VALUE,
+        "previous_response_id": st.one_of(TEXT, JSON_VALUE),
+        "store": SCALAR,
+        "background": SCALAR,
+        "reasoning": JSON_VALUE,
+    },
+)
 # h11 refuses to send a value with whitespace around it: that is not the gateway's input to judge.
 HEADER_VALUE = st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=60).map(
     str.strip
@@ -173,6 +209,15 @@ def test_anthropic_bodies(
 
 
 @FUZZ
+@given(body=RESPONSES, headers=EXTRA_HEADERS)
+def test_responses_bodies(
+    fuzzed: ThreadedGateway, client: httpx.Client, body: Any, headers: dict[str, str]
+) -> None:
+    headers = {"content-type": "application/json", **headers, **auth(fuzzed.running.key)}
+    check(send(client, "POST", "/v1/responses", encode(body), headers))
+
+
+@FUZZ
 @given(body=EMBEDDINGS)
 def test_embedding_bodies(fuzzed: ThreadedGateway, client: httpx.Client, body: Any) -> None:
     check(send(client, "POST", "/v1/embeddings", encode(body), auth(fuzzed.running.key)))
@@ -180,7 +225,9 @@ def test_embedding_bodies(fuzzed: ThreadedGateway, client: httpx.Client, body: A
 
 @FUZZ
 @given(
-    path=st.sampled_from(["/v1/chat/completions", "/v1/messages", "/v1/embeddings", "/v1/guard/scan"]),
+    path=st.sampled_from(
+        ["/v1/chat/completions", "/v1/messages", "/v1/responses", "/v1/embeddings", "/v1/guard/scan"]
+    ),
     content=st.one_of(st.binary(max_size=300), JSON_VALUE.map(encode)),
     headers=EXTRA_HEADERS,
 )

@@ -45,7 +45,8 @@ _TRANSLATED = frozenset(
         "truncation",
     }
 )
-_PART_TEXTS = frozenset({"input_text", "output_text", "text"})
+_MAX_ID_CHARS = 256
+_PART_TEXTS = ("input_text", "output_text", "text")  # a tuple: a hostile "type" may be unhashable
 
 
 class Untranslatable(InvalidRequest):
@@ -83,9 +84,10 @@ def check_responses_request(request: JSONObject) -> None:
     if tools is not None and not isinstance(tools, list):
         raise InvalidRequest("'tools' must be an array", param="tools")
     previous = request.get("previous_response_id")
-    if previous is not None and (not isinstance(previous, str) or not previous):
+    if previous is not None and (not isinstance(previous, str) or not 0 < len(previous) <= _MAX_ID_CHARS):
         raise InvalidRequest(
-            "'previous_response_id' must be a non-empty string", param="previous_response_id"
+            f"'previous_response_id' must be a string of 1 to {_MAX_ID_CHARS} characters",
+            param="previous_response_id",
         )
     limit = request.get("max_output_tokens")
     if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 1):
@@ -376,7 +378,8 @@ def chat_completion_to_response(
     refusal = message.get("refusal")
     if isinstance(refusal, str) and refusal:
         output.append(message_item(refusal, refusal=True))
-    for call in message.get("tool_calls") or []:
+    calls = message.get("tool_calls")
+    for call in calls if isinstance(calls, list) else []:
         function = call.get("function") if isinstance(call, dict) else None
         if isinstance(function, dict):
             output.append(

@@ -89,7 +89,8 @@ class ChatChunksToResponsesEvents:
             content = delta.get("content")
             if isinstance(content, str) and content:
                 events.extend(self._text_delta(content))
-            for call in delta.get("tool_calls") or []:
+            calls = delta.get("tool_calls")
+            for call in calls if isinstance(calls, list) else []:
                 if isinstance(call, dict):
                     events.extend(self._call_delta(call))
         reason = choice.get("finish_reason")

@@ -20,7 +20,7 @@ from trueport.guard.engine import TextPath
 from trueport.guard.messages import replace_texts
 from trueport.jsonutil import JSONObject
 
-_TEXT_PARTS = frozenset({"input_text", "output_text", "text"})
+_TEXT_PARTS = ("input_text", "output_text", "text")  # a tuple: a hostile "type" may be unhashable
 _ROLES = {"user": "user", "assistant": "assistant", "system": "system", "developer": "system"}
 
 
@@ -113,11 +113,13 @@ def request_view(request: JSONObject) -> View:
 def response_view(response: JSONObject) -> View:
     choices: list[JSONObject] = []
     view = View({"object": "chat.completion", "choices": choices})
-    for i, item in enumerate(response.get("output") or []):
+    output = response.get("output")
+    for i, item in enumerate(output if isinstance(output, list) else []):
         if not isinstance(item, dict):
             continue
         if item.get("type") == "message":
-            for j, part in enumerate(item.get("content") or []):
+            content = item.get("content")
+            for j, part in enumerate(content if isinstance(content, list) else []):
                 if (
                     isinstance(part, dict)
                     and part.get("type") == "output_text"
