@@ -37,8 +37,8 @@
                                     not JSON, or the wrong shape (502, not retried on the same target)
     UpstreamStreamBroken            a stream that failed after its first byte (never retried)
 
-Data-plane errors are rendered in OpenAI's error shape on OpenAI routes and in Anthropic's on
-``/v1/messages`` (see ``trueport.gateway.responses``).
+Data-plane errors are rendered in OpenAI's error shape on OpenAI routes (``/v1/responses`` included)
+and in Anthropic's on ``/v1/messages`` (see ``trueport.gateway.error_shapes``).
 """
 
 from __future__ import annotations
