@@ -130,6 +130,13 @@ GUARD_FINDINGS = Counter(
     ["detector", "action"],
     registry=REGISTRY,
 )
+GUARD_MODEL_FALLBACKS = Counter(
+    "trueport_guard_model_fallbacks",
+    "Guard model calls the local models answered instead of Triton (guard.models.backend: triton with "
+    "fallback): Triton failed, was too slow, or had failed less than retry_after_s ago; by model.",
+    ["model"],
+    registry=REGISTRY,
+)
 REQUESTS_IN_FLIGHT = Gauge(
     "trueport_requests_in_flight",
     "Data-plane calls in progress in this process (read from the gateway when scraped; streams count "

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
@@ -23,6 +23,9 @@ from trueport.limits.breaker_store import FallbackBreakerStore
 from trueport.limits.status import providers_status
 from trueport.metrics import REGISTRY
 from trueport.settings import Settings
+
+if TYPE_CHECKING:
+    from trueport.guard.backends import ModelsHealth
 
 _READY_TIMEOUT_S = 2.0
 
@@ -78,6 +81,9 @@ async def readiness(
         checks["database"] = "not connected"
     if gateway is not None:
         checks.update(await writer_checks(gateway, audit_log))
+    models = await _guard_models(gateway)
+    if models is not None and models.failing:
+        checks["guard_models"] = models.check
     intake = webhooks.health() if webhooks is not None else None
     intake_away = intake is not None and webhooks is not None and webhooks.bus_unreachable
     if webhooks is not None:
@@ -85,6 +91,10 @@ async def readiness(
     if gateway is None or any(value != "ok" for value in checks.values()):
         return 503, {"status": "not ready", "checks": checks}
     degraded = []
+    if models is not None:
+        checks["guard_models"] = models.check  # the backend the guard's models run on
+        if models.degraded:
+            degraded.append("guard_models")
     if intake_away:
         checks["webhook_intake"] = f"degraded ({intake})"
         degraded.append("webhook_intake")
@@ -99,6 +109,17 @@ async def readiness(
         if store.degraded:
             degraded.append("breakers")
     return 200, {"status": "degraded" if degraded else "ready", "checks": checks}
+
+
+async def _guard_models(gateway: Gateway | None) -> ModelsHealth | None:
+    """The guard's models: ``local``, or ``triton`` (ready; degraded while the local models answer
+    for it; not ready when it is away and nothing falls back). None without model detectors."""
+    guard = gateway.guard if gateway is not None else None
+    if guard is None or guard.models is None:
+        return None
+    from trueport.guard.backends import models_health  # loaded already: the detectors use it
+
+    return await models_health(guard.models)
 
 
 async def writer_checks(gateway: Gateway, audit_log: WriterHealth | None = None) -> dict[str, str]:

@@ -214,6 +214,67 @@ class ResilienceConfig(_Strict):
     )
 
 
+_MODEL_NAME = re.compile(r"^[A-Za-z0-9_.\-]{1,100}$")
+
+
+class GuardModelsConfig(_Strict):
+    """Where the guard's models run (``guard.models``; docs/guard.md, "Serving the models from Triton").
+
+    ``local``: ONNX Runtime in this process, on the repository ``guard.models_dir``. ``triton``: a Triton
+    server (or any server speaking KServe v2 over HTTP) at ``url`` serving the same repository; with
+    ``fallback`` a call that fails or takes longer than its timeout is answered by the local models.
+    """
+
+    backend: Literal["local", "triton"] = "local"
+    url: str | None = Field(
+        default=None, description="The Triton server's HTTP endpoint (e.g. http://triton:8000); triton only."
+    )
+    timeout_s: float = Field(
+        default=0.5, gt=0, le=60, description="Longest wait for one inference call to Triton."
+    )
+    timeouts: dict[str, float] = Field(
+        default_factory=dict, description="Per model (pii_ner, injection, bias): its own timeout_s."
+    )
+    fallback: bool = Field(
+        default=True, description="Answer from the local models when Triton fails or is too slow."
+    )
+    retry_after_s: float = Field(
+        default=5.0,
+        ge=0,
+        le=3600,
+        description="After Triton failed, the local models answer alone this long before it is tried again "
+        "(fallback only): a Triton that is away does not cost every scan a timeout.",
+    )
+
+    @field_validator("timeouts")
+    @classmethod
+    def _timeouts(cls, value: dict[str, float]) -> dict[str, float]:
+        for name, seconds in value.items():
+            if not _MODEL_NAME.match(name):
+                raise ValueError(f"guard.models.timeouts: {name!r} is not a model name")
+            if not 0 < seconds <= 60:
+                raise ValueError(f"guard.models.timeouts.{name} must be > 0 and <= 60 seconds")
+        return value
+
+    @model_validator(mode="after")
+    def _triton_url(self) -> GuardModelsConfig:
+        if self.backend == "local":
+            if self.url is not None:
+                raise ValueError("guard.models.url is for backend: triton")
+            return self
+        if not self.url:
+            raise ValueError("guard.models.backend: triton needs guard.models.url")
+        # The same shape check as tenants' upstream URLs (an operator's own setting: private addresses
+        # are allowed, Triton usually runs beside the gateway); the API's paths are appended to it.
+        try:
+            normalised, _, _ = checked_shape(self.url, allow_private=True)
+        except UnsafeUrl as exc:
+            message = str(exc).replace("base_url", "guard.models.url").replace("the provider's", "the API's")
+            raise ValueError(message) from None
+        object.__setattr__(self, "url", normalised)
+        return self
+
+
 class GuardConfig(_Strict):
     """Violation detection on the proxy path (see docs/guard.md)."""
 
@@ -225,6 +286,7 @@ class GuardConfig(_Strict):
     models_dir: str | None = Field(
         default=None, description="The model repository; the packaged one otherwise."
     )
+    models: GuardModelsConfig = GuardModelsConfig()
     window_chars: int = Field(default=256, gt=0, description="Stream hold-back window.")
     scan_every_chars: int = Field(default=64, gt=0)
     context_chars: int = Field(default=128, ge=0)

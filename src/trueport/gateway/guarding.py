@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import structlog
 
@@ -40,11 +41,15 @@ from trueport.guard.messages import (
     guard_request,
     request_texts,
 )
+from trueport.guard.models import InferenceBackend
 from trueport.guard.policy import Policy, RunMode
 from trueport.guard.redaction import RedactionMap
 from trueport.guard.scanner import Scanner
 from trueport.jsonutil import JSONObject
 from trueport.settings import GuardConfig
+
+if TYPE_CHECKING:
+    from trueport.guard.models import InferenceBackend
 
 _Scanned = tuple[GuardedDocument, list[dict[str, object]]]
 _PRECHECK_BYTES = 256 * 1024  # smaller bodies parse in well under a millisecond: no need
@@ -66,14 +71,25 @@ class GuardService:
         self.scanner = Scanner(detectors)  # default thresholds, for the scan API
         self.scans: GuardScanQueue | None = None  # async detectors' queue; None: deferred ones are skipped
         self.pool = ScanPool(config.scan_threads)  # inline scans run here, off the event loop
+        self.models: InferenceBackend | None = None  # what the model detectors run on (guard.models)
 
     @classmethod
     def from_config(cls, config: GuardConfig) -> GuardService:
         from trueport.guard.registry import default_detectors
 
         models_dir = Path(config.models_dir) if config.models_dir else None
-        detectors = default_detectors(config.detectors, models_dir=models_dir)
-        return cls(config, detectors, installation_policy(config))
+        built: list[InferenceBackend] = []
+
+        def make_backend() -> InferenceBackend:
+            from trueport.guard.backends import model_backend  # ONNX Runtime: only if a detector needs it
+
+            built.append(model_backend(config.models, models_dir))  # local, or Triton (guard.models)
+            return built[0]
+
+        detectors = default_detectors(config.detectors, models_dir=models_dir, make_backend=make_backend)
+        service = cls(config, detectors, installation_policy(config))
+        service.models = built[0] if built else None
+        return service
 
     async def reload_policies(self, sessions: SessionFactory) -> None:
         """Load every tenant's active policy (at start-up, then on each configuration change)."""

@@ -65,13 +65,18 @@ def detector_class(name: str) -> Callable[..., Detector]:
 
 
 def default_detectors(
-    names: Iterable[str] | None = None, *, models_dir: Path | None = None
+    names: Iterable[str] | None = None,
+    *,
+    models_dir: Path | None = None,
+    make_backend: Callable[[], object] | None = None,
 ) -> list[Detector]:
     """Build the built-in detectors ``names`` (default: all of them, in ``DETECTOR_NAMES`` order).
 
     ``models_dir`` is the model repository for the detectors that run a model (default: the one
-    the project ships). Unknown names raise ``ValueError`` before anything is imported; a detector
-    that cannot be imported raises ``DetectorLoadError``.
+    the project ships); ``make_backend``, called once if a detector runs a model, builds another
+    backend for them instead (``trueport.guard.backends.model_backend``: Triton). Unknown names raise
+    ``ValueError`` before anything is imported; a detector that cannot be imported raises
+    ``DetectorLoadError``.
     """
     chosen = _checked(DETECTOR_NAMES if names is None else names)
     classes = [(name, detector_class(name)) for name in chosen]
@@ -79,7 +84,9 @@ def default_detectors(
     detectors: list[Detector] = []
     for _, cls in classes:
         if "backend" in inspect.signature(cls).parameters:
-            if backend is None:
+            if backend is None and make_backend is not None:
+                backend = make_backend()
+            elif backend is None:
                 from trueport.guard.models import ModelRepository
 
                 backend = ModelRepository() if models_dir is None else ModelRepository(models_dir)

@@ -1,28 +1,36 @@
 """A remote inference backend: NVIDIA Triton over its HTTP/REST (KServe v2) protocol.
 
-``TritonBackend(base_url, timeout_s)`` implements ``InferenceBackend`` with ``POST
+``TritonBackend(base_url, timeout_s, timeouts=...)`` implements ``InferenceBackend`` with ``POST
 /v2/models/{name}/infer`` (JSON tensors: ``{name, shape, datatype, data}``, strings as ``BYTES``)
-and ``GET /v2/health/ready``. Detectors are synchronous and CPU-bound and the caller runs them in a
+and ``GET /v2/health/ready``; ``timeouts`` gives a model its own limit. Detectors are synchronous and CPU-bound and the caller runs them in a
 worker thread, so the call is a plain blocking ``urllib.request`` with a timeout: no event loop is
 touched, and a slow Triton costs one worker thread for at most ``timeout_s``.
 
-``FallbackBackend(primary, fallback)`` answers from ``fallback`` (the local ONNX Runtime repository)
-when ``primary`` fails or times out, logs it and counts it.
+``FallbackBackend(primary, fallback, retry_after_s=...)`` answers from ``fallback`` (the local ONNX
+Runtime repository) when ``primary`` fails or times out, logs it and counts it
+(``trueport_guard_model_fallbacks_total{model}``); after a failure the fallback answers alone for
+``retry_after_s``, so a Triton that is away does not cost every scan a timeout.
+
+Both have ``path``: the local repository, where detectors read their models' other files
+(vocabularies, gazetteers); Triton serves the same directory. ``trueport.guard.backends`` builds the
+backend from ``guard.models``.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import numpy as np
 import structlog
 
-from trueport import jsonutil
+from trueport import jsonutil, metrics
 from trueport.guard.models import InferenceBackend, InferenceError, Tensor
 
 logger = structlog.get_logger(__name__)
@@ -52,13 +60,23 @@ class TritonError(InferenceError):
 class TritonBackend:
     """Models served by a Triton (or any KServe v2) server, called synchronously."""
 
-    def __init__(self, base_url: str, timeout_s: float = 0.5) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        timeout_s: float = 0.5,
+        *,
+        timeouts: Mapping[str, float] | None = None,
+        path: Path | None = None,
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout_s = timeout_s
+        self.timeouts = dict(timeouts or {})
+        self.path = path  # the local copy of the repository Triton serves (models' other files)
 
     def infer(self, name: str, inputs: Mapping[str, Tensor]) -> dict[str, Tensor]:
         body = jsonutil.dumps({"inputs": [encode_tensor(n, np.asarray(v)) for n, v in inputs.items()]})
-        raw = self._request("POST", f"/v2/models/{quote(name, safe='')}/infer", body)
+        path = f"/v2/models/{quote(name, safe='')}/infer"
+        raw = self._request("POST", path, body, self.timeouts.get(name, self.timeout_s))
         return decode_response(raw)
 
     def ready(self) -> bool:
@@ -69,14 +87,14 @@ class TritonBackend:
             return False
         return True
 
-    def _request(self, method: str, path: str, body: bytes | None) -> bytes:
+    def _request(self, method: str, path: str, body: bytes | None, timeout_s: float | None = None) -> bytes:
         url = self.base_url + path
         if not url.startswith(("http://", "https://")):
             raise TritonError(f"not an http(s) URL: {url!r}")
         headers = {"Content-Type": "application/json"} if body is not None else {}
         request = urllib.request.Request(url, data=body, method=method, headers=headers)  # noqa: S310 (scheme checked above)
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout_s) as response:  # noqa: S310
+            with urllib.request.urlopen(request, timeout=timeout_s or self.timeout_s) as response:  # noqa: S310
                 data: bytes = response.read()
                 return data
         except urllib.error.HTTPError as exc:
@@ -124,25 +142,46 @@ def decode_response(raw: bytes) -> dict[str, Tensor]:
 class FallbackBackend:
     """``primary`` first; on any InferenceError (timeout, transport, malformed answer) ``fallback``.
 
-    ``fallbacks`` counts the requests the fallback answered. Errors of the fallback propagate.
+    ``fallbacks`` counts the requests the fallback answered. Errors of the fallback propagate. After a
+    failure of ``primary``, ``fallback`` alone answers for ``retry_after_s`` (0: try ``primary`` every
+    time).
     """
 
-    def __init__(self, primary: InferenceBackend, fallback: InferenceBackend) -> None:
+    def __init__(
+        self, primary: InferenceBackend, fallback: InferenceBackend, *, retry_after_s: float = 0.0
+    ) -> None:
         self.primary = primary
         self.fallback = fallback
+        self.retry_after_s = retry_after_s
         self._fallbacks = 0
+        self._skip_until = 0.0
         self._lock = threading.Lock()
 
     @property
     def fallbacks(self) -> int:
         return self._fallbacks
 
+    @property
+    def path(self) -> Path | None:
+        path = getattr(self.fallback, "path", None)
+        return path if isinstance(path, Path) else None
+
+    @property
+    def resting(self) -> bool:
+        """Whether ``primary`` is skipped now (it failed less than ``retry_after_s`` ago)."""
+        return time.monotonic() < self._skip_until
+
     def infer(self, name: str, inputs: Mapping[str, Tensor]) -> dict[str, Tensor]:
-        try:
-            return self.primary.infer(name, inputs)
-        except InferenceError as exc:
-            with self._lock:
-                self._fallbacks += 1
-                count = self._fallbacks
-            logger.warning("inference_fallback", model=name, error=str(exc), fallbacks=count)
-            return self.fallback.infer(name, inputs)
+        if not self.resting:
+            try:
+                return self.primary.infer(name, inputs)
+            except InferenceError as exc:
+                with self._lock:
+                    self._skip_until = time.monotonic() + self.retry_after_s
+                logger.warning(
+                    "inference_fallback", model=name, error=str(exc), fallbacks=self._fallbacks + 1
+                )
+        with self._lock:
+            self._fallbacks += 1
+        metrics.GUARD_MODEL_FALLBACKS.labels(name).inc()
+        return self.fallback.infer(name, inputs)
