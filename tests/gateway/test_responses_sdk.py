@@ -10,8 +10,10 @@ from typing import Any
 import httpx
 import openai
 import pytest
+from sqlalchemy import select
 from tests.gateway.harness import RunningGateway
 
+from trueport.audit.tables import AuditEventRow
 from trueport.keys.secret import key_hmac_secret
 from trueport.keys.service import create_key
 from trueport.mockprovider import MockProvider
@@ -255,3 +257,25 @@ async def test_key_limits_apply(gateway: RunningGateway) -> None:
     records = await gateway.records()
     assert [r.status_code for r in records[-4:]] == [403, 200, 429, 400]
     assert all(r.endpoint == "/v1/responses" for r in records[-4:])
+
+
+async def test_calls_are_audited_with_their_usage(gateway: RunningGateway) -> None:
+    async with client(gateway) as sdk:
+        plain = await sdk.responses.create(model="oa", input="audit me")
+        stream = await sdk.responses.create(model="an", input="audit me too", stream=True)
+        final = [event async for event in stream][-1].response
+    await gateway.records()  # the calls have ended and their records are written
+    for _ in range(200):
+        async with gateway.sessions() as session:
+            rows = list((await session.execute(select(AuditEventRow).order_by(AuditEventRow.idx))).scalars())
+        events = [json.loads(row.body) for row in rows if row.kind == "data_plane"]
+        if len(events) >= 2:
+            break
+        await asyncio.sleep(0.05)
+    assert [(e["endpoint"], e["model"], e["stream"]) for e in events] == [
+        ("/v1/responses", "oa", False),
+        ("/v1/responses", "an", True),
+    ]
+    assert events[0]["usage"]["completion_tokens"] == plain.usage.output_tokens
+    assert events[1]["usage"]["completion_tokens"] == final.usage.output_tokens
+    assert all(e["outcome"]["status_code"] == 200 for e in events)
