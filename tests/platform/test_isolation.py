@@ -45,6 +45,8 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/v1/reviews/{review_id}/resolve"): {"status": "dismissed", "note": "not mine"},
     ("PATCH", "/api/v1/webhooks/{webhook_id}"): {"description": "renamed"},
     ("PATCH", "/api/v1/budgets/{budget_id}"): {"name": "renamed"},
+    ("PUT", "/api/v1/flags/{name}"): {"enabled": True},
+    ("PUT", "/api/v1/admin/flags/{name}"): {"enabled": True},
 }
 
 
@@ -65,6 +67,17 @@ async def _seed_tenant_b(
         return str(response.json()[field])
 
     ids["/api/v1/keys/"] = await create("/api/v1/keys", {"name": f"{MARK}-key"})
+    # A flag rule naming B's key: A's list of flags must not show it. Flags are named, not ids: A acts on
+    # its own rule under any name, so the path's check uses a name that is no flag (404) and B's rule is
+    # covered by the snapshot of B's reads before and after.
+    flagged = await client.put(
+        "/api/v1/flags/canary_targets",
+        headers=headers,
+        json={"enabled": True, "percent": 0, "keys": [ids["/api/v1/keys/"]]},
+    )
+    assert flagged.status_code == 200, flagged.text
+    ids["/api/v1/flags/"] = "no_such_flag"
+    ids["/api/v1/admin/flags/"] = "canary_targets"  # platform-admin routes (/api/v1/admin/): 403 first
     ids["/api/v1/budgets/"] = await create(
         "/api/v1/budgets",
         {
@@ -227,7 +240,8 @@ async def test_tenant_a_reaches_none_of_tenant_bs_objects(platform: ControlPlane
     assert len(operations) > 20
     reads = [p for m, p in operations if m == "GET" and "{" not in p and not p.startswith("/api/v1/tenants")]
     before = await _snapshot(platform, b_headers, reads)
-    secrets_of_b = {value for key, value in ids.items() if key != "/api/v1/policies/"} | {MARK, b.id, b.slug}
+    named = ("/api/v1/policies/", "/api/v1/flags/", "/api/v1/admin/flags/")  # names, not B's ids
+    secrets_of_b = {value for key, value in ids.items() if key not in named} | {MARK, b.id, b.slug}
 
     leaks: list[str] = []
     for method, path in operations:
@@ -237,7 +251,11 @@ async def test_tenant_a_reaches_none_of_tenant_bs_objects(platform: ControlPlane
             url = re.sub(r"\{[^}]+\}", foreign, path)
             body = BODIES.get((method, path), {}) if method in ("POST", "PUT", "PATCH") else None
             response = await platform.client.request(method, url, headers=a_headers, json=body)
-            expected = 403 if path.startswith(("/api/v1/tenants/", "/api/v1/billing/admin/")) else 404
+            expected = (
+                403
+                if path.startswith(("/api/v1/tenants/", "/api/v1/billing/admin/", "/api/v1/admin/"))
+                else 404
+            )
             if response.status_code != expected:
                 leaks.append(
                     f"{method} {url}: {response.status_code} (wanted {expected}) {response.text[:200]}"
