@@ -279,3 +279,23 @@ async def test_calls_are_audited_with_their_usage(gateway: RunningGateway) -> No
     assert events[0]["usage"]["completion_tokens"] == plain.usage.output_tokens
     assert events[1]["usage"]["completion_tokens"] == final.usage.output_tokens
     assert all(e["outcome"]["status_code"] == 200 for e in events)
+
+
+async def test_failover_crosses_formats_only_when_the_request_translates(
+    gateway: RunningGateway, mock: MockProvider
+) -> None:
+    # "failover": an OpenAI target answering 503, an unreachable OpenAI one, then Anthropic.
+    async with client(gateway) as sdk:
+        response = await sdk.responses.create(model="failover", input="carry on")
+        sent_to_anthropic = (await upstream_paths(mock.url)).count("/v1/messages")
+        with pytest.raises(openai.APIStatusError) as failed:
+            await sdk.responses.create(model="failover", input="carry on", tools=[{"type": "web_search"}])
+    assert response.output_text == "Echo: carry on"
+    assert sent_to_anthropic == 1
+    assert failed.value.status_code == 503
+    paths = await upstream_paths(mock.url)
+    assert paths.count("/v1/messages") == 1  # never sent where it would be mistranslated
+    assert paths[-1] == "/v1/responses"
+    translated, native_only = (await gateway.records())[-2:]
+    assert translated.provider == "an"
+    assert native_only.status_code == 503
