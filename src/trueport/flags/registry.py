@@ -41,8 +41,8 @@ FLAGS: dict[Flag, FlagSpec] = {
         FlagSpec(
             Flag.CANARY_TARGETS,
             False,
-            "Route targets marked `flag: canary_targets` in the config file are tried (first, in their "
-            "order) only for calls this flag is on for; off: they are skipped.",
+            "Route targets marked `flag: canary_targets` in the config file are used only for the calls "
+            "this flag is on for; for the others they are skipped.",
         ),
     )
 }

@@ -223,3 +223,25 @@ async def test_flag_changes_are_audited(platform: ControlPlaneHarness, acme: Acm
         await asyncio.sleep(0.05)
     assert b"tenant_feature_flags" in found and b"canary_targets" in found
     assert b"installation_settings" in found
+
+
+async def test_setting_the_same_rule_again_changes_nothing(platform: ControlPlaneHarness, acme: Acme) -> None:
+    body = {"enabled": True, "percent": 12.5}
+    first = await platform.client.put(f"{URL}/canary_targets", json=body, headers=acme.headers["admin"])
+    assert first.status_code == 200
+    start = await generation(platform)
+    again = await platform.client.put(f"{URL}/canary_targets", json=body, headers=acme.headers["admin"])
+    assert again.status_code == 200 and again.json() == first.json()
+    admin = admin_headers(platform)
+    assert (
+        await platform.client.put(f"{ADMIN_URL}/response_cache", json=body, headers=admin)
+    ).status_code == 200
+    after_admin = await generation(platform)
+    assert after_admin == start + 1
+    assert (
+        await platform.client.put(f"{ADMIN_URL}/response_cache", json=body, headers=admin)
+    ).status_code == 200
+    assert (
+        await platform.client.delete(f"{URL}/response_cache", headers=acme.headers["admin"])
+    ).status_code == 204
+    assert await generation(platform) == after_admin, "no change, no announcement"

@@ -89,7 +89,9 @@ async def set_installation_flag(
     row = await repo.named(flag)
     if row is None:
         row = repo.add(flag, value)
-    elif row.value != value:
+    elif row.value == value:
+        return _installation_out(settings, flag, row.value)  # nothing changes: nothing to announce
+    else:
         row.value = value
     await work.session.flush()
     work.config_changed()
@@ -153,12 +155,14 @@ async def set_tenant_flag(
     data = rule.model_dump(mode="json", exclude={"tenants"})
     repo = TenantFlagRepo(work.session, tenant_id)
     row = await repo.named(flag)
+    changed = row is None or row.rule != data
     if row is None:
-        row = repo.add(TenantFeatureFlag(name=flag.value, rule=data))
-    elif row.rule != data:
-        row.rule = data
-    await work.session.flush()
-    work.config_changed()
+        repo.add(TenantFeatureFlag(name=flag.value, rule=data))
+    elif changed:
+        row.rule = data  # a new dict: the JSON column only sees an assignment as a change
+    if changed:  # else nothing to write, announce or audit
+        await work.session.flush()
+        work.config_changed()
     stored = await InstallationFlagRepo(work.session).named(flag)
     return _tenant_out(settings, flag, rule, stored.value if stored is not None else None)
 
