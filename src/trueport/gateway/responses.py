@@ -67,7 +67,7 @@ async def handle_responses(
     except Untranslatable as refusal:
         canonical = None
         targets = await _native_targets(gateway, call, request, targets, refusal)
-    guard = gateway.guard.for_call(call.key_info.tenant_id) if gateway.guard is not None else None
+    guard = gateway.guard_for(call)
     if guard is not None and not (
         guard.engine.active(Direction.INPUT) or guard.engine.active(Direction.OUTPUT)
     ):
