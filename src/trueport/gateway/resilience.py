@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import contextlib
 
-from redis.asyncio import BlockingConnectionPool, Redis
-
 from trueport.gateway.failover import Resilience
 from trueport.limits.breaker import BreakerRegistry, BreakerStore
-from trueport.limits.breaker_redis import shared_breaker_store
 from trueport.limits.breaker_store import MemoryBreakerStore
 from trueport.limits.status import target_labels
 from trueport.settings import Settings
@@ -19,6 +16,10 @@ async def open_resilience(settings: Settings, stack: contextlib.AsyncExitStack) 
     if settings.redis is None:
         store = MemoryBreakerStore()
     else:
+        from redis.asyncio import BlockingConnectionPool, Redis  # only where Redis is configured
+
+        from trueport.limits.breaker_redis import shared_breaker_store
+
         # A blocking pool: a burst waits briefly for a connection instead of failing as "Redis down".
         pool = BlockingConnectionPool.from_url(settings.redis, max_connections=64, timeout=1.0)
         client = Redis(connection_pool=pool)

@@ -18,12 +18,10 @@ from typing import Any
 import aiohttp
 import click
 import orjson
-from redis.asyncio import Redis
 
 from trueport.errors import ConfigError
 from trueport.jsonutil import JSONObject, loads_object
 from trueport.limits.breaker import BreakerPolicy, BreakerRegistry, BreakerStoreUnavailable
-from trueport.limits.breaker_redis import RedisBreakerStore
 from trueport.settings import CONFIG_PATH_ENV, Settings, load_settings
 
 _CLI_TIMEOUT_S = 5.0
@@ -87,6 +85,10 @@ def status_command(config_path: str | None, as_json: bool, url: str | None, toke
 
 async def _from_redis(settings: Settings, redis_url: str) -> JSONObject:
     """Read the shared state directly (a bare store: a Redis failure is an error here, not a fallback)."""
+    from redis.asyncio import Redis  # imported here: every command line loads this module
+
+    from trueport.limits.breaker_redis import RedisBreakerStore
+
     client = Redis.from_url(redis_url, socket_connect_timeout=_CLI_TIMEOUT_S, socket_timeout=_CLI_TIMEOUT_S)
     try:
         store = RedisBreakerStore(client, timeout_s=_CLI_TIMEOUT_S)
