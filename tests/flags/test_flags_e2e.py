@@ -116,12 +116,14 @@ async def test_a_30_percent_rollout_reaches_another_replica_by_push_and_picks_30
         flags = inst.b.gateway.flags
         tenant_id = inst.tenant.id
         assert not flags.enabled(Flag.CANARY_TARGETS, tenant_id=tenant_id, key_id="any")
-        reloads = flags.reloads
+        other = inst.a.app.gateway.flags  # replica A, whose API takes the change
+        reloads, other_reloads = flags.reloads, other.reloads
         saved = await inst.a.client.put(
             "/api/v1/flags/canary_targets", json={"enabled": True, "percent": 30}, headers=inst.admin
         )
         assert saved.status_code == 200, saved.text
         assert await within(3, lambda: flags.reloads > reloads) < 3, "pushed through Redis to replica B"
+        await within(3, lambda: other.reloads > other_reloads)
 
         # 10,000 distinct keys through the accessor the gateway uses.
         on = sum(
@@ -133,8 +135,7 @@ async def test_a_30_percent_rollout_reaches_another_replica_by_push_and_picks_30
             flags.enabled(Flag.CANARY_TARGETS, tenant_id=tenant_id, key_id=f"key-{n:05d}")
             for n in range(10_000)
         )
-        other = inst.a.app.gateway.flags  # replica A answers the same for every key
-        assert all(
+        assert all(  # replica A answers the same for every key
             other.enabled(Flag.CANARY_TARGETS, tenant_id=tenant_id, key_id=f"key-{n:05d}")
             == flags.enabled(Flag.CANARY_TARGETS, tenant_id=tenant_id, key_id=f"key-{n:05d}")
             for n in range(0, 10_000, 7)
