@@ -41,7 +41,6 @@ from trueport.guard.messages import (
     guard_request,
     request_texts,
 )
-from trueport.guard.models import InferenceBackend
 from trueport.guard.policy import Policy, RunMode
 from trueport.guard.redaction import RedactionMap
 from trueport.guard.scanner import Scanner
