@@ -14,6 +14,11 @@ One aiohttp server speaks:
 - Amazon Bedrock: ``POST /model/{modelId}/converse``, ``/converse-stream`` (AWS event-stream
   frames) and ``/invoke`` (Titan and Cohere embeddings), every request SigV4-signed and the
   signature recomputed (``sigv4``: 403 on a mismatch);
+- Google Vertex AI: ``POST /v1/projects/{p}/locations/{l}/publishers/google/models/{model}:generateContent``,
+  ``:streamGenerateContent?alt=sse``, ``:predict`` (text embeddings) and ``.../publishers/anthropic/
+  models/{model}:rawPredict``, ``:streamRawPredict``; credential: a bearer token from the emulator's
+  own OAuth endpoint ``POST /token`` (JWT-bearer grant signed by the test service account of
+  ``GET /_mock/vertex/service-account``; see ``google_oauth``);
 - introspection: ``GET /_mock/health``, ``GET``/``DELETE /_mock/requests`` (the last 200 requests),
   ``POST /_mock/reset`` (requests and fault counters).
 

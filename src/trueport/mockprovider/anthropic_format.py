@@ -194,11 +194,16 @@ async def messages(ex: Exchange) -> web.StreamResponse:
     model = body.get("model")
     if not isinstance(model, str) or not model:
         raise MockError(400, "model: Field required")
+    return await answer_messages(ex, body, model, stream=bool(body.get("stream")))
+
+
+async def answer_messages(ex: Exchange, body: JSONObject, model: str, *, stream: bool) -> web.StreamResponse:
+    """The answer to a Messages body for ``model`` (also Claude on Vertex AI's ``rawPredict``)."""
     prompt = read_prompt(body)
     faults = await ex.apply_faults(model)
     answer = compose(prompt)
     ident, call_id = ex.next_id("msg_"), ex.next_id("toolu_")
-    if not body.get("stream"):
+    if not stream:
         return await send_json(ex, _message(answer, ident=ident, model=model, call_id=call_id), faults)
     lead, content, tail = _events(answer, ident=ident, model=model, call_id=call_id)
     return await send_stream(ex, faults, lead=lead, content=content, tail=tail)

@@ -19,10 +19,12 @@ from trueport.mockprovider import (
     azure_format,
     bedrock_format,
     gemini_format,
+    google_oauth,
     malformed,
     openai_format,
     responses_format,
     scripted,
+    vertex_format,
 )
 from trueport.mockprovider.exchange import (
     ConnectionDropped,
@@ -44,6 +46,7 @@ AZURE = azure_format.AzureDialect()
 ANTHROPIC = anthropic_format.AnthropicDialect()
 GEMINI = gemini_format.GeminiDialect()
 BEDROCK = bedrock_format.BedrockDialect()
+VERTEX = vertex_format.VertexDialect()
 
 ROUTES: list[tuple[str, str, Dialect, Endpoint]] = [
     ("POST", "/v1/chat/completions", OPENAI, openai_format.chat),
@@ -58,6 +61,7 @@ ROUTES: list[tuple[str, str, Dialect, Endpoint]] = [
     ("POST", "/model/{model}/converse", BEDROCK, bedrock_format.converse),
     ("POST", "/model/{model}/converse-stream", BEDROCK, bedrock_format.converse_stream),
     ("POST", "/model/{model}/invoke", BEDROCK, bedrock_format.invoke),
+    ("POST", vertex_format.PATH, VERTEX, vertex_format.model_method),
 ]
 
 
@@ -90,6 +94,9 @@ async def _record(request: web.Request, state: MockState) -> object:
 def _check_credential(dialect: Dialect, request: web.Request, state: MockState) -> None:
     if isinstance(dialect, bedrock_format.BedrockDialect):
         return  # SigV4: each Bedrock endpoint checks the signature over the body (``sigv4``)
+    if isinstance(dialect, vertex_format.VertexDialect):
+        google_oauth.check_request(request)  # a live token from the emulator's /token
+        return
     credential = dialect.credential(request)
     if not credential:
         raise MockError(401, f"missing API key: send it as {dialect.credential_hint}")
@@ -171,6 +178,7 @@ def create_app(*, latency_ms: int = 0, api_key: str | None = None) -> web.Applic
     for method, path, dialect, endpoint in ROUTES:
         router.add_route(method, path, provider_route(dialect, endpoint))
     malformed.install(app)
+    google_oauth.install(app)
     scripted.install(app)
     router.add_route("*", "/{tail:.*}", _unknown_route)
     return app

@@ -154,7 +154,7 @@ def _chunks(answer: Answer, *, model: str, ident: str) -> tuple[list[JSONObject]
     return content, [_response([{"text": ""}], model=model, ident=ident, answer=answer)]
 
 
-async def _generate(ex: Exchange, model: str, *, stream: bool) -> web.StreamResponse:
+async def generate(ex: Exchange, model: str, *, stream: bool) -> web.StreamResponse:
     prompt = read_prompt(ex.body())
     faults = await ex.apply_faults(model)
     answer = compose(prompt)
@@ -202,11 +202,11 @@ async def _embed_batch(ex: Exchange, model: str) -> web.StreamResponse:
 
 
 async def _generate_content(ex: Exchange, model: str) -> web.StreamResponse:
-    return await _generate(ex, model, stream=False)
+    return await generate(ex, model, stream=False)
 
 
 async def _stream_generate_content(ex: Exchange, model: str) -> web.StreamResponse:
-    return await _generate(ex, model, stream=True)
+    return await generate(ex, model, stream=True)
 
 
 _METHODS = {
