@@ -20,7 +20,7 @@ from tests.platform.harness import ControlPlaneHarness
 
 from trueport.db.engine import SessionFactory
 from trueport.db.migrate import upgrade_to_head
-from trueport.db.models import ProviderCredential, new_id
+from trueport.db.models import ProviderCredential, WebhookSubscription, new_id
 from trueport.db.session import database
 from trueport.platform.api_errors import install_error_handlers
 from trueport.platform.credentials.commands import master_key
@@ -28,6 +28,7 @@ from trueport.platform.credentials.endpoints import admin_router
 from trueport.platform.credentials.envelope import Envelope
 from trueport.platform.credentials.rotation import rewrap_all
 from trueport.platform.credentials.sealing import open_api_key, seal_api_key
+from trueport.platform.webhooks.sealing import open_secret, seal_secret
 from trueport.settings import load_settings
 from trueport.tenants.service import create_tenant
 
@@ -78,6 +79,26 @@ async def test_rewrap_all_moves_every_data_key_in_batches(sessions: SessionFacto
         assert row.master_key_id == "k2" and row.ciphertext == before[row.id]
         assert open_api_key(only_new, row).get_secret_value() == keys[row.id]
     assert await rewrap_all(sessions, rotated) == 0
+
+
+async def test_webhook_signing_secrets_are_rewrapped_too(sessions: SessionFactory) -> None:
+    old = Envelope({"k1": K1}, "k1")
+    await _seed(sessions, old, 2)
+    secrets_by_id: dict[str, str] = {}
+    async with sessions() as session:
+        for name in ("w1", "w2", "w3"):
+            tenant = await create_tenant(session, name)
+            row = WebhookSubscription(id=new_id(), tenant_id=tenant.id, url="https://hooks.test/", topics=[])
+            secrets_by_id[row.id] = f"whsec_{name}_{secrets.token_hex(8)}"
+            seal_secret(old, row, secrets_by_id[row.id])
+            session.add(row)
+        await session.commit()
+    assert await rewrap_all(sessions, Envelope({"k1": K1, "k2": K2}, "k2"), batch_size=2) == 2 + 3
+    only_new = Envelope({"k2": K2}, "k2")  # the old key can go: every webhook still signs
+    async with sessions() as session:
+        rows = list((await session.execute(select(WebhookSubscription))).scalars())
+    assert {row.master_key_id for row in rows} == {"k2"}
+    assert {row.id: open_secret(only_new, row) for row in rows} == secrets_by_id
 
 
 async def test_a_row_that_cannot_be_unwrapped_is_logged_and_left(sessions: SessionFactory) -> None:
@@ -152,7 +173,7 @@ def test_the_command_rewraps_under_the_configured_active_key(
     with structlog.testing.capture_logs() as logs:
         result = CliRunner().invoke(master_key, ["rewrap", "--config", str(config)])
     assert result.exit_code == 0, result.output
-    assert result.stdout == "re-wrapped 3 credentials under master key k2\n"
+    assert result.stdout == "re-wrapped 3 secrets under master key k2\n"
     assert any(entry["event"] == "credentials_rewrapped" for entry in logs)
 
     async def check() -> set[str]:

@@ -37,4 +37,4 @@ def rewrap(config_path: str | None) -> None:
     """Re-wrap every credential's data key under platform.active_master_key."""
     settings = command_settings(config_path)
     count, active = asyncio.run(rewrap_credentials(settings))
-    click.echo(f"re-wrapped {count} credentials under master key {active}")
+    click.echo(f"re-wrapped {count} secrets under master key {active}")

@@ -69,7 +69,7 @@ async def delete_credential(credential_id: str, ctx: Writer, work: Work, platfor
 
 @admin_router.post(
     "/master-key/rewrap",
-    summary="Re-wrap every credential's data key under the active master key (platform admins)",
+    summary="Re-wrap every sealed secret's data key under the active master key (platform admins)",
 )
 async def rewrap_master_key(_: PlatformAdmin, platform: PlatformDep) -> RewrapOut:
     count = await rewrap_all(platform.sessions, platform.envelope)

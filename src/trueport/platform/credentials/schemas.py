@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 from trueport.db.models import ProviderCredential
+from trueport.regions import RegionName
 from trueport.settings import KeyedProviderType
 
 NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,62}$"
@@ -54,6 +55,9 @@ class CredentialCreate(BaseModel):
     base_url: BaseUrl
     api_key: ApiKey
     api_version: ApiVersion | None = None
+    region: RegionName | None = Field(
+        default=None, description="Where the account serves from, for region pinning (e.g. `eu-west-1`)."
+    )
 
     @model_validator(mode="after")
     def _azure_needs_version(self) -> CredentialCreate:
@@ -83,6 +87,9 @@ class CredentialUpdate(BaseModel):
     base_url: BaseUrl | None = None
     api_key: ApiKey | None = None
     api_version: ApiVersion | None = None
+    region: RegionName | None = Field(
+        default=None, description="Where the account serves from, for region pinning (e.g. `eu-west-1`)."
+    )
 
 
 class CredentialOut(BaseModel):
@@ -109,6 +116,7 @@ class CredentialOut(BaseModel):
     type: str
     base_url: str
     api_version: str | None
+    region: str | None = None
     secret_hint: str = Field(description="`…` and the key's last 4 characters; empty for short keys.")
     master_key_id: str = Field(description="The master key its data key is wrapped with (rotation).")
     created_at: datetime
@@ -122,6 +130,7 @@ class CredentialOut(BaseModel):
             type=row.type,
             base_url=row.base_url,
             api_version=row.api_version,
+            region=row.region,
             secret_hint=row.secret_hint,
             master_key_id=row.master_key_id,
             created_at=row.created_at,
@@ -132,5 +141,7 @@ class CredentialOut(BaseModel):
 class RewrapOut(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{"rewrapped": 42, "active_master_key": "k2"}]})
 
-    rewrapped: int = Field(description="Credentials whose data key was re-wrapped by this call.")
+    rewrapped: int = Field(
+        description="Sealed secrets (provider credentials, webhook signing secrets) whose data key was re-wrapped."
+    )
     active_master_key: str

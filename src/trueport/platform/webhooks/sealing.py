@@ -9,13 +9,13 @@ from trueport.db.models import WebhookSubscription
 from trueport.platform.credentials.envelope import Envelope, Sealed
 
 
-def _context(row: WebhookSubscription) -> bytes:
+def secret_context(row: WebhookSubscription) -> bytes:
     return f"trueport:webhook-secret:v1\x00{row.tenant_id}\x00{row.id}".encode()
 
 
 def seal_secret(envelope: Envelope, row: WebhookSubscription, secret: str) -> None:
     """Seal ``secret`` into ``row`` (its tenant and id must be set)."""
-    sealed = envelope.seal(secret.encode(), context=_context(row))
+    sealed = envelope.seal(secret.encode(), context=secret_context(row))
     row.ciphertext, row.wrapped_key, row.master_key_id = (
         sealed.ciphertext,
         sealed.wrapped_key,
@@ -25,4 +25,4 @@ def seal_secret(envelope: Envelope, row: WebhookSubscription, secret: str) -> No
 
 def open_secret(envelope: Envelope, row: WebhookSubscription) -> str:
     sealed = Sealed(row.ciphertext, row.wrapped_key, row.master_key_id)
-    return envelope.open(sealed, context=_context(row)).decode()
+    return envelope.open(sealed, context=secret_context(row)).decode()
