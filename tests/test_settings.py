@@ -61,6 +61,28 @@ def test_defaults_in_interpolation(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert settings.database == "sqlite:///x.db"
 
 
+def test_interpolation_reads_values_not_comments(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TP_TEST_COMMENTED", raising=False)
+    monkeypatch.setenv("TP_TEST_MAX_BODY", "4096")
+    monkeypatch.setenv("TP_TEST_LEVEL", "debug\nenvironment: production")  # cannot add a key
+    text = (
+        "# api_key: ${TP_TEST_COMMENTED}\n"
+        "log_level: '${TP_TEST_LEVEL}'   # ${TP_TEST_COMMENTED}\n"
+        "limits:\n  max_body_bytes: ${TP_TEST_MAX_BODY}\n"
+    )
+    with pytest.raises(ConfigError, match="log_level"):  # one odd string, not a second key
+        load_settings(write(tmp_path, text))
+    settings = load_settings(write(tmp_path, text.replace("${TP_TEST_LEVEL}", "info")))
+    assert settings.limits.max_body_bytes == 4096  # a plain scalar is typed after replacement
+    assert settings.environment == "development"
+    assert missing_env_vars(settings) == ()  # the commented reference is not reported
+
+
+def test_an_unquoted_reference_in_a_flow_mapping_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"must be quoted"):
+        load_settings(write(tmp_path, "limits: {max_body_bytes: ${TP_TEST_MAX_BODY}}\n"))
+
+
 def test_environment_overrides_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TRUEPORT_DATABASE", "postgresql://u:p@db:5432/tp")
     monkeypatch.setenv("TRUEPORT_LIMITS__MAX_BODY_BYTES", "1234")

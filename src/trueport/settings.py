@@ -20,15 +20,22 @@ from trueport.audit.config import AuditConfig
 from trueport.errors import ConfigError
 from trueport.flags.registry import Flag
 from trueport.flags.rules import FlagRule
+from trueport.manifests.config import ManifestsConfig
 from trueport.platform.config import MailConfig, PlatformConfig
 from trueport.platform.credentials.urls import UnsafeUrl, checked_shape
+from trueport.regions import MAX_REGIONS, REGION_PATTERN, RegionName
 
-ProviderType = Literal["openai", "azure_openai", "anthropic", "gemini", "bedrock"]
+ProviderType = Literal["openai", "azure_openai", "anthropic", "gemini", "bedrock", "vertex"]
 # What a tenant may bring as its own credential: an API key and a URL. Not ``bedrock``, whose adapter
-# without keys of its own would sign with the installation's AWS identity (its credential chain).
+# without keys of its own would sign with the installation's AWS identity (its credential chain), nor
+# ``vertex`` (the installation's Google identity: application default credentials) for the same reason.
 KeyedProviderType = Literal["openai", "azure_openai", "anthropic", "gemini"]
 _AWS_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-[0-9]+$")
-_AWS_ONLY = ("region", "access_key_id", "secret_access_key", "session_token", "profile")
+_AWS_ONLY = ("access_key_id", "secret_access_key", "session_token", "profile")
+# A Vertex AI location: a region (europe-west4, us-central1), a multi-region (us, eu) or global.
+_GCP_LOCATION = re.compile(r"^(global|us|eu|[a-z]+-[a-z]+[0-9]+)$")
+_GCP_PROJECT = re.compile(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$")
+_VERTEX_ONLY = ("project", "location", "credentials_file", "publisher")
 
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
@@ -44,13 +51,22 @@ class ProviderConfig(_Strict):
     base_url: str  # bedrock: optional endpoint override; by default its region's bedrock-runtime endpoint
     api_key: SecretStr = SecretStr("")
     api_version: str | None = None  # azure_openai only
-    # bedrock only: the AWS region, and explicit keys or a named profile instead of the default
-    # credential chain (environment, shared config, web identity / IRSA, container and instance roles).
-    region: str | None = None
+    # Where the provider serves from, for region pinning (``trueport.regions``); bedrock: required,
+    # the AWS region it signs for and calls.
+    region: str | None = Field(default=None, pattern=REGION_PATTERN)
+    # bedrock only: explicit keys or a named profile instead of the default credential chain
+    # (environment, shared config, web identity / IRSA, container and instance roles).
     access_key_id: str | None = None
     secret_access_key: SecretStr | None = None
     session_token: SecretStr | None = None
     profile: str | None = None
+    # vertex only: the Google Cloud project and location (explicit: no default region), a
+    # service-account key file (else application default credentials), and the model publisher
+    # (by default from the target's model name: claude-* is anthropic, anything else google).
+    project: str | None = None
+    location: str | None = None
+    credentials_file: Path | None = None
+    publisher: Literal["google", "anthropic"] | None = None
     connect_timeout_s: float = Field(default=5.0, gt=0)
     timeout_s: float = Field(default=60.0, gt=0, description="Whole-response timeout (non-streaming).")
     stream_idle_timeout_s: float = Field(default=60.0, gt=0, description="Longest silence inside a stream.")
@@ -59,6 +75,15 @@ class ProviderConfig(_Strict):
         ge=1024,
         description="Largest non-streamed answer body, and largest single line or event of a stream (502 above).",
     )
+
+    @property
+    def serving_region(self) -> str | None:
+        """The region that region pinning compares for this provider; None: outside every pinning.
+
+        ``region``, or a vertex provider's ``location`` (its ``global`` endpoint has no region)."""
+        if self.type == "vertex" and self.region is None:
+            return self.location if self.location != "global" else None
+        return self.region
 
     @model_validator(mode="before")
     @classmethod
@@ -69,6 +94,16 @@ class ProviderConfig(_Strict):
             if not isinstance(region, str) or not _AWS_REGION.match(region):
                 raise ValueError("bedrock providers need region, e.g. us-east-1")
             return {**data, "base_url": f"https://bedrock-runtime.{region}.amazonaws.com"}
+        if isinstance(data, dict) and data.get("type") == "vertex" and not data.get("base_url"):
+            location = data.get("location")
+            if not isinstance(location, str) or not _GCP_LOCATION.match(location):
+                raise ValueError("vertex providers need location, e.g. europe-west4, us-central1 or global")
+            host = (
+                "aiplatform.googleapis.com"
+                if location == "global"
+                else f"{location}-aiplatform.googleapis.com"
+            )
+            return {**data, "base_url": f"https://{host}"}
         return data
 
     @field_validator("base_url")
@@ -82,6 +117,29 @@ class ProviderConfig(_Strict):
     def _azure_needs_version(self) -> ProviderConfig:
         if self.type == "azure_openai" and not self.api_version:
             raise ValueError("azure_openai providers need api_version")
+        return self
+
+    @model_validator(mode="after")
+    def _vertex_settings(self) -> ProviderConfig:
+        if self.type != "vertex":
+            named = [name for name in _VERTEX_ONLY if getattr(self, name) is not None]
+            if named:
+                raise ValueError(f"{', '.join(named)}: vertex providers only")
+            return self
+        if self.location is None or not _GCP_LOCATION.match(self.location):
+            raise ValueError("vertex providers need location, e.g. europe-west4, us-central1 or global")
+        if self.project is None or not _GCP_PROJECT.match(self.project):
+            raise ValueError("vertex providers need project, a Google Cloud project id (e.g. acme-prod-1)")
+        if self.api_key.get_secret_value():
+            raise ValueError(
+                "vertex providers use OAuth tokens: set credentials_file (a service-account key) "
+                "or nothing (application default credentials), not api_key"
+            )
+        # As for bedrock: the paths are appended to the endpoint, which must be a bare origin.
+        try:
+            checked_shape(self.base_url, allow_private=True)
+        except UnsafeUrl as exc:
+            raise ValueError(str(exc)) from None
         return self
 
     @model_validator(mode="after")
@@ -144,6 +202,12 @@ class RouteConfig(_Strict):
     """A model alias: its targets in order, and optionally a fallback and a response cache."""
 
     targets: list[TargetConfig]
+    regions: list[RegionName] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=MAX_REGIONS,
+        description="Region pinning: calls go only to targets (and a fallback) whose provider region is listed.",
+    )
     fallback: FallbackConfig | None = None
     cache_ttl_s: float | None = Field(default=None, gt=0, description="Opt-in exact-match response cache.")
     default_max_tokens: int | None = Field(
@@ -469,6 +533,7 @@ class Settings(BaseSettings):
     recorder: RecorderConfig = RecorderConfig()
     guard: GuardConfig = GuardConfig()
     audit: AuditConfig = AuditConfig()
+    manifests: ManifestsConfig = ManifestsConfig()
     events: EventsConfig = EventsConfig()
     resilience: ResilienceConfig = ResilienceConfig()
     platform: PlatformConfig = PlatformConfig()
@@ -578,6 +643,46 @@ def async_database_url(url: str) -> str:
     raise ConfigError(f"unsupported database URL scheme in {url.split(':', 1)[0]!r}")
 
 
+def load_yaml_with_env(text: str, environ: dict[str, str], missing: list[str]) -> Any:
+    """The YAML document, with ``${NAME}`` / ``${NAME:-default}`` replaced inside its scalars.
+
+    Replacing in the parsed scalars rather than in the text leaves comments alone (a commented-out
+    ``${KEY}`` is not reported missing), and a value cannot add structure (a variable holding a
+    newline or ``: `` stays one string). A plain (unquoted) scalar is typed after replacement, as if
+    written there (``port: ${PORT}`` is a number); a quoted one stays a string.
+    """
+    loader = yaml.SafeLoader(text)
+    try:
+        root = loader.get_single_node()
+        if root is None:
+            return None
+        pending: list[yaml.Node] = [root]
+        while pending:
+            node = pending.pop()
+            if isinstance(node, yaml.ScalarNode):
+                if isinstance(node.value, str) and "${" in node.value:
+                    node.value = interpolate_env(node.value, environ, missing)
+                    if node.style is None and node.tag == yaml.resolver.BaseResolver.DEFAULT_SCALAR_TAG:
+                        node.tag = loader.resolve(yaml.ScalarNode, node.value, (True, False))  # type: ignore[no-untyped-call]
+            elif isinstance(node, yaml.SequenceNode):
+                pending.extend(node.value)
+            elif isinstance(node, yaml.MappingNode):
+                pending.extend(part for pair in node.value for part in pair)
+        return loader.construct_document(root)
+    finally:
+        loader.dispose()
+
+
+def _reference_hint(text: str, exc: yaml.YAMLError) -> str:
+    """A hint when the line YAML stumbled on holds a ``${...}``: unquoted inside ``{ }`` or ``[ ]`` it
+    is not valid YAML (the references are replaced in the parsed values, not in the text)."""
+    mark = getattr(exc, "problem_mark", None)
+    lines = text.splitlines()
+    if mark is None or not 0 <= mark.line < len(lines) or "${" not in lines[mark.line]:
+        return ""
+    return ' (a ${VAR} inside { } or [ ] must be quoted: "${VAR}")'
+
+
 def interpolate_env(text: str, environ: dict[str, str], missing: list[str]) -> str:
     """Replace ``${NAME}`` and ``${NAME:-default}``; names that are unset become "" and are reported."""
 
@@ -602,11 +707,12 @@ def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:
             text = Path(path).read_text(encoding="utf-8")
         except OSError as exc:
             raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from exc
-        text = interpolate_env(text, dict(os.environ), missing)  # noqa: TID251 - the one place env is read
         try:
-            loaded = yaml.safe_load(text)
+            loaded = load_yaml_with_env(text, dict(os.environ), missing)  # noqa: TID251 - the one place env is read
         except yaml.YAMLError as exc:
-            raise ConfigError(f"config file {path} is not valid YAML: {exc}") from exc
+            raise ConfigError(
+                f"config file {path} is not valid YAML: {exc}{_reference_hint(text, exc)}"
+            ) from exc
         if loaded is None:
             loaded = {}
         if not isinstance(loaded, dict):
