@@ -25,6 +25,7 @@ from trueport.keys.secret import key_hmac_secret
 from trueport.keys.service import KeyError_, create_key, revoke_key
 from trueport.limits.status import providers
 from trueport.logging import configure_logging
+from trueport.manifests.commands import manifests
 from trueport.platform.credentials.commands import master_key
 from trueport.platform.live import LiveConfig
 from trueport.platform.users.commands import users
@@ -296,5 +297,5 @@ def demo(host: str, port: int, database_path: str) -> None:
     run_demo(host=host, port=port, database_path=database_path)
 
 
-for _command in (*GUARD_COMMANDS, audit, providers, users, master_key, recorder):
+for _command in (*GUARD_COMMANDS, audit, providers, users, master_key, recorder, manifests):
     main.add_command(_command)

@@ -21,6 +21,7 @@ from trueport.errors import ConfigError
 from trueport.flags.registry import Flag
 from trueport.flags.rules import FlagRule
 from trueport.manifests.config import ManifestsConfig
+from trueport.manifests.config import ManifestsConfig
 from trueport.platform.config import MailConfig, PlatformConfig
 from trueport.platform.credentials.urls import UnsafeUrl, checked_shape
 from trueport.regions import MAX_REGIONS, REGION_PATTERN, RegionName
@@ -533,6 +534,7 @@ class Settings(BaseSettings):
     recorder: RecorderConfig = RecorderConfig()
     guard: GuardConfig = GuardConfig()
     audit: AuditConfig = AuditConfig()
+    manifests: ManifestsConfig = ManifestsConfig()
     manifests: ManifestsConfig = ManifestsConfig()
     events: EventsConfig = EventsConfig()
     resilience: ResilienceConfig = ResilienceConfig()

@@ -16,6 +16,7 @@ detectors call; ``trueport.guard.triton`` implements the same protocol over HTTP
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from collections.abc import Mapping
@@ -27,9 +28,10 @@ from typing import Any, Protocol
 import numpy as np
 import onnxruntime as ort
 import onnxruntime.capi.onnxruntime_pybind11_state as ort_errors
-import structlog
 
-logger = structlog.get_logger(__name__)
+# The standard library's logger, not structlog's: this module (and the detectors on it) also runs in
+# ``trueport.edge``, which imports no server dependency. The server renders these records as its own.
+logger = logging.getLogger(__name__)
 
 # What InferenceSession.run raises for bad inputs (the pybind classes derive from Exception only).
 _RUN_ERRORS: tuple[type[Exception], ...] = (
@@ -178,7 +180,7 @@ def discover(path: Path) -> tuple[dict[str, ModelEntry], dict[str, str]]:
                 raise ModelConfigError(f"{directory} has no <version>/model.onnx")
         except (ModelConfigError, OSError, UnicodeDecodeError) as exc:
             errors[directory.name] = str(exc)
-            logger.error("model_skipped", model=directory.name, error=str(exc))
+            logger.error("model_skipped: %s: %s", directory.name, exc)
             continue
         entries[config.name] = ModelEntry(config, versions[-1], directory / str(versions[-1]) / "model.onnx")
     return entries, errors

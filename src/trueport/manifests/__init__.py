@@ -1,6 +1,6 @@
 """Signed manifests: what a guard bundle holds (model files and a tenant's policy), signed, verifiable.
 
-- ``document``: the manifest and its signed envelope, in canonical JSON (RFC 8785, ``audit.canonical``).
+- ``document``: the manifest and its signed envelope, in canonical JSON (RFC 8785, ``trueport.canonical``).
 - ``keys``: signing keys (RSA and Ed25519) in PEM, key ids, key pairs for ``trueport manifests keygen``.
 - ``signers``: the ``Signer`` protocol and ``LocalSigner``; ``kms``: ``KmsSigner`` (AWS KMS ``Sign``).
 - ``verify``: ``Verifier``, trusted public keys by key id, with rotation and revocation.

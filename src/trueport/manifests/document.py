@@ -4,7 +4,7 @@ A signed manifest is one JSON object::
 
     {"manifest": {...}, "signature": "<base64>"}
 
-and the signature covers the canonical JSON (RFC 8785, ``trueport.audit.canonical``) of ``manifest``,
+and the signature covers the canonical JSON (RFC 8785, ``trueport.canonical``) of ``manifest``,
 so that whitespace, key order or number spelling added on the way change nothing, and any change to
 a value breaks it. ``manifest`` holds:
 
@@ -33,7 +33,7 @@ from typing import Any, Literal
 import orjson
 
 from trueport import jsonutil
-from trueport.audit.canonical import CanonicalJSONError, canonical_json
+from trueport.canonical import CanonicalJSONError, canonical_json
 
 FORMAT_VERSION = 1
 Algorithm = Literal["RSASSA_PSS_SHA_256", "ED25519"]

@@ -23,6 +23,7 @@ from trueport.platform.credentials.endpoints import router as credentials_router
 from trueport.platform.dead_letters.endpoints import router as dead_letters_router
 from trueport.platform.flags.endpoints import admin_router as admin_flags_router
 from trueport.platform.flags.endpoints import router as flags_router
+from trueport.platform.guard_bundle.endpoints import router as guard_bundle_router
 from trueport.platform.inputs import InputCheck
 from trueport.platform.keys.endpoints import router as keys_router
 from trueport.platform.members.endpoints import router as members_router
@@ -72,6 +73,7 @@ ROUTERS = (
     dead_letters_router,
     flags_router,
     admin_flags_router,
+    guard_bundle_router,
 )
 
 

@@ -1,0 +1,1 @@
+"""``/guard/bundle``: the tenant's guard bundle (signed manifest and model files) for edge clients."""
