@@ -6,6 +6,9 @@ any other target gets it translated to the canonical format and its answer trans
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import cast
+
 from trueport.errors import UpstreamStreamBroken
 from trueport.formats.anthropic import (
     ChatChunksToMessagesEvents,
@@ -20,7 +23,7 @@ from trueport.gateway.router import Target
 from trueport.gateway.streaming import DisconnectWatch, OpenedStream, open_stream, stream_broken_message
 from trueport.gateway.validation import require_stream_flag
 from trueport.jsonutil import JSONObject, dumps
-from trueport.providers.anthropic import AnthropicAdapter
+from trueport.providers.anthropic import NativeMessages
 from trueport.providers.base import Usage
 
 Event = tuple[str, bytes]  # (event name, data bytes), as sent to the client
@@ -55,8 +58,12 @@ async def handle_messages(
             call.record.violations = guard.violations
 
 
-def _native(target: Target, guard: CallGuard | None) -> AnthropicAdapter | None:
-    return target.adapter if guard is None and isinstance(target.adapter, AnthropicAdapter) else None
+def _native(target: Target, guard: CallGuard | None) -> NativeMessages | None:
+    """The adapter, when it takes this request as it came (Anthropic, Claude on Vertex AI) and no guard reads it."""
+    if guard is not None:
+        return None
+    passes: Callable[[str], bool] | None = getattr(target.adapter, "passes_messages", None)
+    return cast("NativeMessages", target.adapter) if passes is not None and passes(target.model) else None
 
 
 async def _plain(

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, Protocol
 
 import aiohttp
 
@@ -137,6 +137,20 @@ class NativeEventStream:
         self._response.close()
 
 
+class NativeMessages(Protocol):
+    """An adapter that can take an Anthropic-format request as it came, for some of its models.
+
+    ``/v1/messages`` passes a request through natively when the target's adapter has
+    ``passes_messages(model)`` true (Anthropic targets, and Claude models on Vertex AI).
+    """
+
+    def passes_messages(self, model: str) -> bool: ...
+
+    async def messages(self, request: JSONObject, model: str) -> NativeMessage: ...
+
+    async def messages_stream(self, request: JSONObject, model: str) -> NativeEventStream: ...
+
+
 class AnthropicAdapter:
     kind: ClassVar[str] = "anthropic"
 
@@ -166,6 +180,9 @@ class AnthropicAdapter:
 
     async def embeddings(self, request: JSONObject, model: str) -> Embeddings:
         raise UnsupportedOperation(f"provider {self.name!r} (Anthropic) has no embeddings API")
+
+    def passes_messages(self, model: str) -> bool:
+        return True
 
     async def messages(self, request: JSONObject, model: str) -> NativeMessage:
         """Pass an Anthropic-format request through, with the target's model name."""
@@ -198,5 +215,6 @@ class AnthropicAdapter:
         )
 
 
-if TYPE_CHECKING:  # the adapter satisfies the protocol, checked by mypy rather than at run time
+if TYPE_CHECKING:  # the adapter satisfies the protocols, checked by mypy rather than at run time
     _factory: AdapterFactory = AnthropicAdapter
+    _native: type[NativeMessages] = AnthropicAdapter

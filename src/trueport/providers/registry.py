@@ -16,6 +16,7 @@ _ADAPTERS: dict[str, str] = {
     "anthropic": "trueport.providers.anthropic:AnthropicAdapter",
     "gemini": "trueport.providers.gemini:GeminiAdapter",
     "bedrock": "trueport.providers.bedrock:BedrockAdapter",
+    "vertex": "trueport.providers.vertex:VertexAdapter",
 }
 
 
