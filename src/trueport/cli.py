@@ -269,10 +269,13 @@ async def keys_revoke(key_id: str, tenant_slug: str, config_path: str | None) ->
 @click.option(
     "--api-key",
     default=None,
-    help="Accept only this credential (default: any non-empty one); for Bedrock, the secret access key.",
+    help=(
+        "Accept only this credential (default: any non-empty one); for Bedrock, the secret access key; "
+        "not used by Vertex (tokens from its own /token endpoint)."
+    ),
 )
 def mock_provider(host: str, port: int, latency_ms: int, api_key: str | None) -> None:
-    """Run the provider emulator (OpenAI, Azure OpenAI, Anthropic, Gemini and Bedrock wire formats)."""
+    """Run the provider emulator (OpenAI, Azure OpenAI, Anthropic, Gemini, Bedrock and Vertex AI wire formats)."""
     from trueport.mockprovider import run
 
     exit_cleanly_on_signals()
