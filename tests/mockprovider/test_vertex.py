@@ -108,10 +108,10 @@ async def test_missing_unknown_and_expired_tokens_are_401_in_googles_shape(
     for token in (None, "ya29.made-up"):
         status, body = await call(mock, http, path, GEMINI_BODY, token)
         assert status == 401 and body["error"]["status"] == "UNAUTHENTICATED"
-    info = await key(mock, http, "?ttl=1")
-    _status, issued = await grant(mock, http, assertion(info), "/token?ttl=1")
+    info = await key(mock, http, "?ttl=2")
+    _status, issued = await grant(mock, http, assertion(info), "/token?ttl=2")
     assert (await call(mock, http, path, GEMINI_BODY, issued["access_token"]))[0] == 200
-    await asyncio.sleep(1.1)
+    await asyncio.sleep(2.1)
     status, body = await call(mock, http, path, GEMINI_BODY, issued["access_token"])
     assert status == 401 and "expired" in body["error"]["message"]
     async with http.get(f"{mock.url}/_mock/vertex/tokens") as response:
