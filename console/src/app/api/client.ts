@@ -88,4 +88,32 @@ export class ApiClient {
       params: queryParams(options.query),
     });
   }
+  put<P extends PathOf<'put'>>(
+    path: P,
+    body: RequestBody<P, 'put'>,
+    options: CallOptions<P, 'put'> = {},
+  ): Observable<ResponseBody<P, 'put'>> {
+    return this.http.put<ResponseBody<P, 'put'>>(fillPath(path, options.path), body ?? {}, {
+      params: queryParams(options.query),
+    });
+  }
+
+  patch<P extends PathOf<'patch'>>(
+    path: P,
+    body: RequestBody<P, 'patch'>,
+    options: CallOptions<P, 'patch'> = {},
+  ): Observable<ResponseBody<P, 'patch'>> {
+    return this.http.patch<ResponseBody<P, 'patch'>>(fillPath(path, options.path), body ?? {}, {
+      params: queryParams(options.query),
+    });
+  }
+
+  delete<P extends PathOf<'delete'>>(
+    path: P,
+    options: CallOptions<P, 'delete'> = {},
+  ): Observable<ResponseBody<P, 'delete'>> {
+    return this.http.delete<ResponseBody<P, 'delete'>>(fillPath(path, options.path), {
+      params: queryParams(options.query),
+    });
+  }
 }

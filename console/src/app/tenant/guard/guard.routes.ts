@@ -21,6 +21,12 @@ export const guardRoutes: Routes = [
         title: 'Review queue · Guard · TruePort',
         loadComponent: () => import('./reviews').then((m) => m.Reviews),
       },
+      {
+        path: 'policy',
+        canActivate: [permitted('tenant:read')],
+        title: 'Policy · Guard · TruePort',
+        loadComponent: () => import('./policy/policy').then((m) => m.Policy),
+      },
     ],
   },
 ];

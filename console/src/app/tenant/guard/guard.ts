@@ -3,7 +3,7 @@ import { RouterLink, RouterLinkActive, RouterOutlet } from '@angular/router';
 
 import { Access } from '../../core/permissions';
 
-/** The guard area: what it found (violations) and what waits for a person (the review queue). */
+/** The guard area: what it found (violations), what waits for a person (the review queue), and its policy. */
 @Component({
   selector: 'tp-guard',
   imports: [RouterOutlet, RouterLink, RouterLinkActive],
@@ -26,6 +26,15 @@ import { Access } from '../../core/permissions';
           ariaCurrentWhenActive="page"
           class="-mb-px border-b-2 border-transparent px-3 py-2 text-sm font-medium"
           >Review queue</a
+        >
+      }
+      @if (access.can('tenant:read')) {
+        <a
+          routerLink="policy"
+          routerLinkActive="border-indigo-600 text-indigo-700 dark:text-indigo-300"
+          ariaCurrentWhenActive="page"
+          class="-mb-px border-b-2 border-transparent px-3 py-2 text-sm font-medium"
+          >Policy</a
         >
       }
     </nav>

@@ -4,6 +4,7 @@ import { firstValueFrom } from 'rxjs';
 
 import { apiErrorMessage } from '../../api/errors';
 import { Alert } from '../../shared/alert';
+import { ConfirmButton } from '../../shared/confirm-button';
 import { CopyButton } from '../../shared/copy-button';
 import { INPUT, LABEL, PRIMARY_BUTTON } from '../../shared/form-styles';
 import { Access } from '../../core/permissions';
@@ -11,7 +12,7 @@ import { CreatedKey, Key, KeysApi } from './keys-api';
 
 @Component({
   selector: 'tp-keys',
-  imports: [ReactiveFormsModule, Alert, CopyButton],
+  imports: [ReactiveFormsModule, Alert, ConfirmButton, CopyButton],
   template: `
     <h1 class="mb-6 text-2xl font-semibold">Keys</h1>
     @if (access.can('keys:write')) {
@@ -105,27 +106,12 @@ import { CreatedKey, Key, KeysApi } from './keys-api';
                 <td class="px-4 py-2">{{ key.created_at.slice(0, 16).replace('T', ' ') }} UTC</td>
                 <td class="px-4 py-2 text-right">
                   @if (key.status === 'active' && access.maySteerKey(key)) {
-                    @if (confirming() === key.id) {
-                      <button
-                        type="button"
-                        (click)="revoke(key)"
-                        class="rounded-md bg-red-600 px-3 py-1 text-white hover:bg-red-500"
-                      >
-                        Confirm revoking {{ key.name || key.prefix }}
-                      </button>
-                      <button type="button" (click)="confirming.set(null)" class="ml-2 underline">
-                        Cancel
-                      </button>
-                    } @else {
-                      <button
-                        type="button"
-                        (click)="confirming.set(key.id)"
-                        [attr.aria-label]="'Revoke ' + (key.name || key.prefix)"
-                        class="rounded-md border border-red-300 px-3 py-1 text-red-700 hover:bg-red-50 dark:border-red-800 dark:text-red-300 dark:hover:bg-red-950"
-                      >
-                        Revoke
-                      </button>
-                    }
+                    <tp-confirm-button
+                      label="Revoke"
+                      [name]="'Revoke ' + (key.name || key.prefix)"
+                      [confirm]="'Confirm revoking ' + (key.name || key.prefix)"
+                      (confirmed)="revoke(key)"
+                    />
                   }
                 </td>
               </tr>
@@ -146,7 +132,6 @@ export class Keys implements OnInit {
   });
   protected readonly keys = signal<Key[] | null>(null);
   protected readonly created = signal<CreatedKey | null>(null);
-  protected readonly confirming = signal<string | null>(null);
   protected readonly error = signal('');
   protected readonly busy = signal(false);
   private readonly api = inject(KeysApi);
@@ -178,7 +163,6 @@ export class Keys implements OnInit {
   }
 
   async revoke(key: Key): Promise<void> {
-    this.confirming.set(null);
     try {
       await firstValueFrom(this.api.revoke(key.id));
       await this.load();
