@@ -252,3 +252,24 @@ async def test_embeddings_through_the_openai_sdk(gateway: RunningGateway) -> Non
         result = await sdk.embeddings.create(model="embed", input=["hello world", "bye"], dimensions=64)
     assert [len(item.embedding) for item in result.data] == [64, 64]
     assert result.usage.prompt_tokens == 3
+
+
+@pytest.mark.parametrize("alias", ["gemini", "claude"])
+async def test_openai_responses_translated_to_vertex(gateway: RunningGateway, alias: str) -> None:
+    tool: Any = {
+        "type": "function",
+        "name": "get_weather",
+        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}},
+    }
+    async with openai_client(gateway) as sdk:
+        response = await sdk.responses.create(model=alias, instructions="Be brief.", input="Hello there")
+        stream = await sdk.responses.create(model=alias, input="stream this please", stream=True)
+        events = [event async for event in stream]
+        first = await sdk.responses.create(model=alias, input="weather in Lima", tools=[tool])
+    assert response.output_text == "Echo: Hello there"
+    text = "".join(e.delta for e in events if e.type == "response.output_text.delta")
+    assert text == "Echo: stream this please" and events[-1].type == "response.completed"
+    [call] = [item for item in first.output if item.type == "function_call"]
+    assert call.name == "get_weather" and json.loads(call.arguments) == {"input": "weather in Lima"}
+    records = await gateway.records()
+    assert {(r.endpoint, r.provider, r.status_code) for r in records} == {("/v1/responses", "vx", 200)}
