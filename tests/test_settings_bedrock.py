@@ -52,7 +52,7 @@ def test_unusable_bedrock_settings_are_refused(values: dict[str, Any], words: st
 
 def test_aws_settings_belong_to_bedrock_only() -> None:
     with pytest.raises(ValidationError, match="bedrock providers only"):
-        ProviderConfig(type="openai", base_url="https://api.openai.com/v1", region="us-east-1")
+        ProviderConfig(type="openai", base_url="https://api.openai.com/v1", access_key_id="AKIA1")
 
 
 def test_a_tenant_cannot_bring_a_bedrock_credential() -> None:

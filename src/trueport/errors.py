@@ -15,6 +15,7 @@
         ├── InvalidRequest          400  malformed JSON, missing or wrong fields
         ├── AuthenticationFailed    401  missing, wrong, revoked or expired key
         ├── PermissionDenied        403  the key may not use this model
+        ├── RegionUnavailable       403  no target of the model is in the regions the tenant or route allows
         ├── ModelNotFound           404  no such model alias
         ├── RouteNotFound           404  no such endpoint
         ├── MethodNotAllowed        405
@@ -137,6 +138,14 @@ class PermissionDenied(GatewayError):
     status = 403
     type = "permission_error"
     code = "model_not_allowed"
+
+
+class RegionUnavailable(GatewayError):
+    """The tenant or the route is pinned to regions none of the model's targets is in."""
+
+    status = 403
+    type = "permission_error"
+    code = "region_unavailable"
 
 
 class ModelNotFound(GatewayError):

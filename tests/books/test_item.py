@@ -36,6 +36,8 @@ def full_record() -> RequestRecordData:
         violations=[{"detector": "pii", "type": "EMAIL", "action": "redact", "direction": "input"}],
         upstream_usage_invalid=True,
         trace_id="0af7651916cd43dd8448eb211c80319c",
+        allowed_regions=["eu-central-1", "eu-west-1"],
+        region="eu-west-1",
     )
 
 
@@ -82,8 +84,17 @@ def test_what_is_not_a_call_item_is_refused(line: bytes) -> None:
 def test_a_line_written_before_the_trace_id_still_decodes() -> None:
     record = full_record()
     fields = orjson.loads(encode(record, 200, [], audited=True))
-    assert fields[-1] == record.trace_id
-    older = orjson.dumps(fields[:-1])  # a server of the version before: 25 elements
+    assert fields[-2] == record.trace_id
+    older = orjson.dumps(fields[:-2])  # a server of the version before: 25 elements
     item = decode(older)
     assert item.record.trace_id is None
     assert item.record.id == record.id and item.answered_at is not None
+
+
+def test_a_line_written_before_the_region_pinning_still_decodes() -> None:
+    record = full_record()
+    fields = orjson.loads(encode(record, 200, [], audited=True))
+    assert fields[-1] == [record.allowed_regions, record.region]
+    item = decode(orjson.dumps(fields[:-1]))  # a server of the version before: 26 elements
+    assert item.record.trace_id == record.trace_id
+    assert item.record.allowed_regions is None and item.record.region is None

@@ -25,6 +25,7 @@ from trueport.audit.events import (
     GuardAction,
     LimitDecision,
     Outcome,
+    RegionPinning,
     TargetAttempt,
     Usage,
 )
@@ -142,6 +143,11 @@ def dataplane_event(
             latency_ms=round(record.latency_ms, 3) if record.latency_ms else None,
         ),
         trace_id=record.trace_id,
+        regions=(
+            RegionPinning(allowed=record.allowed_regions, served=record.region)
+            if record.allowed_regions is not None
+            else None
+        ),
     )
 
 

@@ -102,6 +102,14 @@ class Outcome(_Record):
     latency_ms: float | None = None
 
 
+class RegionPinning(_Record):
+    """The regions a pinned call was allowed (the tenant's and the route's, intersected) and the
+    region of the target that served it (None: nothing served it, or a fixed fallback answer)."""
+
+    allowed: list[str]
+    served: str | None = None
+
+
 class _Event(_Record):
     event_id: str = Field(default_factory=_new_event_id, min_length=1, max_length=36)
     ts: datetime = Field(default_factory=_now)
@@ -134,6 +142,8 @@ class DataPlaneEvent(_Event):
     # The call's OpenTelemetry trace (tracing on): 32 hex digits. Left out of the leaf when unset, so
     # events written before the field existed keep their hashes.
     trace_id: str | None = Field(default=None, pattern=r"^[0-9a-f]{32}$")
+    # Region pinning of the call; left out of the leaf when the call was not pinned (as trace_id).
+    regions: RegionPinning | None = None
 
 
 class ControlPlaneEvent(_Event):
@@ -159,8 +169,9 @@ def leaf_document(
 ) -> dict[str, Any]:
     """The object whose canonical JSON is the event's Merkle leaf."""
     document = event.model_dump(mode="json")
-    if document.get("trace_id", "") is None:
-        del document["trace_id"]
+    for optional in ("trace_id", "regions"):
+        if document.get(optional, "") is None:
+            del document[optional]
     document["ts"] = format_timestamp(event.ts)
     document["v"] = LEAF_FORMAT_VERSION
     document["seq"] = seq

@@ -8,8 +8,9 @@ from that (``trueport.books.recorder``). Nothing is parsed twice and nothing is 
 
 The line is a JSON array whose first element is the format version; a line of another version, or
 one that does not decode, is refused with ``ValueError`` (the recorder dead-letters it). The last
-element, the call's trace id, was added within version 1 and is optional: a line written before it
-(25 elements) still decodes, so a recorder and servers can be upgraded in any order.
+elements, the call's trace id and then its region pinning (``[allowed regions, region served]``), were
+added within version 1 and are optional: a line written before them (25 or 26 elements) still
+decodes, so a recorder and servers can be upgraded in any order.
 """
 
 from __future__ import annotations
@@ -23,8 +24,9 @@ from trueport.usage.records import RequestRecordData
 
 FORMAT_VERSION = 1
 _RATELIMIT_PREFIX = b"x-ratelimit-"
-_FIELDS = 26  # version + the elements below
+_FIELDS = 27  # version + the elements below
 _FIELDS_BEFORE_TRACE_ID = 25
+_FIELDS_BEFORE_REGIONS = 26
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +78,7 @@ def encode(
             [status, ratelimits, audited],
             int(datetime.now(UTC).timestamp() * 1_000_000),
             record.trace_id,
+            [record.allowed_regions, record.region],
         )
     )
 
@@ -88,7 +91,7 @@ def decode(line: bytes) -> CallItem:
         raise ValueError(f"not JSON: {exc}") from None
     if (
         not isinstance(fields, list)
-        or len(fields) not in (_FIELDS, _FIELDS_BEFORE_TRACE_ID)
+        or len(fields) not in (_FIELDS, _FIELDS_BEFORE_REGIONS, _FIELDS_BEFORE_TRACE_ID)
         or fields[0] != FORMAT_VERSION
     ):
         raise ValueError("not a call item of format version 1")
@@ -97,6 +100,7 @@ def decode(line: bytes) -> CallItem:
         (upstream_model, stream, error_class, attempts, latency_ms, ttft_ms) = fields[9:15]
         (prompt, completion, cached, fallback, served_from, targets, violations, invalid) = fields[15:23]
         status, ratelimits, audited = fields[23]
+        allowed, region = fields[26] if len(fields) > _FIELDS_BEFORE_REGIONS else (None, None)
         record = RequestRecordData(
             id=_text(request_id),
             created_at=_moment(created_us),
@@ -121,6 +125,8 @@ def decode(line: bytes) -> CallItem:
             violations=[violation for violation in violations if isinstance(violation, dict)],
             upstream_usage_invalid=invalid is True,
             trace_id=_optional_text(fields[25]) if len(fields) > _FIELDS_BEFORE_TRACE_ID else None,
+            allowed_regions=[_text(name) for name in allowed] if allowed is not None else None,
+            region=_optional_text(region),
         )
         return CallItem(
             record=record,

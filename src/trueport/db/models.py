@@ -71,6 +71,8 @@ class Tenant(Base):
     name: Mapped[str] = mapped_column(String(200))
     rpm_limit: Mapped[int | None] = mapped_column(Integer, default=None)  # requests per minute, all keys
     tpm_limit: Mapped[int | None] = mapped_column(Integer, default=None)  # tokens per minute, all keys
+    # Region pinning: calls are served only by providers in these regions; None: not pinned.
+    allowed_regions: Mapped[list[str] | None] = mapped_column(JSON, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
@@ -248,6 +250,7 @@ class ProviderCredential(Base):
     type: Mapped[str] = mapped_column(String(32))  # openai | azure_openai | anthropic | gemini
     base_url: Mapped[str] = mapped_column(String(2048))
     api_version: Mapped[str | None] = mapped_column(String(32))
+    region: Mapped[str | None] = mapped_column(String(64), default=None)  # for region pinning
     ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
     wrapped_key: Mapped[bytes] = mapped_column(LargeBinary)
     master_key_id: Mapped[str] = mapped_column(String(64))
@@ -272,6 +275,7 @@ class TenantRoute(Base):
     targets: Mapped[list[dict[str, str]]] = mapped_column(JSON)
     fallback: Mapped[dict[str, str] | None] = mapped_column(JSON, default=None)
     cache_ttl_s: Mapped[float | None] = mapped_column(Numeric(12, 3, asdecimal=False), default=None)
+    regions: Mapped[list[str] | None] = mapped_column(JSON, default=None)  # region pinning; None: not pinned
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 

@@ -8,7 +8,7 @@ from typing import TypeVar
 
 from trueport.audit.dataplane import AuditSink
 from trueport.books.intake import BooksIntake
-from trueport.errors import ModelNotFound, PermissionDenied, UpstreamFailed
+from trueport.errors import ModelNotFound, PermissionDenied, RegionUnavailable, UpstreamFailed
 from trueport.events.bus import EventBus
 from trueport.flags.evaluator import Flags
 from trueport.flags.registry import Flag
@@ -23,6 +23,7 @@ from trueport.keys.cache import KeyCache
 from trueport.limits.budgets import Budgets
 from trueport.limits.ratelimit import Limiter, Reservation
 from trueport.limits.tokens import reservation_tokens
+from trueport.regions import allowed_regions
 from trueport.settings import Settings
 from trueport.state import State
 
@@ -80,6 +81,7 @@ class Gateway:
         targets = self._flagged(targets, key.tenant_id, key.id)
         if not key.allows(alias):
             raise PermissionDenied(f"this API key may not use the model {alias!r}", param="model")
+        targets = self._pinned(call, alias, targets)
         admission = await self.limiter.admit(key)
         call.headers += admission.headers()
         if not admission.allowed:
@@ -99,6 +101,23 @@ class Gateway:
             for t in targets
             if t.flag is None or self.flags.enabled(t.flag, tenant_id=tenant_id, key_id=key_id)
         )
+
+    def _pinned(self, call: Call, alias: str, targets: tuple[Target, ...]) -> tuple[Target, ...]:
+        """``targets`` inside the regions the tenant and the alias allow (all of them if neither pins);
+        403 ``region_unavailable`` if the alias has targets but none inside them."""
+        key = call.key_info
+        allowed = allowed_regions(key.tenant_regions, self.routing.regions(key.tenant_id, alias))
+        if allowed is None:
+            return targets  # the common case: one dict lookup
+        call.record.allowed_regions = sorted(allowed)
+        inside = tuple(t for t in targets if t.in_regions(allowed))
+        if targets and not inside:
+            raise RegionUnavailable(
+                f"the model {alias!r} has no target in the regions this call is pinned to "
+                f"({', '.join(sorted(allowed)) or 'none'})",
+                param="model",
+            )
+        return inside
 
     async def reserve_tokens(self, call: Call, request: JSONObject) -> Reservation:
         """Hold the request's tokens against TPM limits: its prompt and its ``max_tokens`` (else the
@@ -125,10 +144,10 @@ class Gateway:
     ) -> tuple[Target, T]:
         """Try the alias's targets in order; if all fail and the alias has a fallback, answer with it."""
         try:
-            return await call_with_failover(targets, attempt, call.record, resilience=self.resilience)
+            answer = await call_with_failover(targets, attempt, call.record, resilience=self.resilience)
         except UpstreamFailed as failure:
             fallback = self.routing.fallback(call.key_info.tenant_id, alias)
-            if fallback is None:
+            if fallback is None or not fallback.in_regions(_pinning(call)):
                 raise
             try:
                 answer = await call_with_failover(
@@ -138,4 +157,11 @@ class Gateway:
                 raise failure from None
             call.headers.append(FALLBACK_HEADER)
             call.record.fallback = True
-            return answer
+        call.record.region = answer[0].region
+        return answer
+
+
+def _pinning(call: Call) -> frozenset[str] | None:
+    """The regions ``authorize`` pinned the call to (None: not pinned)."""
+    allowed = call.record.allowed_regions
+    return frozenset(allowed) if allowed is not None else None

@@ -52,6 +52,7 @@ class Route:
     targets: tuple[Target, ...]
     fallback: Target | None = None
     cache_ttl_s: float | None = None
+    regions: frozenset[str] | None = None  # region pinning of the route; None: not pinned
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +61,7 @@ class _Built:
 
     stamp: tuple[object, ...]
     adapter: ProviderAdapter
+    region: str | None = None
 
 
 @dataclass(slots=True)
@@ -128,6 +130,11 @@ class TenantRouting:
         route = self._snapshot.routes.get(tenant_id, _NO_ROUTES).get(alias)
         return route.cache_ttl_s if route is not None else self.router.cache_ttl_s(alias)
 
+    def regions(self, tenant_id: str, alias: str) -> frozenset[str] | None:
+        """The regions the alias is pinned to as this tenant sees it (its own route's, else the file's)."""
+        route = self._snapshot.routes.get(tenant_id, _NO_ROUTES).get(alias)
+        return route.regions if route is not None else self.router.regions(alias)
+
     def default_max_tokens(self, tenant_id: str, alias: str) -> int | None:
         """A config-file route's ``default_max_tokens`` (a tenant's own routes have none yet)."""
         if alias in self._snapshot.routes.get(tenant_id, _NO_ROUTES):
@@ -144,14 +151,14 @@ class TenantRouting:
     ) -> dict[str, _Built]:
         built: dict[str, _Built] = {}
         for row in credentials:
-            stamp = (row.name, row.type, row.base_url, row.api_version, row.ciphertext)
+            stamp = (row.name, row.type, row.base_url, row.api_version, row.region, row.ciphertext)
             previous = self._built.get(row.id)
             if previous is not None and previous.stamp == stamp:
                 built[row.id] = previous
                 continue
             adapter = self._adapter(row, envelope, http)
             if adapter is not None:
-                built[row.id] = _Built(stamp, adapter)
+                built[row.id] = _Built(stamp, adapter, row.region)
         return built
 
     def _adapter(
@@ -166,6 +173,7 @@ class TenantRouting:
                     "base_url": row.base_url,
                     "api_key": open_api_key(envelope, row),
                     "api_version": row.api_version,
+                    "region": row.region,
                 }
             )
         except (UnsafeUrl, EnvelopeError, ValidationError) as exc:
@@ -199,10 +207,15 @@ class TenantRouting:
             credential_id = owned.get(provider)
             if credential_id is not None:  # the tenant's own, even if unusable: never the operator's
                 entry = built.get(credential_id)
-                found = Target(provider, model, entry.adapter, credential_id) if entry else None
+                found = (
+                    Target(provider, model, entry.adapter, credential_id, region=entry.region)
+                    if entry
+                    else None
+                )
             elif model in self._shared.get(provider, ()):
                 adapter = self.router.adapter(provider)
-                found = Target(provider, model, adapter) if adapter is not None else None
+                region = self.router.provider_region(provider)
+                found = Target(provider, model, adapter, region=region) if adapter is not None else None
             else:  # the operator's account, with a model not shared with tenants
                 log.warning("tenant_route_target_not_shared", tenant_id=row.tenant_id, alias=row.alias)
                 return None
@@ -226,4 +239,5 @@ class TenantRouting:
             targets=targets,
             fallback=fallback_target(fallback, target) if fallback is not None else None,
             cache_ttl_s=row.cache_ttl_s,
+            regions=frozenset(row.regions) if row.regions is not None else None,
         )

@@ -52,6 +52,7 @@ class KeyInfo:
     tenant_rpm_limit: int | None
     tenant_tpm_limit: int | None
     expires_at: float | None  # epoch seconds
+    tenant_regions: frozenset[str] | None = None  # the tenant's region pinning; None: not pinned
 
     def allows(self, alias: str) -> bool:
         return self.models is None or alias in self.models
@@ -76,6 +77,7 @@ def key_info(key: ApiKey, tenant: Tenant) -> KeyInfo:
         tenant_rpm_limit=tenant.rpm_limit,
         tenant_tpm_limit=tenant.tpm_limit,
         expires_at=_epoch(key.expires_at),
+        tenant_regions=frozenset(tenant.allowed_regions) if tenant.allowed_regions is not None else None,
     )
 
 

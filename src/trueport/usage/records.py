@@ -33,3 +33,5 @@ class RequestRecordData:
     violations: list[JSONObject] = field(default_factory=list)  # guard findings (ViolationRecord.as_dict)
     upstream_usage_invalid: bool = False  # tokens are the gateway's estimate (trueport.usage.upstream)
     trace_id: str | None = None  # the OpenTelemetry trace of the call (tracing on), 32 hex digits
+    allowed_regions: list[str] | None = None  # region pinning of the call (sorted); None: not pinned
+    region: str | None = None  # the region of the target that answered, if it has one

@@ -40,7 +40,8 @@ async def test_create_list_get_never_show_the_secret(platform: ControlPlaneHarne
     assert created.status_code == 201, created.text
     out = created.json()
     assert set(out) == {
-        "id", "name", "type", "base_url", "api_version", "secret_hint", "master_key_id", "created_at", "updated_at",
+        "id", "name", "type", "base_url", "api_version", "region", "secret_hint", "master_key_id", "created_at",
+        "updated_at",
     }  # fmt: skip
     assert out["name"] == "openai-prod" and out["type"] == "openai"
     assert out["secret_hint"] == "…" + SECRET[-4:]

@@ -176,3 +176,48 @@ async def test_a_new_route_reaches_the_gateway_by_itself(platform: ControlPlaneH
     while (status := (await _chat(platform, key, "pushed")).status_code) != 200:
         assert status == 404 and time.monotonic() < deadline, status
         await asyncio.sleep(0.1)
+
+
+async def test_a_tenant_route_pinned_to_a_region_uses_only_credentials_in_it(
+    platform: ControlPlaneHarness, mock: MockProvider
+) -> None:
+    acme = await member_of(platform, "acme")
+    eu = await platform.client.post(
+        "/api/v1/credentials",
+        json=emulator_credential(platform, "eu", region="eu-west-1"),
+        headers=acme.headers,
+    )
+    assert eu.status_code == 201 and eu.json()["region"] == "eu-west-1"
+    us = await platform.client.post(
+        "/api/v1/credentials",
+        json=emulator_credential(platform, "us", region="us-east-1"),
+        headers=acme.headers,
+    )
+    assert us.status_code == 201
+    route = await platform.client.post(
+        "/api/v1/routes",
+        json={
+            "alias": "resident",
+            "targets": [{"provider": "us", "model": "gpt-4o"}, {"provider": "eu", "model": "gpt-4o-mini"}],
+            "regions": ["eu-west-1"],
+        },
+        headers=acme.headers,
+    )
+    assert route.status_code == 201, route.text
+    assert route.json()["regions"] == ["eu-west-1"]
+    secret = await _key(platform, acme)
+    await platform.app.gateway.routing.reload()
+    mock.clear_requests()
+    answered = await _chat(platform, secret, "resident")
+    assert answered.status_code == 200, answered.text
+    assert [r["body"]["model"] for r in mock.requests] == ["gpt-4o-mini"]  # the us credential was skipped
+    moved = await platform.client.patch(
+        f"/api/v1/credentials/{eu.json()['id']}", json={"region": "eu-north-1"}, headers=acme.headers
+    )
+    assert moved.status_code == 200 and moved.json()["region"] == "eu-north-1"
+    await platform.app.gateway.routing.reload()
+    mock.clear_requests()
+    refused = await _chat(platform, secret, "resident")
+    assert refused.status_code == 403
+    assert refused.json()["error"]["code"] == "region_unavailable"
+    assert mock.requests == []

@@ -52,6 +52,7 @@ class CredentialService:
             type=body.type,
             base_url=base_url,
             api_version=body.api_version,
+            region=body.region,
         )
         seal_api_key(self._envelope, row, body.api_key)
         self.repo.add(row)
@@ -78,6 +79,8 @@ class CredentialService:
         if api_version is None and kind == "azure_openai":
             raise ApiInvalid("azure_openai credentials need api_version", code="invalid_field")
         row.type, row.base_url, row.api_version = kind, base_url, api_version
+        if "region" in sent:
+            row.region = body.region
         if body.api_key is not None:  # the seal is bound to the URL: always sealed after it is set
             seal_api_key(self._envelope, row, body.api_key)
         row.updated_at = utcnow()

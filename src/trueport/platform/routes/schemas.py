@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from trueport.db.models import TenantRoute
+from trueport.regions import MAX_REGIONS, RegionName
 
 ALIAS_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:/-]*$"
 
@@ -84,6 +85,14 @@ class RouteIn(BaseModel):
     cache_ttl_s: float | None = Field(
         default=None, gt=0, le=30 * 86_400, description="Opt-in exact-match response cache, in seconds."
     )
+    regions: list[RegionName] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=MAX_REGIONS,
+        description="Region pinning: calls go only to targets whose provider region is listed (and the "
+        "tenant's allowed regions apply too). Null: not pinned.",
+        examples=[["eu-west-1", "eu-central-1"]],
+    )
 
     def providers(self) -> list[str]:
         return [provider for provider, _ in self.pairs()]
@@ -122,6 +131,7 @@ class RouteOut(BaseModel):
     targets: list[RouteTarget]
     fallback: RouteFallback | None
     cache_ttl_s: float | None
+    regions: list[str] | None = None
     created_at: datetime
     updated_at: datetime
 
@@ -133,6 +143,7 @@ class RouteOut(BaseModel):
             targets=[RouteTarget.model_validate(target) for target in row.targets],
             fallback=RouteFallback.model_validate(row.fallback) if row.fallback is not None else None,
             cache_ttl_s=row.cache_ttl_s,
+            regions=row.regions,
             created_at=row.created_at,
             updated_at=row.updated_at,
         )

@@ -101,3 +101,4 @@ def _fill(row: TenantRoute, body: RouteIn) -> None:
     row.targets = [target.model_dump() for target in body.targets]
     row.fallback = body.fallback.model_dump(exclude_none=True) if body.fallback is not None else None
     row.cache_ttl_s = body.cache_ttl_s
+    row.regions = sorted(set(body.regions)) if body.regions is not None else None

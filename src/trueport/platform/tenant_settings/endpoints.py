@@ -1,4 +1,4 @@
-"""HTTP endpoints of ``/settings``: the tenant's settings and feature flags."""
+"""HTTP endpoints of ``/settings``: the tenant's settings and feature flags, and its region pinning."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from trueport.platform.context import Work
 from trueport.platform.rbac import Permission
 from trueport.platform.tenancy import Allowed, TenantContext
 from trueport.platform.tenant_settings import service
-from trueport.platform.tenant_settings.schemas import SettingsOut, SettingsPatch
+from trueport.platform.tenant_settings.schemas import RegionsIn, RegionsOut, SettingsOut, SettingsPatch
 
 router = APIRouter(prefix="/settings", tags=["settings"])
 
@@ -38,3 +38,20 @@ async def read_settings(ctx: Reader, work: Work) -> SettingsOut:
 )
 async def update_settings(ctx: Writer, work: Work, body: SettingsPatch) -> SettingsOut:
     return await service.update(work, ctx.tenant_id, body)
+
+
+@router.get("/regions", summary="Read the tenant's region pinning")
+async def read_regions(ctx: Reader, work: Work) -> RegionsOut:
+    return await service.read_regions(work.session, ctx.tenant_id)
+
+
+@router.put(
+    "/regions",
+    summary="Pin the tenant's calls to regions",
+    description="Replaces the tenant's allowed regions: its calls are then served only by providers whose "
+    "region is listed, primary, failover and fallback alike (a provider with no region is outside); a call "
+    "no allowed target can serve fails with 403 `region_unavailable`. `null` removes the pinning. The change "
+    "is audited and reaches the gateways with the next configuration push.",
+)
+async def set_regions(ctx: Writer, work: Work, body: RegionsIn) -> RegionsOut:
+    return await service.set_regions(work, ctx.tenant_id, body)

@@ -14,6 +14,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, Strict, StringConstraints, field_validator
 
 from trueport.jsonutil import dumps
+from trueport.regions import MAX_REGIONS, RegionName
 
 NAME_PATTERN = r"^[a-z][a-z0-9_.-]{0,63}$"
 MAX_ENTRIES = 100  # settings, and separately feature flags
@@ -87,3 +88,27 @@ class SettingsPatch(BaseModel):
         except TypeError as exc:
             raise ValueError(f"not storable as JSON: {exc}") from None
         return value
+
+
+class RegionsIn(BaseModel):
+    """The tenant's region pinning, replaced whole: a list of region names, or null to unpin."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"allowed_regions": ["eu-west-1", "eu-central-1"]}]}
+    )
+
+    allowed_regions: list[RegionName] | None = Field(
+        min_length=1,
+        max_length=MAX_REGIONS,
+        description="Calls of the tenant are served only by providers whose region is listed "
+        "(e.g. `eu-west-1`, `europe-west4`, `westeurope`); a provider with no region is outside. "
+        "Null: not pinned.",
+    )
+
+
+class RegionsOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"allowed_regions": ["eu-central-1", "eu-west-1"]}]}
+    )
+
+    allowed_regions: list[str] | None = Field(description="Sorted; null when the tenant is not pinned.")

@@ -16,14 +16,16 @@ from typing import TypeVar
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from trueport.db.models import TenantSettings, utcnow
-from trueport.errors import ApiConflict, ApiInvalid
+from trueport.db.models import Tenant, TenantSettings, utcnow
+from trueport.errors import ApiConflict, ApiInvalid, ApiNotFound
 from trueport.jsonutil import dumps
 from trueport.platform.context import UnitOfWork
 from trueport.platform.tenant_settings.repository import SettingsRepo
 from trueport.platform.tenant_settings.schemas import (
     MAX_ENTRIES,
     MAX_SETTINGS_BYTES,
+    RegionsIn,
+    RegionsOut,
     SettingsOut,
     SettingsPatch,
 )
@@ -98,3 +100,27 @@ async def update(work: UnitOfWork, tenant_id: str, patch: SettingsPatch) -> Sett
         ) from None
     work.config_changed()
     return _out(row)
+
+
+async def _tenant(session: AsyncSession, tenant_id: str) -> Tenant:
+    tenant = await session.get(Tenant, tenant_id)  # the caller's own tenant (tenants are not tenant-owned)
+    if tenant is None:
+        raise ApiNotFound("no such tenant", code="tenant_not_found")
+    return tenant
+
+
+async def read_regions(session: AsyncSession, tenant_id: str) -> RegionsOut:
+    tenant = await _tenant(session, tenant_id)
+    return RegionsOut(allowed_regions=tenant.allowed_regions)
+
+
+async def set_regions(work: UnitOfWork, tenant_id: str, body: RegionsIn) -> RegionsOut:
+    """Replace the tenant's region pinning (audited as a change of the tenant; the gateways apply it
+    when they next load the keys, at once on a pushed change)."""
+    tenant = await _tenant(work.session, tenant_id)
+    regions = sorted(set(body.allowed_regions)) if body.allowed_regions is not None else None
+    if regions != tenant.allowed_regions:
+        tenant.allowed_regions = regions
+        await work.session.flush()
+        work.config_changed()
+    return RegionsOut(allowed_regions=regions)
