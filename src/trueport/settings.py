@@ -21,7 +21,6 @@ from trueport.errors import ConfigError
 from trueport.flags.registry import Flag
 from trueport.flags.rules import FlagRule
 from trueport.manifests.config import ManifestsConfig
-from trueport.manifests.config import ManifestsConfig
 from trueport.platform.config import MailConfig, PlatformConfig
 from trueport.platform.credentials.urls import UnsafeUrl, checked_shape
 from trueport.regions import MAX_REGIONS, REGION_PATTERN, RegionName
@@ -495,6 +494,17 @@ class RecorderConfig(_Strict):
         gt=0,
         description="Entries another recorder left unacknowledged this long are taken over.",
     )
+    probe_port: int | None = Field(
+        default=None,
+        ge=0,
+        le=65_535,
+        description="Where the recorder process serves /healthz, /readyz and /metrics (none by default).",
+    )
+    probe_host: str = Field(
+        default="127.0.0.1",
+        max_length=255,
+        description="The address recorder.probe_port binds (0.0.0.0 in a container, for the kubelet and Prometheus).",
+    )
 
 
 class EventsConfig(_Strict):
@@ -534,7 +544,6 @@ class Settings(BaseSettings):
     recorder: RecorderConfig = RecorderConfig()
     guard: GuardConfig = GuardConfig()
     audit: AuditConfig = AuditConfig()
-    manifests: ManifestsConfig = ManifestsConfig()
     manifests: ManifestsConfig = ManifestsConfig()
     events: EventsConfig = EventsConfig()
     resilience: ResilienceConfig = ResilienceConfig()

@@ -192,8 +192,13 @@ def test_the_recorder_keeps_the_books_under_its_pod_name(manifests: list[dict[st
     pod = _one(manifests, "Deployment", f"{FULLNAME}-recorder")["spec"]["template"]["spec"]
     (container,) = pod["containers"]
     assert container["args"] == ["recorder"]
-    member = {e["name"]: e for e in container["env"]}["TRUEPORT_RECORDER__MEMBER"]
-    assert member["valueFrom"]["fieldRef"]["fieldPath"] == "metadata.name"
+    env = {e["name"]: e for e in container["env"]}
+    assert env["TRUEPORT_RECORDER__MEMBER"]["valueFrom"]["fieldRef"]["fieldPath"] == "metadata.name"
+    # Probed on its own port (recorder.probe_port), which the settings accept from the environment.
+    assert env["TRUEPORT_RECORDER__PROBE_PORT"]["value"] == "9465"
+    assert container["ports"] == [{"name": "probe", "containerPort": 9465, "protocol": "TCP"}]
+    assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "probe"}
+    assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "probe"}
 
 
 def test_migrations_run_as_a_hook_before_everything_else(manifests: list[dict[str, Any]]) -> None:

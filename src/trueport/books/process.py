@@ -89,6 +89,16 @@ async def run_recorder(settings: Settings, *, parent_pid: int | None = None) -> 
             resetter = BudgetResetter(sessions, state, events=lambda: events)
             await resetter.start()
             stack.push_async_callback(resetter.stop)
+        if settings.recorder.probe_port is not None:
+            from trueport.books.probe import RecorderProbe
+
+            max_lag_s = settings.records.max_lag_s
+            probe = RecorderProbe(
+                settings, {"recorder": lambda: recorder.health(max_lag_s), "webhook_intake": webhooks.health}
+            )
+            await probe.start(settings.recorder.probe_host, settings.recorder.probe_port)
+            stack.push_async_callback(probe.stop)
+            log.info("recorder_probe_listening", url=f"http://{settings.recorder.probe_host}:{probe.port}")
         log.info("recorder_started", handoff=settings.recorder.handoff, pid=os.getpid())
         await _wait(stopping, parent_done, parent_pid)
         log.info("recorder_stopping", calls=recorder.calls)

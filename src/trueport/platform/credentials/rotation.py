@@ -26,6 +26,7 @@ from trueport.db.models import ProviderCredential, Tenant, WebhookSubscription
 from trueport.platform.credentials.envelope import Envelope, EnvelopeError, Sealed
 from trueport.platform.credentials.repository import CredentialRepository
 from trueport.platform.credentials.sealing import context_of
+from trueport.platform.webhooks.repository import WebhookRepository
 from trueport.platform.webhooks.sealing import secret_context
 
 log = structlog.get_logger(__name__)
@@ -55,20 +56,7 @@ async def _credentials(
 async def _webhook_secrets(
     session: AsyncSession, tenant_id: str, active: str, after: str, limit: int
 ) -> Sequence[SealedRow]:
-    # Locked for update (PostgreSQL), like the credentials: a concurrent secret rotation cannot
-    # interleave and leave a ciphertext beside another seal's data key.
-    result = await session.execute(
-        select(WebhookSubscription)
-        .where(
-            WebhookSubscription.tenant_id == tenant_id,
-            WebhookSubscription.master_key_id != active,
-            WebhookSubscription.id > after,
-        )
-        .order_by(WebhookSubscription.id)
-        .limit(limit)
-        .with_for_update()
-    )
-    return result.scalars().all()
+    return await WebhookRepository(session, tenant_id).wrapped_by_other_keys(active, after=after, limit=limit)
 
 
 def _credential_context(row: SealedRow) -> bytes:

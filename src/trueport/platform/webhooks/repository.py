@@ -17,6 +17,20 @@ class WebhookRepository(ScopedRepository[WebhookSubscription]):
         rows: Sequence[WebhookSubscription] = await self.all(WebhookSubscription.active.is_(True))
         return [row for row in rows if topic in row.topics]
 
+    async def wrapped_by_other_keys(
+        self, active: str, *, after: str, limit: int
+    ) -> Sequence[WebhookSubscription]:
+        """Up to ``limit`` subscriptions (by id, after ``after``) whose secret's data key another master
+        key wraps; locked for update (PostgreSQL), like the credentials' (master-key rotation)."""
+        result = await self.session.execute(
+            self.select()
+            .where(WebhookSubscription.master_key_id != active, WebhookSubscription.id > after)
+            .order_by(WebhookSubscription.id)
+            .limit(limit)
+            .with_for_update()
+        )
+        return result.scalars().all()
+
 
 class DeliveryRepository(ScopedRepository[WebhookDelivery]):
     model = WebhookDelivery
