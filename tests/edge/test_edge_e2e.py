@@ -207,7 +207,7 @@ async def tampering(site: Site) -> AsyncIterator[Callable[[Mutation], Awaitable[
             headers = {"Authorization": request.headers.get("Authorization", "")}
             async with http.get(site.platform.url + request.path_qs, headers=headers) as upstream:
                 body = await upstream.read()
-                return web.Response(body=mutate(request.path, body), status=upstream.status)
+                return web.Response(body=mutate(request.path_qs, body), status=upstream.status)
 
         app = web.Application()
         app.router.add_get("/{tail:.*}", forward)
@@ -227,7 +227,7 @@ async def tampering(site: Site) -> AsyncIterator[Callable[[Mutation], Awaitable[
 
 def on_manifest(edit: Callable[[dict[str, Any]], None]) -> Mutation:
     def mutate(path: str, body: bytes) -> bytes:
-        if not path.endswith("/guard/bundle"):
+        if path != "/api/v1/guard/bundle":
             return body
         document = orjson.loads(body)
         edit(document)
@@ -266,7 +266,7 @@ async def test_tampered_bundles_are_refused_and_never_cached(
         assert client(site.platform.url, cache, site.token).cache.current() == good.directory
 
     def flip_one_byte(path: str, body: bytes) -> bytes:
-        if path.endswith("/files/injection/1/model.onnx"):
+        if path.endswith("/guard/bundle/file?path=injection%2F1%2Fmodel.onnx"):
             return body[:1000] + bytes([body[1000] ^ 1]) + body[1001:]
         return body
 
@@ -301,7 +301,7 @@ async def test_the_bundle_routes_check_the_caller_and_the_path(site: Site) -> No
     listed = parse_signed((await http.get("/api/v1/guard/bundle", headers=headers)).content).manifest
     entry = listed.file("pii_ner/1/vocab.txt")
     assert entry is not None
-    got = await http.get("/api/v1/guard/bundle/files/pii_ner/1/vocab.txt", headers=headers)
+    got = await http.get("/api/v1/guard/bundle/file", params={"path": "pii_ner/1/vocab.txt"}, headers=headers)
     assert got.status_code == 200 and len(got.content) == entry.size
     assert got.headers["X-Content-SHA256"] == entry.sha256
     for path in (
@@ -311,8 +311,10 @@ async def test_the_bundle_routes_check_the_caller_and_the_path(site: Site) -> No
         "nothing/here",
         ".hidden",
     ):
-        answer = await http.get(f"/api/v1/guard/bundle/files/{path}", headers=headers)
+        answer = await http.get("/api/v1/guard/bundle/file", params={"path": path}, headers=headers)
         assert answer.status_code == 404, path
-    assert (await http.get("/api/v1/guard/bundle/files/injection/1/model.onnx")).status_code == 401
+    assert (
+        await http.get("/api/v1/guard/bundle/file", params={"path": "injection/config.pbtxt"})
+    ).status_code == 401
     with pytest.raises(RequestRefused):
         await asyncio.to_thread(client(site.platform.url, Path("/nonexistent"), "not-a-token").fetch)

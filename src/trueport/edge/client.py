@@ -5,7 +5,7 @@
 1. fetch the signed manifest (``GET <base_url>/api/v1/guard/bundle``) and verify it: a trusted key
    that is not revoked, a good signature, valid now. A refusal raises (``ManifestError``): a bundle
    that fails verification is never stored or used, and is not papered over with the cache.
-2. fetch each file it names (``/api/v1/guard/bundle/files/<path>``), reading no more than the size
+2. fetch each file it names (``/api/v1/guard/bundle/file?path=<path>``), reading no more than the size
    the manifest says and checking its SHA-256; a file the cache already holds with the same hash
    is copied from there instead of downloaded.
 3. store the bundle (``BundleCache``, atomic) and return it.
@@ -113,7 +113,7 @@ class EdgeClient:
                 if previous is not None and _same_file(previous / MODELS_DIR / entry.path, entry.sha256):
                     shutil.copyfile(previous / MODELS_DIR / entry.path, target)
                     continue
-                url = f"{BUNDLE_PATH}/files/{urllib.parse.quote(entry.path)}"
+                url = f"{BUNDLE_PATH}/file?{urllib.parse.urlencode({'path': entry.path})}"
                 try:
                     with self._open(url) as response, target.open("wb") as sink:
                         check_file(entry, response, sink=sink)

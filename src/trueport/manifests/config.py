@@ -39,7 +39,7 @@ class ManifestsConfig(BaseModel):
     max_file_bytes: int = Field(
         default=64 * 1024 * 1024,
         gt=0,
-        description="Largest model file GET /api/v1/guard/bundle/files/{path} serves; larger ones are "
+        description="Largest model file GET /api/v1/guard/bundle/file serves; larger ones are "
         "left out of the manifest.",
     )
 

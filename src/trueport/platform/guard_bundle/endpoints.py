@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import FileResponse
 
 from trueport.platform.api_errors import ErrorBody
@@ -51,7 +51,7 @@ Bundles = Annotated[BundleService, Depends(_bundles)]
     summary="The tenant's signed guard manifest",
     description="A manifest of the model files and the tenant's active policy (with its version), signed "
     "with the installation's manifest key and valid for `manifests.validity_hours`. Edge clients "
-    "(`trueport.edge`) verify it, then fetch each file from `/guard/bundle/files/{path}`.",
+    "(`trueport.edge`) verify it, then fetch each file from `/guard/bundle/file?path=...`.",
     response_model=SignedManifestOut,
     responses=_UNAVAILABLE,
 )
@@ -61,14 +61,16 @@ async def read_manifest(ctx: Reader, work: Work, platform: PlatformDep, bundles:
 
 
 @router.get(
-    "/files/{path:path}",
+    "/file",
     summary="One model file of the guard bundle",
-    description="The bytes of a file the manifest lists (`path` as in the manifest). Files the manifest "
-    "does not list, and any other path, are 404.",
+    description="The bytes of a file the manifest lists (`path` as in the manifest, e.g. "
+    "`injection/1/model.onnx`). Files the manifest does not list, and any other path, are 404.",
     response_class=Response,
     responses={200: {"content": {"application/octet-stream": {}}}, **_NOT_FOUND},
 )
-async def read_file(ctx: Reader, platform: PlatformDep, bundles: Bundles, path: str) -> FileResponse:
+async def read_file(
+    ctx: Reader, platform: PlatformDep, bundles: Bundles, path: Annotated[str, Query(max_length=512)]
+) -> FileResponse:
     del ctx  # authorisation only: the files are the same for every tenant
     files = await bundles.files(platform)
     location, entry = files.locate(path)
