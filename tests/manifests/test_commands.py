@@ -1,0 +1,60 @@
+"""``trueport manifests keygen | sign | verify | show`` through the real command group."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import orjson
+from click.testing import CliRunner
+
+from trueport.cli import main
+from trueport.guard.models import DEFAULT_MODEL_DIR
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, ["manifests", *args])
+    return result.exit_code, result.output
+
+
+def test_keygen_sign_verify_show(tmp_path: Path) -> None:
+    code, rsa_id = run("keygen", "--type", "rsa", "--bits", "2048", "--out", str(tmp_path / "rsa"))
+    assert code == 0 and len(rsa_id.strip()) == 16
+    assert (tmp_path / "rsa.key").stat().st_mode & 0o777 == 0o600
+    code, ed_id = run("keygen", "--out", str(tmp_path / "ed"))
+    assert code == 0 and ed_id != rsa_id
+    assert run("keygen", "--out", str(tmp_path / "ed"))[0] == 1  # never overwrites a key
+
+    manifest = tmp_path / "m.json"
+    code, output = run("sign", "--key", str(tmp_path / "rsa.key"), "--hours", "2", "--out", str(manifest))
+    assert code == 0 and rsa_id.strip() in output
+
+    trusted = ["--public-key", str(tmp_path / "ed.pub"), "--public-key", str(tmp_path / "rsa.pub")]
+    code, output = run("verify", str(manifest), *trusted, "--files", str(DEFAULT_MODEL_DIR))
+    assert code == 0 and output.startswith(f"OK {rsa_id.strip()} tenant=- policy_version=")
+
+    code, output = run("verify", str(manifest), "--public-key", str(tmp_path / "ed.pub"))
+    assert code == 1 and output == f"FAILED: key {rsa_id.strip()} is not trusted\n"
+    code, output = run("verify", str(manifest), *trusted, "--revoked", rsa_id.strip())
+    assert code == 1 and "revoked" in output
+
+    body = orjson.loads(manifest.read_bytes())
+    body["manifest"]["policy"]["document"]["store_bodies"] = "always"
+    tampered = tmp_path / "tampered.json"
+    tampered.write_bytes(orjson.dumps(body))
+    code, output = run("verify", str(tampered), *trusted)
+    assert code == 1 and output.startswith("FAILED: bad signature")
+
+    files = tmp_path / "models"
+    files.mkdir()
+    code, output = run("verify", str(manifest), *trusted, "--files", str(files))
+    assert code == 1 and output.startswith("FAILED:") and "No such file" in output
+
+    code, output = run("show", str(manifest))
+    lines = dict(line.split("\t", 1) for line in output.splitlines() if not line.startswith("file\t"))
+    assert code == 0 and lines["key_id"] == rsa_id.strip() and lines["algorithm"] == "RSASSA_PSS_SHA_256"
+    assert any(line.startswith("file\tinjection/1/model.onnx\t") for line in output.splitlines())
+
+
+def test_sign_without_a_key_says_how_to_give_one(tmp_path: Path) -> None:
+    code, output = run("sign")
+    assert code == 1 and "no signing key" in output
