@@ -58,3 +58,23 @@ def test_keygen_sign_verify_show(tmp_path: Path) -> None:
 def test_sign_without_a_key_says_how_to_give_one(tmp_path: Path) -> None:
     code, output = run("sign")
     assert code == 1 and "no signing key" in output
+
+
+def test_sign_for_a_tenant_names_it_and_its_policy(tmp_path: Path) -> None:
+    from trueport.db.migrate import upgrade_to_head
+    from trueport.settings import load_settings
+
+    database = f"sqlite:///{tmp_path}/trueport.db"
+    config = tmp_path / "trueport.yaml"
+    config.write_text(f"database: {database}\n", encoding="utf-8")
+    upgrade_to_head(load_settings(database=database).database_url)
+    assert CliRunner().invoke(main, ["tenants", "create", "acme", "--config", str(config)]).exit_code == 0
+    assert run("keygen", "--out", str(tmp_path / "k"))[0] == 0
+    code, output = run("sign", "--config", str(config), "--tenant", "acme", "--key", str(tmp_path / "k.key"))
+    assert code == 0, output
+    manifest = orjson.loads(output)["manifest"]
+    assert manifest["tenant_id"] and manifest["policy"]["source"] == "installation"
+    code, output = run(
+        "sign", "--config", str(config), "--tenant", "nobody", "--key", str(tmp_path / "k.key")
+    )
+    assert code == 1 and "no tenant 'nobody'" in output
