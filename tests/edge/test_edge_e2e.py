@@ -28,7 +28,7 @@ from trueport.app import TruePortApp
 from trueport.db.migrate import upgrade_to_head
 from trueport.db.models import Tenant, User
 from trueport.db.session import database
-from trueport.edge import EdgeClient, EdgeGuard, NoUsableBundle, RequestRefused
+from trueport.edge import EdgeClient, EdgeGuard, NoUsableBundle, RequestRefused, StaleManifest
 from trueport.keys.secret import key_hmac_secret
 from trueport.keys.service import create_key
 from trueport.manifests.document import ManifestError, parse_signed
@@ -241,6 +241,7 @@ async def test_tampered_bundles_are_refused_and_never_cached(
 ) -> None:
     cache = tmp_path / "cache"
     good = await asyncio.to_thread(client(site.platform.url, cache, site.token).load)
+    good_raw = (good.directory / "manifest.json").read_bytes()
 
     def relax_policy(document: dict[str, Any]) -> None:
         document["manifest"]["policy"]["document"]["detectors"]["injection"]["input"]["action"] = "off"
@@ -264,6 +265,15 @@ async def test_tampered_bundles_are_refused_and_never_cached(
         with pytest.raises(error):
             await asyncio.to_thread(client(url, cache, site.token).load)
         assert client(site.platform.url, cache, site.token).cache.current() == good.directory
+
+    # A genuine manifest, but older than the cached one: a replay that would roll the policy back.
+    await asyncio.sleep(1.1)
+    newer = await asyncio.to_thread(client(site.platform.url, cache, site.token).load)
+    assert newer.manifest.created_at > good.manifest.created_at
+    replayed = await tampering(lambda path, body: good_raw if path == "/api/v1/guard/bundle" else body)
+    with pytest.raises(StaleManifest):
+        await asyncio.to_thread(client(replayed, cache, site.token).load)
+    assert client(site.platform.url, cache, site.token).cache.current() == newer.directory
 
     def flip_one_byte(path: str, body: bytes) -> bytes:
         if path.endswith("/guard/bundle/file?path=injection%2F1%2Fmodel.onnx"):

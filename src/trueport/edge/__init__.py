@@ -11,7 +11,22 @@ This package imports only the standard library, ``cryptography``, ``numpy``, ``o
 logging stack. ``tests/edge/test_imports.py`` holds it to that. See ``docs/manifests.md``.
 """
 
-from trueport.edge.client import Bundle, EdgeClient, GatewayUnreachable, NoUsableBundle, RequestRefused
+from trueport.edge.client import (
+    Bundle,
+    EdgeClient,
+    GatewayUnreachable,
+    NoUsableBundle,
+    RequestRefused,
+    StaleManifest,
+)
 from trueport.edge.guard import EdgeGuard
 
-__all__ = ["Bundle", "EdgeClient", "EdgeGuard", "GatewayUnreachable", "NoUsableBundle", "RequestRefused"]
+__all__ = [
+    "Bundle",
+    "EdgeClient",
+    "EdgeGuard",
+    "GatewayUnreachable",
+    "NoUsableBundle",
+    "RequestRefused",
+    "StaleManifest",
+]

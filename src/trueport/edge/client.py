@@ -3,8 +3,10 @@
 ``EdgeClient.load()`` is what a device calls at start-up and then periodically:
 
 1. fetch the signed manifest (``GET <base_url>/api/v1/guard/bundle``) and verify it: a trusted key
-   that is not revoked, a good signature, valid now. A refusal raises (``ManifestError``): a bundle
-   that fails verification is never stored or used, and is not papered over with the cache.
+   that is not revoked, a good signature, valid now, and not created before the cached one (a replay
+   of an older, still valid manifest would roll the policy back). A refusal raises
+   (``ManifestError``): a bundle that fails verification is never stored or used, and is not
+   papered over with the cache.
 2. fetch each file it names (``/api/v1/guard/bundle/file?path=<path>``), reading no more than the size
    the manifest says and checking its SHA-256; a file the cache already holds with the same hash
    is copied from there instead of downloaded.
@@ -32,7 +34,7 @@ from pathlib import Path
 from typing import Literal
 
 from trueport.edge.cache import MANIFEST_FILE, MODELS_DIR, BundleCache
-from trueport.manifests.document import MAX_MANIFEST_BYTES, Manifest, ManifestError, parse_signed
+from trueport.manifests.document import MAX_MANIFEST_BYTES, Manifest, ManifestError, format_time, parse_signed
 from trueport.manifests.verify import Verifier, check_file, check_validity
 
 BUNDLE_PATH = "/api/v1/guard/bundle"
@@ -40,6 +42,10 @@ BUNDLE_PATH = "/api/v1/guard/bundle"
 
 class GatewayUnreachable(Exception):
     """The control plane could not be reached or did not answer (the cache may serve instead)."""
+
+
+class StaleManifest(ManifestError):
+    """A validly signed manifest older than the one already cached (a replay of an older policy)."""
 
 
 class RequestRefused(Exception):
@@ -104,6 +110,8 @@ class EdgeClient:
         signed = parse_signed(raw)
         manifest = self._verifier.verify(signed, now=self.clock())
         previous = self.cache.current()
+        if previous is not None:
+            _refuse_rollback(manifest, previous)
 
         def write(staging: Path) -> None:
             (staging / MANIFEST_FILE).write_bytes(raw)
@@ -163,6 +171,19 @@ class EdgeClient:
         except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
             raise GatewayUnreachable(f"the control plane cannot be reached: {exc}") from None
         return response
+
+
+def _refuse_rollback(manifest: Manifest, previous: Path) -> None:
+    """A manifest older than the cached one is a replay (an older policy, still within its validity)."""
+    try:
+        cached = parse_signed((previous / MANIFEST_FILE).read_bytes()).manifest
+    except (OSError, ManifestError):
+        return  # an unreadable cache is replaced
+    if manifest.created_at < cached.created_at:
+        raise StaleManifest(
+            f"the manifest was created before the cached one ({format_time(manifest.created_at)} < "
+            f"{format_time(cached.created_at)}): refused as a replay"
+        )
 
 
 def _same_file(path: Path, sha256: str) -> bool:
