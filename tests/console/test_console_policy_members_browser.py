@@ -1,4 +1,4 @@
-"""The console's policy editor in a real browser (Debian's chromium, driven by
+"""The console's policy editor and members pages in a real browser (Debian's chromium, driven by
 Playwright) against a real `trueport serve`, with the fixtures of ``conftest.py``.
 
 An owner edits the guard policy, sees the server's validation error next to the field, saves, finds
@@ -17,10 +17,12 @@ import pytest
 from playwright.sync_api import Page, expect
 from tests.console.browsing import (
     AUDITOR,
+    FORGETFUL,
     OWNER,
     PASSWORD,
     Installation,
     bearer,
+    mail_to,
     open_area,
     screenshot,
     sign_in,
@@ -123,3 +125,54 @@ def test_an_auditor_reads_the_policy_and_changes_nothing(installation: Installat
     screenshot(page, "24-auditor-policy")
     _dark(page)
     screenshot(page, "25-auditor-policy-dark")
+
+    open_area(page, "Members")
+    expect(page.get_by_role("cell", name=OWNER, exact=True)).to_be_visible()
+    expect(page.get_by_text("reads the members; an owner or admin changes them")).to_be_visible()
+    expect(page.get_by_role("button", name="Send invitation")).to_have_count(0)
+    expect(page.get_by_role("button", name=re.compile("^(Remove|Revoke)"))).to_have_count(0)
+    expect(page.get_by_role("combobox")).to_have_count(0)
+    screenshot(page, "26-auditor-members-dark")
+
+
+def test_an_owner_invites_someone_and_changes_a_role(installation: Installation, page: Page) -> None:
+    _enter(page, installation, OWNER)
+    open_area(page, "Members")
+    expect(page.get_by_role("heading", name="Members", exact=True)).to_be_visible()
+    people = page.get_by_role("table", name="The tenant's members")
+    expect(people.get_by_role("cell", name=FORGETFUL, exact=True)).to_be_visible()
+    expect(page.get_by_text("No invitations yet")).to_be_visible()
+    screenshot(page, "27-members")
+
+    page.get_by_label("E-mail address").fill("ivan@acme.test")
+    page.get_by_label("Role", exact=True).select_option("admin")
+    page.get_by_role("button", name="Send invitation").click()
+    expect(
+        page.get_by_role("status").filter(has_text="Invitation sent to ivan@acme.test as admin")
+    ).to_be_visible()
+    invitations = page.get_by_role("table", name="Invitations, pending first")
+    row = invitations.get_by_role("row").filter(has_text="ivan@acme.test")
+    expect(row).to_contain_text("pending")
+    expect(row).to_contain_text("admin")
+    assert "/accept-invitation?token=" in mail_to(installation.smtp, "ivan@acme.test")
+
+    page.get_by_label(f"Role of {FORGETFUL}").select_option("auditor")
+    expect(page.get_by_role("status").filter(has_text=f"{FORGETFUL} is now auditor")).to_be_visible()
+    expect(page.get_by_label(f"Role of {FORGETFUL}")).to_have_value("auditor")
+    screenshot(page, "28-members-invited")
+
+    # The last owner cannot be demoted, and the page says why (the API's words).
+    expect(page.get_by_label(f"Role of {OWNER}")).to_have_value("owner")
+    page.get_by_label(f"Role of {OWNER}").select_option("admin")
+    expect(page.get_by_role("alert")).to_be_visible()
+    expect(page.get_by_label(f"Role of {OWNER}")).to_have_value("owner")
+
+    page.get_by_role("button", name="Revoke the invitation of ivan@acme.test").click()
+    page.get_by_role("button", name="Confirm revoking the invitation of ivan@acme.test").click()
+    expect(row).to_contain_text("revoked")
+    _dark(page)
+    screenshot(page, "29-members-dark")
+
+    with httpx.Client(base_url=installation.url, timeout=10) as api:
+        members = api.get("/api/v1/members", headers=bearer(api, OWNER)).json()["data"]
+    assert {m["email"]: m["role"] for m in members}[FORGETFUL] == "auditor"

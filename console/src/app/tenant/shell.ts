@@ -10,6 +10,7 @@ const AREAS: readonly { path: string; label: string; needs: readonly Permission[
   { path: '/usage', label: 'Usage', needs: ['usage:read'] },
   { path: '/guard', label: 'Guard', needs: ['audit:read', 'reviews:read'] },
   { path: '/keys', label: 'Keys', needs: ['keys:read'] },
+  { path: '/members', label: 'Members', needs: ['members:read'] },
 ];
 
 /** The frame of a tenant's pages: its name, the areas, switching tenant and signing out. */

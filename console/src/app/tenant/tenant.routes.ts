@@ -29,6 +29,12 @@ export const tenantRoutes: Routes = [
         title: 'Keys · TruePort',
         loadComponent: () => import('./keys/keys').then((m) => m.Keys),
       },
+      {
+        path: 'members',
+        canActivate: [permitted('members:read')],
+        title: 'Members · TruePort',
+        loadComponent: () => import('./members/members').then((m) => m.Members),
+      },
     ],
   },
 ];
