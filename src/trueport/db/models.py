@@ -343,6 +343,8 @@ class ReviewItem(Base):
     resolved_by: Mapped[str | None] = mapped_column(String(36))
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    assignee_id: Mapped[str | None] = mapped_column(String(36), default=None)  # a member of the tenant
+    assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
 
 class Budget(Base):

@@ -126,9 +126,10 @@ class ViolationRecord:
     score: float
     start: int | None
     end: int | None
+    review: bool = False  # an inline flag the policy sends to a person (``Policy.reviews_flags``)
 
     def as_dict(self) -> dict[str, object]:
-        return {
+        found: dict[str, object] = {
             "detector": self.detector,
             "type": self.type,
             "action": self.action.value,
@@ -141,6 +142,9 @@ class ViolationRecord:
             "start": self.start,
             "end": self.end,
         }
+        if self.review:  # only when set: every other record keeps its shape
+            found["review"] = True
+        return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +157,7 @@ class Decision:
     timings: tuple[DetectorTiming, ...] = ()
     deferred: tuple[str, ...] = ()  # async detectors: to be run off the hot path
     skipped: tuple[str, ...] = ()  # inline detectors not run because an earlier one blocked
+    reviewed: frozenset[str] = frozenset()  # detectors whose enforced flags go to review
 
     @property
     def blocked(self) -> bool:
@@ -195,9 +200,14 @@ class Decision:
                 score=a.finding.score,
                 start=a.finding.start,
                 end=a.finding.end,
+                review=_reviews(a, self.reviewed),
             )
             for a in self.findings
         ]
+
+
+def _reviews(applied: AppliedFinding, reviewed: frozenset[str]) -> bool:
+    return applied.action is Action.FLAG and not applied.shadow and applied.finding.detector in reviewed
 
 
 class _SourceRule(NamedTuple):
@@ -290,6 +300,14 @@ class GuardEngine:
             if name not in self.detectors and (rules.input.active or rules.output.active)
         )
         self._plans = {direction: self._plan(direction) for direction in Direction}
+        self._reviewed = {
+            direction: frozenset(n for n in policy.detectors if policy.reviews_flags(n, direction))
+            for direction in Direction
+        }
+
+    def reviewed(self, direction: Direction) -> frozenset[str]:
+        """The detectors whose enforced ``flag`` findings in ``direction`` become review items."""
+        return self._reviewed[direction]
 
     def _plan(self, direction: Direction) -> _Plan:
         inline: list[_Rule] = []
@@ -351,6 +369,7 @@ class GuardEngine:
             timings=tuple(run.timings),
             deferred=plan.deferred,
             skipped=tuple(skipped),
+            reviewed=self._reviewed[direction],
         )
 
     def _run_rule(self, rule: _Rule, texts: Sequence[ScannedText], run: _Run) -> None:

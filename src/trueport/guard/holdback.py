@@ -247,6 +247,9 @@ class StreamGuard:
                 score=finding.score,
                 start=start,
                 end=end,
+                review=applied.action is Action.FLAG
+                and not applied.shadow
+                and detector in self._engine.reviewed(Direction.OUTPUT),
             )
         )
 

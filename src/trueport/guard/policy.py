@@ -188,6 +188,7 @@ class DirectionPolicy(_Strict):
     fail_mode: FailMode | None = None  # None: the detector's
     types: dict[str, TypeOverride] = Field(default_factory=dict)
     sources: dict[Source, SourceRule] = Field(default_factory=dict)
+    review: bool | None = None  # do its inline ``flag`` findings become review items; None: the policy's
 
     @field_validator("types")
     @classmethod
@@ -290,6 +291,12 @@ class ScanLimits(_Strict):
     deadline_ms: float = Field(default=5_000.0, gt=0.0)
 
 
+class ReviewRules(_Strict):
+    """Which findings a person reviews, besides those of async detectors (which always are)."""
+
+    flagged: bool = False  # every detector's inline ``flag`` findings (enforced, not shadow)
+
+
 class Policy(_Strict):
     version: int = Field(ge=1)
     scan_limits: ScanLimits = Field(default_factory=ScanLimits)  # per request and direction
@@ -297,6 +304,7 @@ class Policy(_Strict):
     detectors: dict[str, DetectorPolicy] = Field(default_factory=dict)
     restore_in_tool_arguments: bool = True  # are input placeholders restored in tool-call arguments
     store_bodies: bool = False  # may the audit trail keep (redacted) prompt and answer bodies
+    review: ReviewRules = Field(default_factory=ReviewRules)
 
     @field_validator("detectors")
     @classmethod
@@ -308,6 +316,13 @@ class Policy(_Strict):
 
     def detector(self, name: str) -> DetectorPolicy | None:
         return self.detectors.get(name)
+
+    def reviews_flags(self, name: str, direction: Direction) -> bool:
+        """Whether detector ``name``'s inline ``flag`` findings in ``direction`` become review items:
+        its direction's ``review`` if set, else the policy's ``review.flagged``."""
+        rules = self.detectors.get(name)
+        chosen = rules.direction(direction).review if rules is not None else None
+        return self.review.flagged if chosen is None else chosen
 
     def to_json(self) -> bytes:
         return dumps(self.model_dump(mode="json"))

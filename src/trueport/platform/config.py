@@ -76,6 +76,12 @@ class PlatformConfig(BaseModel):
     access_token_ttl_s: int = Field(default=900, gt=0, le=86_400)
     refresh_token_ttl_s: int = Field(default=30 * 86_400, gt=0)
     invitation_ttl_s: int = Field(default=7 * 86_400, gt=0)
+    review_sla_hours: float = Field(
+        default=24.0,
+        gt=0,
+        le=24 * 365,
+        description="A review item is due this long after it was raised (its `due_at`); open past it: overdue.",
+    )
     password_reset_ttl_s: int = Field(default=3_600, gt=0)
     password_min_length: int = Field(default=12, ge=8)
     password_hash_concurrency: int = Field(
