@@ -40,6 +40,7 @@ from trueport.guard.messages import (
     guard_completion,
     guard_request,
     request_texts,
+    unscanned_parts,
 )
 from trueport.guard.policy import Policy, RunMode
 from trueport.guard.redaction import RedactionMap
@@ -234,6 +235,7 @@ class CallGuard:
         texts = request_texts(request) if count <= self.engine.policy.scan_limits.max_texts else []
         if not self._within_limits(Direction.INPUT, max(count, len(texts)), texts):
             return request
+        self._note_unscanned(request)
         scanned = await self._scan(
             Direction.INPUT,
             lambda: guard_request(self.engine, request, self.redactions),
@@ -369,7 +371,17 @@ class CallGuard:
                 ) from None
             return None
 
-    def _flag(self, direction: Direction, kind: str) -> None:
+    def _note_unscanned(self, request: JSONObject) -> None:
+        """Record that the request's non-text parts (images, audio, files) went on unscanned: one
+        ``unscanned_parts`` flag naming how many and of which types, and the count in the report."""
+        kinds = unscanned_parts(request)
+        if not kinds:
+            return
+        self.report.unscanned_parts += len(kinds)
+        counted = ", ".join(f"{kind} x{kinds.count(kind)}" for kind in dict.fromkeys(kinds))
+        self._flag(Direction.INPUT, "unscanned_parts", location=f"{len(kinds)} not scanned: {counted}"[:200])
+
+    def _flag(self, direction: Direction, kind: str, *, location: str = "") -> None:
         policy = self.engine.policy
         self.violations.append(
             {
@@ -379,7 +391,7 @@ class CallGuard:
                 "shadow": False,
                 "direction": direction.value,
                 "source": Source.PROMPT.value if direction is Direction.INPUT else Source.COMPLETION.value,
-                "location": "",
+                "location": location,
                 "policy_version": policy.version,
                 "score": 1.0,
                 "start": None,

@@ -13,6 +13,7 @@ a copy (the original document is never mutated; only the containers on the way a
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -61,6 +62,28 @@ def request_texts(request: JSONObject) -> list[ScannedText]:
                     )
         texts.extend(_tool_call_texts(message, ("messages", i)))
     return texts
+
+
+_PART_TYPE = re.compile(r"^[a-z][a-z_]{0,31}$")
+
+
+def unscanned_parts(request: JSONObject) -> list[str]:
+    """The type of every content part of a chat request that is not text (``image_url``,
+    ``input_audio``, ``file``...), in order: the guard scans text only, so these go on unscanned."""
+    kinds: list[str] = []
+    messages = request.get("messages")
+    if not isinstance(messages, list):
+        return kinds
+    for message in messages:
+        content = message.get("content") if isinstance(message, dict) else None
+        if not isinstance(content, list):
+            continue  # the common case: a string
+        for part in content:
+            kind = part.get("type") if isinstance(part, dict) else None
+            if kind not in ("text", "refusal"):
+                # The client's own type name only when it looks like one (it ends up in records).
+                kinds.append(kind if isinstance(kind, str) and _PART_TYPE.match(kind) else "other")
+    return kinds
 
 
 def completion_texts(completion: JSONObject) -> list[ScannedText]:
