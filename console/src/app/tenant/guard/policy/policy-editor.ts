@@ -49,7 +49,7 @@ type DetectorGroup = FormGroup<{
     <div role="group" aria-label="Edit as" class="mb-4 flex gap-2">
       <button
         type="button"
-        [class]="s.secondary"
+        [class]="mode() === 'form' ? s.pressed : s.secondary"
         [attr.aria-pressed]="mode() === 'form'"
         (click)="showForm()"
       >
@@ -57,7 +57,7 @@ type DetectorGroup = FormGroup<{
       </button>
       <button
         type="button"
-        [class]="s.secondary"
+        [class]="mode() === 'json' ? s.pressed : s.secondary"
         [attr.aria-pressed]="mode() === 'json'"
         (click)="showJson()"
       >
@@ -192,6 +192,7 @@ export class PolicyEditor {
     select: SELECT,
     button: PRIMARY_BUTTON,
     secondary: SECONDARY_BUTTON,
+    pressed: `${SECONDARY_BUTTON} bg-slate-200 dark:bg-slate-700`,
   };
   protected readonly actions = ACTIONS;
   protected readonly directions = DIRECTIONS;

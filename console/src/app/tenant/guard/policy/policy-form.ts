@@ -94,7 +94,7 @@ export function describeDirection(rule: unknown): string {
     if (sourceTypes) {
       words.push(`types: ${sourceTypes}`);
     }
-    parts.push(`${source}: ${words.filter((w) => w !== '').join(' ')}`);
+    parts.push(`${source}: ${words.filter((w) => w !== '').join(', ')}`);
   }
   return parts.join(' · ');
 }

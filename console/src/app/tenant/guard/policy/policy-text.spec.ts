@@ -1,4 +1,4 @@
-import { lineDiff, policyProblems, pretty } from './policy-text';
+import { folded, lineDiff, policyProblems, pretty } from './policy-text';
 
 describe('policyProblems', () => {
   it('splits the server message into located problems', () => {
@@ -40,5 +40,23 @@ describe('lineDiff', () => {
 describe('pretty', () => {
   it('leaves the version number out, so that two versions differ only where their rules do', () => {
     expect(pretty({ version: 3, shadow: false })).toBe('{\n  "shadow": false\n}');
+  });
+});
+
+describe('folded', () => {
+  it('folds the unchanged lines far from a change, keeping some context', () => {
+    const before = ['a', 'b', 'c', 'd', 'e', 'f', 'g'].join('\n');
+    const after = ['a', 'b', 'c', 'd', 'e', 'F', 'g'].join('\n');
+    expect(folded(lineDiff(before, after), 1)).toEqual([
+      { kind: 'skipped', text: '… 4 unchanged lines' },
+      { kind: 'same', text: 'e' },
+      { kind: 'removed', text: 'f' },
+      { kind: 'added', text: 'F' },
+      { kind: 'same', text: 'g' },
+    ]);
+  });
+
+  it('folds everything when nothing changed', () => {
+    expect(folded(lineDiff('a', 'a'))).toEqual([{ kind: 'skipped', text: '… 1 unchanged line' }]);
   });
 });

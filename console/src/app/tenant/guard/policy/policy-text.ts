@@ -28,7 +28,7 @@ export function policyProblems(message: string): Problem[] {
     });
 }
 
-export type DiffLine = { kind: 'same' | 'added' | 'removed'; text: string };
+export type DiffLine = { kind: 'same' | 'added' | 'removed' | 'skipped'; text: string };
 
 /** The lines of `after` against `before`: kept, added and removed (a longest common subsequence). */
 export function lineDiff(before: string, after: string): DiffLine[] {
@@ -59,6 +59,39 @@ export function lineDiff(before: string, after: string): DiffLine[] {
   a.slice(i).forEach((text) => lines.push({ kind: 'removed', text }));
   b.slice(j).forEach((text) => lines.push({ kind: 'added', text }));
   return lines;
+}
+
+/**
+ * `lines` with the unchanged runs far from any change folded into one `skipped` line
+ * (`… 40 unchanged lines`), keeping `context` lines on each side of a change.
+ */
+export function folded(lines: DiffLine[], context = 3): DiffLine[] {
+  const near = lines.map(() => false);
+  lines.forEach((line, i) => {
+    if (line.kind !== 'same') {
+      for (let j = Math.max(0, i - context); j <= Math.min(lines.length - 1, i + context); j++) {
+        near[j] = true;
+      }
+    }
+  });
+  const out: DiffLine[] = [];
+  let skipped = 0;
+  const flush = () => {
+    if (skipped > 0) {
+      out.push({ kind: 'skipped', text: `… ${skipped} unchanged line${skipped === 1 ? '' : 's'}` });
+      skipped = 0;
+    }
+  };
+  lines.forEach((line, i) => {
+    if (near[i]) {
+      flush();
+      out.push(line);
+    } else {
+      skipped++;
+    }
+  });
+  flush();
+  return out;
 }
 
 /** A policy as the diff and the JSON editor show it: pretty-printed, without its version number. */

@@ -4,7 +4,7 @@ import { ConfirmButton } from '../../../shared/confirm-button';
 import { LABEL, SELECT, TABLE, TABLE_FRAME, TBODY, THEAD } from '../../../shared/form-styles';
 import { formatUtc } from '../../../shared/time-range';
 import type { PolicyVersion } from '../policies-api';
-import { lineDiff, pretty } from './policy-text';
+import { folded, lineDiff, pretty } from './policy-text';
 
 /**
  * The versions the tenant saved, newest first, with who saved each and when; a line diff between
@@ -113,18 +113,20 @@ export class PolicyVersions {
     select: SELECT,
   };
   protected readonly utc = formatUtc;
-  protected readonly sign = { same: ' ', added: '+', removed: '-' } as const;
+  protected readonly sign = { same: ' ', added: '+', removed: '-', skipped: ' ' } as const;
   protected readonly lineClass = {
     same: 'block',
+    skipped: 'block italic text-slate-600 dark:text-slate-400',
     added: 'block bg-emerald-100 text-emerald-900 dark:bg-emerald-950 dark:text-emerald-100',
     removed: 'block bg-red-100 text-red-900 dark:bg-red-950 dark:text-red-100',
   } as const;
   /** By default, the active version against the one before it. */
   protected readonly from = linkedSignal(() => this.versions()[1]?.version ?? 0);
   protected readonly to = linkedSignal(() => this.versions()[0]?.version ?? 0);
-  protected readonly diff = computed(() => {
+  private readonly lines = computed(() => {
     const find = (n: number) => this.versions().find((v) => v.version === n)?.policy ?? {};
     return lineDiff(pretty(find(this.from())), pretty(find(this.to())));
   });
-  protected readonly unchanged = computed(() => this.diff().every((line) => line.kind === 'same'));
+  protected readonly diff = computed(() => folded(this.lines()));
+  protected readonly unchanged = computed(() => this.lines().every((line) => line.kind === 'same'));
 }
