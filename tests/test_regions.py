@@ -83,3 +83,15 @@ def test_the_router_knows_each_targets_region_and_each_aliass_pinning() -> None:
     assert router.regions("free") is None
     assert router.provider_region("eu") == "eu-west-1"
     assert router.provider_region("bare") is None
+
+
+def test_bedrock_and_vertex_serve_from_the_region_they_call() -> None:
+    bedrock = ProviderConfig.model_validate({"type": "bedrock", "region": "eu-west-1"})
+    assert bedrock.serving_region == "eu-west-1"
+    vertex = {"type": "vertex", "project": "acme-prod-1"}
+    assert (
+        ProviderConfig.model_validate({**vertex, "location": "europe-west4"}).serving_region == "europe-west4"
+    )
+    assert ProviderConfig.model_validate({**vertex, "location": "global"}).serving_region is None
+    named = ProviderConfig.model_validate({**vertex, "location": "global", "region": "europe-west4"})
+    assert named.serving_region == "europe-west4"  # the operator knows where its global calls go

@@ -3,7 +3,9 @@ guard's note that it did not scan them (it scans text only)."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -12,6 +14,7 @@ import pytest
 from sqlalchemy import select
 from tests.gateway.harness import RunningGateway, gateway_settings, running_gateway
 
+from trueport.audit.tables import AuditEventRow
 from trueport.db.models import GuardViolation
 from trueport.mockprovider import MockProvider
 
@@ -91,3 +94,15 @@ async def test_the_guard_notes_the_parts_it_did_not_scan(guarded: RunningGateway
         rows = list((await session.execute(select(GuardViolation))).scalars())
     notes = [(r.detector, r.type, r.action, r.direction, r.location) for r in rows]
     assert notes == [("guard", "unscanned_parts", "flag", "input", "2 not scanned: image_url x2")]
+    events: list[dict[str, Any]] = []
+    for _ in range(200):  # the audit trail is written by the recorder, a moment after the record
+        async with guarded.sessions() as session:
+            audited = (await session.execute(select(AuditEventRow).order_by(AuditEventRow.idx))).scalars()
+            events = [json.loads(row.body) for row in audited if row.kind == "data_plane"]
+        if len(events) >= 2:
+            break
+        await asyncio.sleep(0.05)
+    assert [(a["detector"], a["type"], a["action"]) for a in events[0]["guard"]] == [
+        ("guard", "unscanned_parts", "flagged")
+    ]
+    assert events[1]["guard"] == []

@@ -11,6 +11,7 @@ import json
 from collections.abc import AsyncIterator
 from typing import Any
 
+import anthropic
 import openai
 import pytest
 from sqlalchemy import select
@@ -210,3 +211,19 @@ async def test_one_tenants_pinning_does_not_affect_another(
     assert len(us_mock.requests) == 1  # the other tenant's call, served in its own region
     records = await gateway.records()
     assert [(r.tenant_id, r.provider) for r in records] == [(gateway.tenant_id, None), (other_id, "us")]
+
+
+async def test_anthropic_clients_get_the_refusal_in_their_own_error_shape(
+    gateway: RunningGateway, us_mock: MockProvider
+) -> None:
+    await pin(gateway, ["eu-west-1"])
+    async with anthropic.AsyncAnthropic(base_url=gateway.url, api_key=gateway.key, max_retries=0) as sdk:
+        with pytest.raises(anthropic.PermissionDeniedError) as refused:
+            await sdk.messages.create(
+                model="us-only", max_tokens=10, messages=[{"role": "user", "content": "hi"}]
+            )
+    body = refused.value.body
+    assert isinstance(body, dict) and body["type"] == "error"
+    assert body["error"]["type"] == "permission_error"
+    assert "eu-west-1" in body["error"]["message"]
+    assert us_mock.requests == []
