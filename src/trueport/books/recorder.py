@@ -6,10 +6,11 @@ Redis stream) and for each chunk, in this order:
 1. appends the audit events of the audited calls to the Merkle log (one group commit; the event id
    is the request id, so a chunk read twice adds nothing; events the database refuses alone are
    dead-lettered and attested, as the audit log does);
-2. writes the request records, their guard violations and the roll-ups they change (one transaction;
-   records already there are skipped, refused ones dead-lettered);
+2. writes the request records, their guard violations, the review items of their inline flags
+   (``trueport.usage.reviews``) and the roll-ups they change (one transaction; records already there
+   are skipped, refused ones dead-lettered);
 3. acknowledges the chunk to the source, then publishes an ``inference.events.v1`` event per record
-   newly written.
+   newly written, and a ``review.created`` event (``hitl.events.v1``) per review item it made.
 
 A line that is not a call item is dead-lettered (kind ``call_item``). A transient failure (the
 database is away) keeps the chunk and retries it with backoff: nothing is acknowledged before it is
@@ -39,7 +40,10 @@ from trueport.books.status import RecorderStatus, StatusBoard
 from trueport.db import dead_letters
 from trueport.db.engine import SessionFactory
 from trueport.events.bus import EventBus
+from trueport.events.event import Event
 from trueport.events.inference import INFERENCE_TOPIC, inference_event
+from trueport.gateway.guard_queue import HITL_TOPIC
+from trueport.usage.reviews import raised
 from trueport.usage.writer import RecordWriter
 
 log = structlog.get_logger(__name__)
@@ -221,6 +225,9 @@ class Recorder:
         if self.events is not None:
             for record in written:
                 self.events.publish(INFERENCE_TOPIC, inference_event(record, self.records.prices))
+                for review in raised(record):  # written with the record (usage.reviews)
+                    data = {"kind": "review.created", **review.as_event()}
+                    self.events.publish(HITL_TOPIC, Event.new(HITL_TOPIC, review.tenant_id, data))
 
     async def _beat(self) -> None:
         assert self._board is not None

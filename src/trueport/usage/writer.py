@@ -31,17 +31,19 @@ from sqlalchemy import insert, select
 from trueport import metrics
 from trueport.db import dead_letters
 from trueport.db.engine import SessionFactory
-from trueport.db.models import GuardViolation, RequestRecord
+from trueport.db.models import GuardViolation, RequestRecord, ReviewItem
 from trueport.jsonutil import JSONObject
 from trueport.usage import rollups
 from trueport.usage.pricing import PricingCatalog, TenantPrices
 from trueport.usage.records import RequestRecordData
+from trueport.usage.reviews import raised, review_row
 
 log = structlog.get_logger(__name__)
 
 _MAX_BACKOFF_S = 5.0
 _INSERT = insert(RequestRecord.__table__)  # type: ignore[arg-type]
 _INSERT_VIOLATIONS = insert(GuardViolation.__table__)  # type: ignore[arg-type]
+_INSERT_REVIEWS = insert(ReviewItem.__table__)  # type: ignore[arg-type]
 _COST_PLACES = Decimal("1e-10")  # the precision of ``cost_usd`` columns: records and roll-ups agree
 
 
@@ -236,7 +238,7 @@ class RecordWriter:
     async def _insert(
         self, batch: list[RequestRecordData], *, skip_existing: bool = False
     ) -> list[RequestRecordData]:
-        """One transaction: the records, their guard violations, the roll-ups they change."""
+        """One transaction: the records, their guard violations and review items, the roll-ups they change."""
         async with self._sessions() as session:
             if skip_existing:
                 ids = [record.id for record in batch]
@@ -251,6 +253,9 @@ class RecordWriter:
             violations = [_violation_row(record, v) for record in batch for v in record.violations]
             if violations:
                 await session.execute(_INSERT_VIOLATIONS, violations)
+                reviews = [review_row(review) for record in batch for review in raised(record)]
+                if reviews:  # inline flags the tenant's policy sends to a person (usage.reviews)
+                    await session.execute(_INSERT_REVIEWS, reviews)
             rolled = (
                 rollups.RolledRecord.of(row, len(record.violations))
                 for row, record in zip(rows, batch, strict=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import ColumnElement, and_, or_, update
 
 from trueport.db.models import ReviewItem
 from trueport.platform.scoping import ScopedRepository
@@ -32,3 +32,16 @@ class ReviewRepo(ScopedRepository[ReviewItem]):
         )
         result = await self.session.execute(statement)
         return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+    async def resolved_batch(
+        self, after: tuple[datetime, str] | None, limit: int, *conditions: ColumnElement[bool]
+    ) -> list[ReviewItem]:
+        """Resolved items ordered by ``(resolved_at, id)``, the ``limit`` first after ``after``."""
+        resolved_at, row_id = ReviewItem.resolved_at, ReviewItem.id
+        statement = self.select().where(ReviewItem.status != "open", resolved_at.is_not(None), *conditions)
+        if after is not None:
+            statement = statement.where(
+                or_(resolved_at > after[0], and_(resolved_at == after[0], row_id > after[1]))
+            )
+        statement = statement.order_by(resolved_at, row_id).limit(limit)
+        return list((await self.session.execute(statement)).scalars())

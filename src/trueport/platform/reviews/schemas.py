@@ -4,7 +4,7 @@ score, where), never the text: the gateway scanned it in memory and kept nothing
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import Query
@@ -30,6 +30,10 @@ _REVIEW_EXAMPLE: dict[str, Any] = {
     "resolved_by": None,
     "resolved_at": None,
     "created_at": "2025-05-01T09:30:01.500000Z",
+    "assignee_id": "3c9d2f1e-6a4b-4c8d-9e7f-1a2b3c4d5e6f",
+    "assigned_at": "2025-05-01T10:02:11.000000Z",
+    "due_at": "2025-05-02T09:30:01.500000Z",
+    "overdue": False,
 }
 
 
@@ -52,9 +56,16 @@ class ReviewOut(BaseModel):
     resolved_by: str | None = Field(description="The user who resolved it.")
     resolved_at: datetime | None
     created_at: datetime
+    assignee_id: str | None = Field(default=None, description="The member the item is assigned to.")
+    assigned_at: datetime | None = None
+    due_at: datetime | None = Field(
+        default=None, description="`created_at` plus the installation's `platform.review_sla_hours`."
+    )
+    overdue: bool = Field(default=False, description="Still open after `due_at`.")
 
     @classmethod
-    def of(cls, row: ReviewItem) -> ReviewOut:
+    def of(cls, row: ReviewItem, sla: timedelta | None = None) -> ReviewOut:
+        due_at = _aware(row.created_at) + sla if sla is not None else None
         return cls(
             id=row.id,
             request_id=row.request_id,
@@ -70,7 +81,35 @@ class ReviewOut(BaseModel):
             resolved_by=row.resolved_by,
             resolved_at=row.resolved_at,
             created_at=row.created_at,
+            assignee_id=row.assignee_id,
+            assigned_at=row.assigned_at,
+            due_at=due_at,
+            overdue=due_at is not None and row.status == "open" and due_at <= datetime.now(UTC),
         )
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+class ReviewAssign(BaseModel):
+    """Who should look at an item."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"user_id": "3c9d2f1e-6a4b-4c8d-9e7f-1a2b3c4d5e6f"}]},
+    )
+
+    user_id: str | None = Field(
+        max_length=36, description="A member of the tenant (mailed about it); `null` unassigns the item."
+    )
+
+
+class ReviewAssigned(ReviewOut):
+    email_sent: bool = Field(
+        description="Whether the assignee's notification reached the SMTP server (false: unassigned, "
+        "mail not configured or refused; the assignment stands either way)."
+    )
 
 
 class ReviewResolve(BaseModel):
@@ -93,6 +132,8 @@ class ReviewFilter:
     detector: str | None = None
     since: datetime | None = None
     until: datetime | None = None
+    overdue: bool | None = None
+    assignee: str | None = None
 
 
 def review_filter(
@@ -102,5 +143,33 @@ def review_filter(
     ] = None,
     since: Annotated[AwareDatetime | None, Query(description="Raised from this time on (inclusive).")] = None,
     until: Annotated[AwareDatetime | None, Query(description="Raised before this time (exclusive).")] = None,
+    overdue: Annotated[
+        bool | None, Query(description="`true`: open items past their `due_at`; `false`: all others.")
+    ] = None,
+    assignee: Annotated[
+        str | None, Query(max_length=36, description="Only items assigned to this user id.")
+    ] = None,
 ) -> ReviewFilter:
-    return ReviewFilter(status, detector, since, until)
+    return ReviewFilter(status, detector, since, until, overdue, assignee)
+
+
+@dataclass(frozen=True, slots=True)
+class ExportFilter:
+    detector: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+def export_filter(
+    format: Annotated[Literal["jsonl"], Query(description="`jsonl`: one JSON object per line.")] = "jsonl",
+    detector: Annotated[
+        str | None, Query(pattern=r"^[a-z][a-z0-9_]{0,63}$", description="e.g. `injection`, `pii`.")
+    ] = None,
+    since: Annotated[
+        AwareDatetime | None, Query(description="Resolved from this time on (inclusive).")
+    ] = None,
+    until: Annotated[
+        AwareDatetime | None, Query(description="Resolved before this time (exclusive).")
+    ] = None,
+) -> ExportFilter:
+    return ExportFilter(detector, since, until)
