@@ -50,8 +50,8 @@ from trueport.operations import (
     send_control_error,
     send_json,
 )
-from trueport.platform.api import ControlPlane
 from trueport.platform.context import Platform, open_platform
+from trueport.platform.deferred import DeferredControlPlane
 from trueport.platform.live import ConfigWatcher
 from trueport.platform.web import with_security_headers
 from trueport.providers.registry import build_adapters
@@ -70,7 +70,7 @@ class Resources:
     http: aiohttp.ClientSession
     gateway: Gateway
     platform: Platform
-    control: ControlPlane
+    control: DeferredControlPlane
     watcher: ConfigWatcher
     audit: AuditTrail
     webhooks: WebhookWorker | None = None
@@ -272,7 +272,7 @@ class TruePortApp:
             http=http,
             gateway=gateway,
             platform=platform,
-            control=ControlPlane(platform),
+            control=DeferredControlPlane(platform),
             watcher=watcher,
             audit=audit,
             webhooks=webhooks,
@@ -289,12 +289,14 @@ class TruePortApp:
         # objects each time (~10 % of a call's CPU: bench/serving_path.py).
         gc.collect()
         gc.freeze()
+        self.resources.control.warm_up()  # the control plane: built in a worker thread from now
 
     async def shutdown(self) -> None:
         """Stop taking work, write what is queued (records), close connections: reverse start order."""
         resources, self.resources = self.resources, None
         if resources is None:
             return
+        await resources.control.settled()
         await self._closing.aclose()
         gc.unfreeze()  # what start-up built may be collected again (tests start many apps)
         gateway = resources.gateway

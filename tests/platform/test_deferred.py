@@ -1,0 +1,34 @@
+"""The control plane is built after start-up (in a worker thread), or by the first /api request."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+
+from tests.platform.harness import platform_settings, running_platform
+
+from trueport.mockprovider import MockProvider
+
+
+def test_importing_the_app_does_not_import_the_api() -> None:
+    probe = "import sys, trueport.app; print('trueport.platform.api' in sys.modules)"
+    printed = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert printed.stdout.strip() == "False"
+
+
+async def test_the_api_answers_once_warmed_up_or_built_on_demand(
+    sqlite_database_url: str, mock: MockProvider
+) -> None:
+    async with running_platform(platform_settings(sqlite_database_url, mock.url)) as harness:
+        assert harness.app.resources is not None
+        control = harness.app.resources.control
+        # A request and the warm-up race: both get the one control plane.
+        answered, built = await asyncio.gather(
+            harness.client.get("/api/v1/openapi.json"), asyncio.to_thread(control.build)
+        )
+        assert answered.status_code == 200 and "/api/v1/auth/login" in answered.json()["paths"]
+        assert control.build() is built
+        await control.settled()
