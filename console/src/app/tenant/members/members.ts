@@ -57,7 +57,8 @@ const ROLES: readonly Role[] = ['owner', 'admin', 'member', 'auditor'];
           <button type="submit" [disabled]="busy()" [class]="s.button">Send invitation</button>
         </form>
         <p class="mt-2 text-sm text-slate-600 dark:text-slate-300">
-          The invitation link is e-mailed; it works once, until the date shown under Expires. Only owners invite owners.
+          The invitation link is e-mailed; it works once, until the date shown under Expires. Only owners
+          invite owners.
         </p>
       </section>
     } @else {
