@@ -78,6 +78,7 @@ async def _seed_tenant_b(
     assert flagged.status_code == 200, flagged.text
     ids["/api/v1/flags/"] = "no_such_flag"
     ids["/api/v1/admin/flags/"] = "canary_targets"  # platform-admin routes (/api/v1/admin/): 403 first
+    ids["/api/v1/admin/bus/dead-letters/"] = "inference.events.v1"  # the bus is the installation's
     ids["/api/v1/budgets/"] = await create(
         "/api/v1/budgets",
         {
@@ -240,7 +241,7 @@ async def test_tenant_a_reaches_none_of_tenant_bs_objects(platform: ControlPlane
     assert len(operations) > 20
     reads = [p for m, p in operations if m == "GET" and "{" not in p and not p.startswith("/api/v1/tenants")]
     before = await _snapshot(platform, b_headers, reads)
-    named = ("/api/v1/policies/", "/api/v1/flags/", "/api/v1/admin/flags/")  # names, not B's ids
+    named = ("/api/v1/policies/", "/api/v1/flags/", "/api/v1/admin/flags/", "/api/v1/admin/bus/dead-letters/")
     secrets_of_b = {value for key, value in ids.items() if key not in named} | {MARK, b.id, b.slug}
 
     leaks: list[str] = []
