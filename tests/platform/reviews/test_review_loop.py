@@ -32,10 +32,16 @@ async def guarded(
         yield harness
 
 
-async def flagging_policy(platform: ControlPlaneHarness, team: Team, review: dict[str, Any] | None) -> None:
-    """Save a policy flagging injection inline (input only, never blocking), with ``review`` if given."""
+async def flagging_policy(
+    platform: ControlPlaneHarness,
+    team: Team,
+    review: dict[str, Any] | None,
+    output: dict[str, Any] | None = None,
+) -> None:
+    """Save a policy flagging injection inline (input, and ``output`` if given; never blocking), with
+    ``review`` if given."""
     policy = default_policy().model_dump(mode="json")
-    policy["detectors"]["injection"] = {"input": {"action": "flag"}}
+    policy["detectors"]["injection"] = {"input": {"action": "flag"}, "output": output or {"action": "off"}}
     if review is not None:
         policy["review"] = review
     saved = await platform.client.put(
@@ -120,6 +126,21 @@ async def test_inline_flags_become_review_items_only_when_the_policy_says_so(
         (acme.tenant.id, "review.created", items[0]["id"])
     ]
     assert await reviews(guarded, globex) == []
+
+
+async def test_a_streamed_answer_s_flags_go_to_review_per_direction(guarded: ControlPlaneHarness) -> None:
+    """Only the output direction asks for review (``output.review``): the answer's flag, found by the
+    stream guard, becomes an item; the prompt's flag stays a violation."""
+    acme = await team(guarded, "acme")
+    key = await key_of(guarded, acme)
+    await flagging_policy(guarded, acme, None, output={"action": "flag", "review": True})
+    streamed = await chat(guarded, key, stream=True)
+    assert streamed.status_code == 200 and "[DONE]" in streamed.text
+    await recorded(guarded)
+    items = await reviews(guarded, acme)
+    assert [(i["request_id"], i["direction"], i["detector"]) for i in items] == [
+        (streamed.headers["x-request-id"], "output", "injection")
+    ]
 
 
 async def test_assignment_validates_membership_and_mails_the_assignee(
