@@ -11,12 +11,14 @@ from typing import Any
 
 import orjson
 import pytest
+from sqlalchemy import select
 from tests.jobs.test_webhooks import Receiver, receiving
 from tests.platform.harness import ControlPlaneHarness, platform_settings, running_platform
 from tests.platform.policies.conftest import Team, team
 from tests.platform.reviews.test_reviews import INJECTION, chat, key_of, reviews
 
 from support.smtp import SmtpSink, body_text
+from trueport.audit.tables import AuditEventRow
 from trueport.db.models import ReviewItem
 from trueport.guard.policy import default_policy
 from trueport.mockprovider import MockProvider
@@ -160,6 +162,13 @@ async def test_assignment_validates_membership_and_mails_the_assignee(
     assert review_id in text and "injection / prompt_injection" in text and "/guard/reviews" in text
     assert "assigned to you" in str(mail["Subject"])
     assert [i["id"] for i in await reviews(guarded, acme, f"?assignee={member.id}")] == [review_id]
+    async with guarded.sessions() as session:
+        logged = [
+            orjson.loads(bytes(b)) for b in (await session.execute(select(AuditEventRow.body))).scalars()
+        ]
+    [change] = [e for e in logged if e.get("object_type") == "review_items"]
+    assert change["object_id"] == review_id and change["actor"] == f"user:{acme.users[Role.ADMIN].id}"
+    assert change["before"]["assignee_id"] is None and change["after"]["assignee_id"] == member.id
     assert await reviews(guarded, acme, f"?assignee={acme.users[Role.OWNER].id}") == []
 
     stranger = await guarded.client.post(
