@@ -43,6 +43,7 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("PATCH", "/api/v1/members/{member_id}"): {"role": "member"},
     ("PATCH", "/api/v1/tenants/{tenant_id}"): {"name": "renamed"},
     ("POST", "/api/v1/reviews/{review_id}/resolve"): {"status": "dismissed", "note": "not mine"},
+    ("POST", "/api/v1/reviews/{review_id}/assign"): {"user_id": None},
     ("PATCH", "/api/v1/webhooks/{webhook_id}"): {"description": "renamed"},
     ("PATCH", "/api/v1/budgets/{budget_id}"): {"name": "renamed"},
     ("PUT", "/api/v1/flags/{name}"): {"enabled": True},
