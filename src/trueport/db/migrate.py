@@ -8,7 +8,6 @@ import of Alembic (a third of a second) in each starting process.
 
 from __future__ import annotations
 
-import functools
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -56,7 +55,6 @@ def upgrade_to_head(url: str) -> None:
         raise ConfigError(f"cannot reach the database at {where}: {type(exc).__name__}: {exc}") from exc
 
 
-@functools.cache
 def head_revision() -> str | None:
     """The revision no migration file builds on (what ``alembic heads`` says, without Alembic)."""
     revisions: set[str] = set()
