@@ -249,6 +249,7 @@ class TruePortApp:
             gateway.events = await open_event_bus(settings)
             stack.push_async_callback(gateway.events.close)
             platform.events = gateway.events  # /api/v1/admin/bus/dead-letters
+            platform.guard = guard  # eval runs (/api/v1/evals), /api/v1/policies/try
             if recorder is not None:
                 recorder.events = gateway.events  # inference.events.v1
             webhooks = None

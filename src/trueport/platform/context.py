@@ -12,7 +12,7 @@ import hmac
 import ssl
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -35,6 +35,9 @@ from trueport.platform.secrets import load_platform_secrets
 from trueport.settings import Settings
 from trueport.state.protocols import State
 
+if TYPE_CHECKING:
+    from trueport.gateway.guarding import GuardService
+
 
 @dataclass(slots=True)
 class Platform:
@@ -50,6 +53,7 @@ class Platform:
     key_secret: bytes  # HMAC secret of virtual keys
     audit: AuditTrail | None = None  # None: control-plane changes are not audited
     events: EventBus | None = None  # the process's event bus, once open (bus dead letters)
+    guard: GuardService | None = None  # the gateway's guard, when enabled (eval runs, /policies/try)
 
 
 async def open_platform(

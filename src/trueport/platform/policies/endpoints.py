@@ -9,8 +9,8 @@ from fastapi import APIRouter, Depends
 from trueport.platform.api_errors import ErrorBody
 from trueport.platform.context import PlatformDep, Work
 from trueport.platform.pagination import Page, PageQuery, encode_cursor, page_query
-from trueport.platform.policies import service
-from trueport.platform.policies.schemas import PolicyIn, PolicyVersionOut, RollbackIn
+from trueport.platform.policies import service, trial
+from trueport.platform.policies.schemas import PolicyIn, PolicyVersionOut, RollbackIn, TryIn, TryOut
 from trueport.platform.rbac import Permission
 from trueport.platform.tenancy import Allowed, TenantContext
 
@@ -80,3 +80,20 @@ async def list_versions(
 @router.get("/{version}", summary="Read one version of the policy")
 async def read_version(ctx: Reader, work: Work, version: str) -> PolicyVersionOut:
     return PolicyVersionOut.of(await service.find_version(work, ctx, version))
+
+
+@router.post(
+    "/try",
+    summary="Try a policy on a sample text",
+    description="Scans `text` with this installation's detectors under a draft `policy` (validated as "
+    "a save is: 400 `invalid_policy`) or, without one, the active policy, and answers what the gateway "
+    "would do: each finding's action, whether it would block and why, and the redacted text. Nothing is "
+    "recorded. A sample over 32 KiB is refused with 413 `text_too_large`; with the guard disabled, "
+    "409 `guard_disabled`.",
+    responses={
+        409: {"model": ErrorBody, "description": "The guard is disabled on this installation"},
+        413: {"model": ErrorBody, "description": "The sample is over 32 KiB"},
+    },
+)
+async def try_policy(ctx: Reader, work: Work, platform: PlatformDep, body: TryIn) -> TryOut:
+    return await trial.try_policy(work, ctx, platform.settings.guard, platform.guard, body)

@@ -13,7 +13,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from trueport.db.models import TenantPolicy
-from trueport.guard.policy import Policy
+from trueport.guard.base import Direction
+from trueport.guard.base import Source as GuardSource
+from trueport.guard.policy import Action, FailMode, Policy
 
 MAX_VERSION = 2**31 - 1  # the column is a 32-bit integer
 
@@ -103,3 +105,73 @@ class RollbackIn(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"version": 2}]})
 
     version: int = Field(ge=1, le=MAX_VERSION, description="The version to copy.")
+
+
+MAX_TRY_BYTES = 32 * 1024  # a pasted sample, not a request body: larger ones are refused with 413
+
+
+class TryIn(BaseModel):
+    """A sample text to run through a policy: a draft (`policy`) or, without one, the active policy."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "policy": POLICY_EXAMPLE,
+                    "text": "Reach me at alice@example.com; the key is AKIAIOSFODNN7EXAMPLE",
+                    "source": "user",
+                    "direction": "input",
+                }
+            ]
+        },
+    )
+
+    policy: dict[str, Any] | None = Field(
+        default=None,
+        description="A draft guard policy, validated like a saved one; null or absent: the active policy.",
+    )
+    text: str = Field(description=f"The sample, at most {MAX_TRY_BYTES // 1024} KiB of UTF-8.")
+    source: GuardSource = Field(default=GuardSource.USER, description="Where the text would come from.")
+    direction: Direction = Field(
+        default=Direction.INPUT, description="`input` (prompt) or `output` (answer)."
+    )
+
+
+class TriedFinding(BaseModel):
+    """A finding that reached its threshold, with what the policy does about it."""
+
+    detector: str
+    type: str
+    start: int | None = Field(description="Character offsets into `text`; null for a whole-text verdict.")
+    end: int | None
+    score: float
+    action: Action = Field(description="`block`, `redact` or `flag` (findings turned `off` are not listed).")
+    shadow: bool = Field(description="Computed but not enforced (the policy or detector is in shadow mode).")
+
+
+class TriedBlock(BaseModel):
+    reason: Literal["violation", "guard_unavailable"]
+    detector: str
+    type: str | None
+
+
+class TriedFailure(BaseModel):
+    detector: str
+    error: str = Field(description="The exception's class name, or `DetectorMissing`.")
+    fail_mode: FailMode
+
+
+class TryOut(BaseModel):
+    """What the gateway would decide for this text under the policy (nothing is recorded)."""
+
+    policy_version: int | None = Field(description="The active version tried; null for a draft.")
+    blocked: bool
+    block: TriedBlock | None = Field(description="Why it would be blocked: the first enforced block.")
+    findings: list[TriedFinding]
+    redacted_text: str = Field(
+        description="`text` with the enforced `redact` findings replaced by placeholders."
+    )
+    failures: list[TriedFailure]
+    deferred: list[str] = Field(description="Detectors the policy runs asynchronously (not run here).")
+    skipped: list[str] = Field(description="Inline detectors not run because an earlier one blocked.")
