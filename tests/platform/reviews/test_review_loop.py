@@ -88,6 +88,19 @@ async def raised_item(
     return item.id
 
 
+async def audited_changes(platform: ControlPlaneHarness, object_type: str) -> list[dict[str, Any]]:
+    """The audit events about rows of ``object_type``, once the audit log has some (it is written by
+    the recorder, after the answer's events were made durable)."""
+    for _ in range(200):
+        async with platform.sessions() as session:
+            bodies = (await session.execute(select(AuditEventRow.body))).scalars()
+            found = [e for e in map(orjson.loads, map(bytes, bodies)) if e.get("object_type") == object_type]
+        if found:
+            return found
+        await asyncio.sleep(0.05)
+    return []
+
+
 async def test_inline_flags_become_review_items_only_when_the_policy_says_so(
     guarded: ControlPlaneHarness,
 ) -> None:
@@ -162,11 +175,7 @@ async def test_assignment_validates_membership_and_mails_the_assignee(
     assert review_id in text and "injection / prompt_injection" in text and "/guard/reviews" in text
     assert "assigned to you" in str(mail["Subject"])
     assert [i["id"] for i in await reviews(guarded, acme, f"?assignee={member.id}")] == [review_id]
-    async with guarded.sessions() as session:
-        logged = [
-            orjson.loads(bytes(b)) for b in (await session.execute(select(AuditEventRow.body))).scalars()
-        ]
-    [change] = [e for e in logged if e.get("object_type") == "review_items"]
+    [change] = await audited_changes(guarded, "review_items")
     assert change["object_id"] == review_id and change["actor"] == f"user:{acme.users[Role.ADMIN].id}"
     assert change["before"]["assignee_id"] is None and change["after"]["assignee_id"] == member.id
     assert await reviews(guarded, acme, f"?assignee={acme.users[Role.OWNER].id}") == []
