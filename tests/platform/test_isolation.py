@@ -24,6 +24,7 @@ from tests.gateway.harness import PROVIDER_KEY
 from tests.platform.harness import ControlPlaneHarness
 
 from trueport.db.models import (
+    EvalRun,
     GuardViolation,
     Membership,
     RequestRecord,
@@ -48,6 +49,7 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("PATCH", "/api/v1/budgets/{budget_id}"): {"name": "renamed"},
     ("PUT", "/api/v1/flags/{name}"): {"enabled": True},
     ("PUT", "/api/v1/admin/flags/{name}"): {"enabled": True},
+    ("PATCH", "/api/v1/evals/suites/{suite_id}"): {"name": "renamed"},
 }
 
 
@@ -108,6 +110,11 @@ async def _seed_tenant_b(
         "/api/v1/webhooks",
         {"url": f"{mock_url}/{MARK}-hook", "topics": ["inference.events.v1"], "description": f"{MARK}-hook"},
     )
+    suite_id = await create(
+        "/api/v1/evals/suites",
+        {"name": f"{MARK}-suite", "cases": [{"text": f"{MARK} text", "expect": {"secrets": "clean"}}]},
+    )
+    ids["/api/v1/evals/suites/"] = suite_id
     patched = await client.patch("/api/v1/settings", headers=headers, json={"settings": {"marker": MARK}})
     assert patched.status_code == 200, patched.text
 
@@ -192,6 +199,26 @@ async def _seed_tenant_b(
         )
         ids["/api/v1/webhooks/dead-letters/"] = dead_letter_id  # before "/api/v1/webhooks/": longest first
         ids["/api/v1/webhooks/"] = webhook_id
+        eval_run_id = str(uuid.uuid4())
+        session.add(
+            EvalRun(
+                id=eval_run_id,
+                tenant_id=b.id,
+                suite_id=suite_id,
+                suite_name=f"{MARK}-suite",
+                trigger="api",
+                total=1,
+                passed=1,
+                failed=False,
+                pass_rate=1.0,
+                latency_p50_ms=0.1,
+                latency_p95_ms=0.1,
+                policy_version=1,
+                results=[],
+                created_at=now,
+            )
+        )
+        ids["/api/v1/evals/runs/"] = eval_run_id
         await session.commit()
     ids["record"] = record_id
     root = await platform.user(f"root@{MARK}.test", platform_admin=True)

@@ -516,6 +516,43 @@ class DeadLetter(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+class EvalSuite(Base):
+    """A tenant's eval suite: cases with the verdicts its guard policy should reach (``kind: guard``)."""
+
+    __tablename__ = "eval_suites"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(16))
+    description: Mapped[str] = mapped_column(String(500), default="")
+    cases: Mapped[list[dict[str, object]]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class EvalRun(Base):
+    """One run of a suite (a tenant's, or a built-in named ``builtin:...``): totals and per-case results."""
+
+    __tablename__ = "eval_runs"
+    __table_args__ = (Index("ix_eval_runs_tenant_suite_created", "tenant_id", "suite_id", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    suite_id: Mapped[str] = mapped_column(String(64))  # no foreign key: built-in suites have no row
+    suite_name: Mapped[str] = mapped_column(String(100))
+    trigger: Mapped[str] = mapped_column(String(16))  # "api"
+    total: Mapped[int] = mapped_column(Integer)
+    passed: Mapped[int] = mapped_column(Integer)
+    failed: Mapped[bool] = mapped_column(Boolean)
+    pass_rate: Mapped[float] = mapped_column(Numeric(6, 4, asdecimal=False))
+    latency_p50_ms: Mapped[float] = mapped_column(Numeric(12, 3, asdecimal=False))
+    latency_p95_ms: Mapped[float] = mapped_column(Numeric(12, 3, asdecimal=False))
+    policy_version: Mapped[int] = mapped_column(Integer)
+    results: Mapped[list[dict[str, object]]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 TENANT_OWNED: tuple[type[Base], ...] = (
     ApiKey,
     RequestRecord,
@@ -535,6 +572,8 @@ TENANT_OWNED: tuple[type[Base], ...] = (
     TenantRoute,
     TenantSettings,
     TenantFeatureFlag,
+    EvalSuite,
+    EvalRun,
 )
 """Tables whose rows belong to one tenant: the control plane reaches them only through
 ``trueport.platform.scoping`` (a test enforces it)."""

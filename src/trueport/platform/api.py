@@ -21,6 +21,7 @@ from trueport.platform.context import Platform
 from trueport.platform.credentials.endpoints import admin_router
 from trueport.platform.credentials.endpoints import router as credentials_router
 from trueport.platform.dead_letters.endpoints import router as dead_letters_router
+from trueport.platform.evals.endpoints import router as evals_router
 from trueport.platform.flags.endpoints import admin_router as admin_flags_router
 from trueport.platform.flags.endpoints import router as flags_router
 from trueport.platform.guard_bundle.endpoints import router as guard_bundle_router
@@ -74,6 +75,7 @@ ROUTERS = (
     flags_router,
     admin_flags_router,
     guard_bundle_router,
+    evals_router,
 )
 
 
