@@ -6,6 +6,9 @@ import { ApiClient, Schema } from '../../api/client';
 export type PolicyVersion = Schema<'PolicyVersionOut'>;
 export type PolicyVersionPage = Schema<'Page_PolicyVersionOut_'>;
 export type PolicyDocument = Schema<'Policy'>;
+export type TryRequest = Schema<'TryIn'>;
+export type TryResult = Schema<'TryOut'>;
+export type TriedFinding = Schema<'TriedFinding'>;
 
 /** `/api/v1/policies`: the tenant's guard policy, its versions, and the installation's default. */
 @Injectable({ providedIn: 'root' })
@@ -28,5 +31,10 @@ export class PoliciesApi {
   /** Saves a copy of `version` as the next version. */
   rollback(version: number): Observable<PolicyVersion> {
     return this.api.post('/api/v1/policies/rollback', { version });
+  }
+
+  /** What the gateway would decide for a sample under a draft (`policy`) or, without one, the active policy. */
+  try(request: TryRequest): Observable<TryResult> {
+    return this.api.post('/api/v1/policies/try', request);
   }
 }

@@ -253,8 +253,13 @@ export class PolicyEditor {
     this.mode.set('json');
   }
 
+  /** The draft as it stands (null, and the problem said, if the JSON document does not parse). */
+  current(): Json | null {
+    return this.mode() === 'form' ? this.fromForm() : this.parsed();
+  }
+
   protected submit(): void {
-    const document = this.mode() === 'form' ? this.fromForm() : this.parsed();
+    const document = this.current();
     if (document !== null) {
       this.save.emit(document);
     }

@@ -22,11 +22,33 @@ function version(n: number, threshold: number): PolicyVersion {
   };
 }
 
+const TRIED = {
+  policy_version: null,
+  blocked: true,
+  block: { reason: 'violation' as const, detector: 'pii', type: 'email' },
+  findings: [
+    {
+      detector: 'pii',
+      type: 'email',
+      start: 6,
+      end: 15,
+      score: 0.98,
+      action: 'block' as const,
+      shadow: false,
+    },
+  ],
+  redacted_text: 'Write a@acme.io',
+  failures: [],
+  deferred: [],
+  skipped: [],
+};
+
 const V1 = version(1, 0.5);
 const V2 = version(2, 0.7);
 
 async function render(role: Role, save = () => of(version(3, 0.9))) {
   const saved: unknown[] = [];
+  const tried: unknown[] = [];
   let current = V2;
   TestBed.configureTestingModule({
     providers: [
@@ -42,6 +64,10 @@ async function render(role: Role, save = () => of(version(3, 0.9))) {
             return save().pipe(tap((version) => (current = version)));
           },
           rollback: () => of(version(3, 0.5)),
+          try: (request: unknown) => {
+            tried.push(request);
+            return of(TRIED);
+          },
         },
       },
       {
@@ -69,7 +95,7 @@ async function render(role: Role, save = () => of(version(3, 0.9))) {
   const fixture = TestBed.createComponent(Policy);
   await fixture.whenStable();
   fixture.detectChanges();
-  return { fixture, root: fixture.nativeElement as HTMLElement, saved };
+  return { fixture, root: fixture.nativeElement as HTMLElement, saved, tried };
 }
 
 function buttons(root: HTMLElement): string[] {
@@ -82,8 +108,9 @@ describe('Policy', () => {
     expect(root.textContent).toContain('Version 2, saved 2026-12-02 10:00:00 UTC by olivia@acme.test');
     expect(root.textContent).toContain('redact · threshold 0.7');
     expect(root.textContent).toContain('reads the policy; an owner or admin changes it');
-    expect(buttons(root)).toEqual([]);
-    expect(root.querySelector('textarea, input')).toBeNull();
+    expect(buttons(root)).toEqual(['Try with the active policy']); // trying changes nothing
+    expect(root.querySelector('tp-policy-editor')).toBeNull();
+    expect(root.querySelectorAll('textarea, input').length).toBe(1); // the sample
     const diff = root.querySelector('pre[aria-label="Differences"]')?.textContent ?? '';
     expect(diff).toContain('-         "threshold": 0.5');
     expect(diff).toContain('+         "threshold": 0.7');
@@ -139,5 +166,29 @@ describe('Policy', () => {
     await fixture.whenStable();
     const second = saved[1] as { detectors: { pii: { input: Record<string, unknown> } } };
     expect(second.detectors.pii.input['action']).toBe('block');
+  });
+
+  it('tries a sample with the draft as edited, and shows what would be blocked', async () => {
+    const { fixture, root, tried } = await render('owner');
+    const action = root.querySelector<HTMLSelectElement>('#policy-pii-input-action')!;
+    action.value = 'block';
+    action.dispatchEvent(new Event('change'));
+    const text = root.querySelector<HTMLTextAreaElement>('#try-text')!;
+    text.value = 'Write a@acme.io';
+    text.dispatchEvent(new Event('input'));
+    const draftButton = [...root.querySelectorAll('button')].find((b) =>
+      b.textContent?.includes('Try with the draft'),
+    )!;
+    draftButton.click();
+    await fixture.whenStable();
+    fixture.detectChanges();
+    const request = tried[0] as {
+      text: string;
+      policy: { detectors: { pii: { input: { action: string } } } };
+    };
+    expect(request.text).toBe('Write a@acme.io');
+    expect(request.policy.detectors.pii.input.action).toBe('block');
+    expect(root.textContent).toContain('Blocked: pii found email.');
+    expect(root.querySelector('mark')?.textContent).toBe('a@acme.io');
   });
 });

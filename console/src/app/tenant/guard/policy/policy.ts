@@ -1,4 +1,12 @@
-import { ChangeDetectionStrategy, Component, OnInit, computed, inject, signal } from '@angular/core';
+import {
+  ChangeDetectionStrategy,
+  Component,
+  OnInit,
+  computed,
+  inject,
+  signal,
+  viewChild,
+} from '@angular/core';
 import { firstValueFrom } from 'rxjs';
 
 import { apiErrorCode, apiErrorMessage } from '../../../api/errors';
@@ -8,6 +16,7 @@ import { formatUtc } from '../../../shared/time-range';
 import { MembersApi } from '../../members/members-api';
 import { PoliciesApi, PolicyVersion } from '../policies-api';
 import { PolicyEditor } from './policy-editor';
+import { PolicyTry } from './policy-try';
 import { Problem, policyProblems } from './policy-text';
 import { PolicyVersions } from './policy-versions';
 import { PolicyView } from './policy-view';
@@ -20,7 +29,7 @@ type Json = Record<string, unknown>;
  */
 @Component({
   selector: 'tp-policy',
-  imports: [Alert, PolicyEditor, PolicyVersions, PolicyView],
+  imports: [Alert, PolicyEditor, PolicyTry, PolicyVersions, PolicyView],
   template: `
     @if (message()) {
       <div class="mb-4">
@@ -83,15 +92,17 @@ type Json = Record<string, unknown>;
       }
     </section>
 
-    <section aria-labelledby="try-policy">
+    <section
+      aria-labelledby="try-policy"
+      class="rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900"
+    >
       <h2 id="try-policy" class="mb-1 text-lg font-semibold">Try it</h2>
-      <p class="text-sm text-slate-600 dark:text-slate-300">
-        The console cannot run a sample text through a draft yet: the guard's scan API (<code
-          >POST /v1/guard/scan</code
-        >) takes a gateway key, not a console session, and applies the detectors' default thresholds rather
-        than a policy. To see a saved policy at work, call the gateway with one of the tenant's keys and look
-        under Violations.
+      <p class="mb-3 text-sm text-slate-600 dark:text-slate-300">
+        Run a sample through
+        {{ access.can('tenant:write') ? 'the draft above or the active policy' : 'the active policy' }}
+        with this installation's detectors: what would be blocked, redacted or flagged.
       </p>
+      <tp-policy-try [draft]="access.can('tenant:write') && active() ? draftOf : null" />
     </section>
   `,
   changeDetection: ChangeDetectionStrategy.OnPush,
@@ -111,6 +122,9 @@ export class Policy implements OnInit {
     const emails = this.emails();
     return (id: string | null) => (id === null ? 'the installation' : (emails.get(id) ?? `user ${id}`));
   });
+  private readonly editor = viewChild(PolicyEditor);
+  /** The editor's draft as it stands, for "Try it". */
+  protected readonly draftOf = () => this.editor()?.current() ?? null;
   private readonly api = inject(PoliciesApi);
   private readonly members = inject(MembersApi);
 
