@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import gc
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import aiohttp
 import structlog
@@ -59,6 +60,9 @@ from trueport.settings import Settings, load_settings_from_env, missing_env_vars
 from trueport.state import open_state
 from trueport.usage.pricing import PricingCatalog, TenantPrices
 
+if TYPE_CHECKING:
+    from trueport.jobs.evals import EvalScheduler
+
 log = structlog.get_logger(__name__)
 
 
@@ -74,6 +78,7 @@ class Resources:
     watcher: ConfigWatcher
     audit: AuditTrail
     webhooks: WebhookWorker | None = None
+    evals: EvalScheduler | None = None  # scheduled eval suites (with the guard)
 
 
 class TruePortApp:
@@ -262,6 +267,13 @@ class TruePortApp:
                 )
                 await webhooks.start()
                 stack.push_async_callback(webhooks.stop)
+            evals = None
+            if guard is not None:
+                from trueport.jobs.evals import EvalScheduler  # the platform's modules: not at import
+
+                evals = EvalScheduler(sessions, guard, gateway.events)
+                await evals.start()
+                stack.push_async_callback(evals.stop)
             if guard is not None and guard.scans is not None:
                 guard.scans.on_review = review_publisher(gateway.events)  # hitl.events.v1
                 # Drained again here, first at shutdown, while the bus is still open (stop is idempotent).
@@ -277,6 +289,7 @@ class TruePortApp:
             watcher=watcher,
             audit=audit,
             webhooks=webhooks,
+            evals=evals,
         )
         log.info(
             "gateway_started",

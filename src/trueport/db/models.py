@@ -527,6 +527,8 @@ class EvalSuite(Base):
     kind: Mapped[str] = mapped_column(String(16))
     description: Mapped[str] = mapped_column(String(500), default="")
     cases: Mapped[list[dict[str, object]]] = mapped_column(JSON)
+    schedule: Mapped[str | None] = mapped_column(String(100))  # five-field cron (UTC); None: on demand
+    next_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)  # None: unscheduled
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
@@ -541,7 +543,7 @@ class EvalRun(Base):
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
     suite_id: Mapped[str] = mapped_column(String(64))  # no foreign key: built-in suites have no row
     suite_name: Mapped[str] = mapped_column(String(100))
-    trigger: Mapped[str] = mapped_column(String(16))  # "api"
+    trigger: Mapped[str] = mapped_column(String(16))  # "api" or "schedule"
     total: Mapped[int] = mapped_column(Integer)
     passed: Mapped[int] = mapped_column(Integer)
     failed: Mapped[bool] = mapped_column(Boolean)

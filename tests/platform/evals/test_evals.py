@@ -119,6 +119,10 @@ async def test_a_failing_case_fails_the_run_and_the_event_reaches_a_webhook(
         ({"name": "x", "cases": [{"text": "", "expect": {"secrets": "clean"}}]}, "text"),
         ({"name": "x", "kind": "route", "cases": [{"text": "a", "expect": {"secrets": "clean"}}]}, "kind"),
         ({"name": "x", "cases": [{"text": "a", "expect": {"secrets": "clean"}}] * (MAX_CASES + 1)}, "cases"),
+        (
+            {"name": "x", "cases": [{"text": "a", "expect": {"secrets": "clean"}}], "schedule": "61 * * * *"},
+            "outside",
+        ),
         ({"name": "x", "cases": [{"text": "a" * 20_000, "expect": {"secrets": "clean"}}] * 51}, "total"),
     ],
 )

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from trueport.db.models import EvalRun, EvalSuite
+from trueport.platform.evals.cron import parse_cron
 
 MAX_CASES = 1000  # a built-in suite is up to ~600 held-out texts
 MAX_CASE_CHARS = 20_000
@@ -38,6 +39,19 @@ class GuardCase(_Strict):
         return value
 
 
+def _cron(value: str | None) -> str | None:
+    if value is not None:
+        parse_cron(value)  # CronError is a ValueError: a 400 naming the field
+    return value
+
+
+_SCHEDULE = Field(
+    default=None,
+    max_length=100,
+    description="Five-field cron in UTC (e.g. `0 3 * * *`); runs while a gateway with the guard is up.",
+)
+
+
 def _bounded(cases: list[GuardCase]) -> list[GuardCase]:
     size = sum(len(case.text) for case in cases)
     if size > MAX_SUITE_CHARS:
@@ -50,22 +64,34 @@ class SuiteCreate(_Strict):
     kind: Literal["guard"] = "guard"
     description: str = Field(default="", max_length=500)
     cases: list[GuardCase] = Field(min_length=1, max_length=MAX_CASES)
+    schedule: str | None = _SCHEDULE
 
     @field_validator("cases")
     @classmethod
     def _check_size(cls, value: list[GuardCase]) -> list[GuardCase]:
         return _bounded(value)
 
+    @field_validator("schedule")
+    @classmethod
+    def _check_schedule(cls, value: str | None) -> str | None:
+        return _cron(value)
+
 
 class SuiteUpdate(_Strict):
     name: str | None = Field(default=None, min_length=1, max_length=100)
     description: str | None = Field(default=None, max_length=500)
     cases: list[GuardCase] | None = Field(default=None, min_length=1, max_length=MAX_CASES)
+    schedule: str | None = Field(default=None, max_length=100, description="Cron; null stops scheduling.")
 
     @field_validator("cases")
     @classmethod
     def _check_size(cls, value: list[GuardCase] | None) -> list[GuardCase] | None:
         return None if value is None else _bounded(value)
+
+    @field_validator("schedule")
+    @classmethod
+    def _check_schedule(cls, value: str | None) -> str | None:
+        return _cron(value)
 
 
 class SuiteSummary(BaseModel):
@@ -77,6 +103,8 @@ class SuiteSummary(BaseModel):
     description: str
     builtin: bool
     case_count: int
+    schedule: str | None
+    next_run_at: datetime | None
 
     @classmethod
     def of(cls, row: EvalSuite) -> SuiteSummary:
@@ -87,6 +115,8 @@ class SuiteSummary(BaseModel):
             description=row.description,
             builtin=row.id.startswith(BUILTIN_PREFIX),
             case_count=len(row.cases),
+            schedule=row.schedule,
+            next_run_at=row.next_run_at,
         )
 
 

@@ -12,19 +12,27 @@ the event is published, and not part of the control-plane audit trail (suites ar
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
+from typing import TYPE_CHECKING
 
 import structlog
 
+from trueport.db.engine import SessionFactory
 from trueport.db.models import EvalRun, EvalSuite, new_id, utcnow
 from trueport.errors import ApiConflict, ApiNotFound
+from trueport.events.bus import EventBus
 from trueport.events.event import Event, Topic
 from trueport.jsonutil import JSONObject
 from trueport.platform.context import Platform, UnitOfWork
 from trueport.platform.evals.builtins import builtin_ids, builtin_suite
+from trueport.platform.evals.cron import parse_cron
 from trueport.platform.evals.repository import RunRepository, SuiteRepository
 from trueport.platform.evals.runner import RunResult, run_guard_cases
 from trueport.platform.evals.schemas import BUILTIN_PREFIX, SuiteCreate, SuiteUpdate
 from trueport.platform.pagination import PageQuery
+
+if TYPE_CHECKING:
+    from trueport.gateway.guarding import GuardService
 
 log = structlog.get_logger(__name__)
 
@@ -64,6 +72,8 @@ class EvalService:
             kind=body.kind,
             description=body.description,
             cases=[case.model_dump() for case in body.cases],
+            schedule=body.schedule,
+            next_run_at=_next_run(body.schedule),
         )
         self.suites.add(row)
         await self._work.session.flush()
@@ -78,6 +88,9 @@ class EvalService:
             row.description = body.description
         if body.cases is not None:
             row.cases = [case.model_dump() for case in body.cases]
+        if "schedule" in body.model_fields_set:  # null: on demand only
+            row.schedule = body.schedule
+            row.next_run_at = _next_run(body.schedule)
         row.updated_at = utcnow()
         await self._work.session.flush()
         log.info("eval_suite_updated", suite_id=row.id, fields=sorted(body.model_fields_set))
@@ -92,22 +105,16 @@ class EvalService:
         await self._work.session.flush()
         log.info("eval_suite_deleted", suite_id=row.id)
 
-    async def run(self, suite_id: str, *, trigger: str = "api") -> EvalRun:
+    async def run(self, suite_id: str) -> EvalRun:
         """Run the suite now under the tenant's guard policy; stored, then published."""
         suite = await self.get(suite_id)
         guard = self._platform.guard
         if guard is None:
             raise ApiConflict("the guard is not enabled on this installation", code="guard_disabled")
-        engine = guard.policies.engine_for(self._tenant_id)
-        cases: list[JSONObject] = list(suite.cases)
-        result = await asyncio.to_thread(run_guard_cases, engine, cases)
-        run = _run_row(self._tenant_id, suite, result, trigger)
-        async with self._platform.sessions() as session:
-            session.add(run)
-            await session.commit()
-        self._publish(run)
-        log.info("eval_run_completed", suite_id=suite.id, run_id=run.id, failed=run.failed)
-        return run
+        platform = self._platform
+        return await run_suite(
+            guard, platform.sessions, platform.events, self._tenant_id, suite, trigger="api"
+        )
 
     async def run_page(self, suite_id: str, query: PageQuery) -> tuple[list[EvalRun], bool]:
         suite = await self.get(suite_id)
@@ -129,12 +136,34 @@ class EvalService:
             raise ApiConflict("built-in suites are read-only", code="builtin_read_only")
         return await self.get(suite_id)
 
-    def _publish(self, run: EvalRun) -> None:
-        bus = self._platform.events
-        if bus is None:
-            log.warning("eval_event_not_published", run_id=run.id, reason="no event bus")
-            return
+
+async def run_suite(
+    guard: GuardService,
+    sessions: SessionFactory,
+    bus: EventBus | None,
+    tenant_id: str,
+    suite: EvalSuite,
+    *,
+    trigger: str,
+) -> EvalRun:
+    """Evaluate ``suite`` under ``tenant_id``'s guard engine, store the run, then publish it."""
+    engine = guard.policies.engine_for(tenant_id)
+    cases: list[JSONObject] = list(suite.cases)
+    result = await asyncio.to_thread(run_guard_cases, engine, cases)
+    run = _run_row(tenant_id, suite, result, trigger)
+    async with sessions() as session:
+        session.add(run)
+        await session.commit()
+    if bus is None:
+        log.warning("eval_event_not_published", run_id=run.id, reason="no event bus")
+    else:
         bus.publish(TOPIC, Event.new(TOPIC, run.tenant_id, completed_event(run)))
+    log.info("eval_run_completed", suite_id=suite.id, run_id=run.id, trigger=trigger, failed=run.failed)
+    return run
+
+
+def _next_run(schedule: str | None) -> datetime | None:
+    return None if schedule is None else parse_cron(schedule).next_after(utcnow())
 
 
 def _run_row(tenant_id: str, suite: EvalSuite, result: RunResult, trigger: str) -> EvalRun:
