@@ -13,8 +13,6 @@ import click
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from trueport import __version__
-from trueport.audit.commands import audit
-from trueport.books.commands import recorder, start_recorder, starts_recorder, stop_recorder, without_recorder
 from trueport.commandline import TruePortGroup, command_settings, config_option, exit_cleanly_on_signals
 from trueport.db.engine import SessionFactory
 from trueport.db.session import database, is_embedded
@@ -23,12 +21,8 @@ from trueport.guard.commands import GUARD_COMMANDS
 from trueport.keys.repository import KeyRepository
 from trueport.keys.secret import key_hmac_secret
 from trueport.keys.service import KeyError_, create_key, revoke_key
-from trueport.limits.status import providers
 from trueport.logging import configure_logging
-from trueport.manifests.commands import manifests
-from trueport.platform.credentials.commands import master_key
 from trueport.platform.live import LiveConfig
-from trueport.platform.users.commands import users
 from trueport.settings import CONFIG_PATH_ENV, Settings
 from trueport.state import open_state
 from trueport.tenants.repository import TenantRepository
@@ -68,7 +62,18 @@ def _run(function: Callable[P, Coroutine[Any, Any, R]]) -> Callable[P, R]:
     return wrapper
 
 
-@click.group(cls=TruePortGroup)
+# Command groups imported when they are run (see TruePortGroup).
+LAZY_COMMANDS = {
+    "audit": "trueport.audit.commands:audit",
+    "providers": "trueport.limits.status:providers",
+    "users": "trueport.platform.users.commands:users",
+    "master-key": "trueport.platform.credentials.commands:master_key",
+    "recorder": "trueport.books.commands:recorder",
+    "manifests": "trueport.manifests.commands:manifests",
+}
+
+
+@click.group(cls=TruePortGroup, lazy=LAZY_COMMANDS)
 @click.version_option(__version__, prog_name="trueport")
 def main() -> None:
     """TruePort: a defensible AI gateway."""
@@ -91,12 +96,14 @@ def serve(
 ) -> None:
     """Serve the gateway over HTTP; prints the URL once listening. SIGTERM or Ctrl+C drain calls in
     flight (up to server.shutdown_grace_s), write what is queued and exit 0."""
+    from trueport.books.commands import start_recorder, starts_recorder, stop_recorder, without_recorder
     from trueport.db.migrate import upgrade_to_head
 
     settings = _settings(config_path)
     exit_cleanly_on_signals()
     if is_embedded(settings):
-        upgrade_to_head(settings.database_url)
+        if not asyncio.run(_schema_is_current(settings)):  # Alembic only when there is work for it
+            upgrade_to_head(settings.database_url)
     else:
         asyncio.run(_require_current_schema(settings))
     child = None
@@ -113,6 +120,17 @@ def serve(
     finally:
         if child is not None:
             stop_recorder(child)
+
+
+async def _schema_is_current(settings: Settings) -> bool:
+    from trueport.db.engine import create_engine
+    from trueport.db.migrate import current_revision, head_revision
+
+    engine = create_engine(settings.database_url)
+    try:
+        return await current_revision(engine) == head_revision()
+    finally:
+        await engine.dispose()
 
 
 async def _require_current_schema(settings: Settings) -> None:
@@ -300,5 +318,5 @@ def demo(host: str, port: int, database_path: str) -> None:
     run_demo(host=host, port=port, database_path=database_path)
 
 
-for _command in (*GUARD_COMMANDS, audit, providers, users, master_key, recorder, manifests):
+for _command in GUARD_COMMANDS:
     main.add_command(_command)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import signal
 from typing import Any
 
@@ -51,7 +52,25 @@ def exit_cleanly_on_signals() -> None:
 
 class TruePortGroup(click.Group):
     """The main group: a ``ConfigError`` from any command (a bad config, a database that lacks
-    migrations) is one line on stderr and exit status 1, not a traceback."""
+    migrations) is one line on stderr and exit status 1, not a traceback.
+
+    Command groups named in ``lazy`` (``{"audit": "trueport.audit.commands:audit"}``) are imported when
+    they are run or listed: ``trueport serve`` and ``trueport recorder`` start without importing every
+    other command's dependencies (a second of a process's start-up)."""
+
+    def __init__(self, *args: Any, lazy: dict[str, str] | None = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.lazy = dict(lazy or {})
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        where = self.lazy.get(cmd_name)
+        if where is not None and cmd_name not in self.commands:
+            module, _, attribute = where.partition(":")
+            self.add_command(getattr(importlib.import_module(module), attribute), cmd_name)
+        return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
