@@ -28,7 +28,11 @@ export type ResponseBody<P extends keyof paths, M extends Method> =
       ? Json<Ok>
       : R extends { 201: infer Created }
         ? Json<Created>
-        : void
+        : R extends { 202: infer Accepted } // with a body (a queued replay), or none (void)
+          ? unknown extends Json<Accepted>
+            ? void
+            : Json<Accepted>
+          : void
     : never;
 type PathParams<P extends keyof paths, M extends Method> =
   Operation<P, M> extends { parameters: { path: infer X } } ? X : never;

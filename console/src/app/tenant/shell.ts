@@ -11,6 +11,7 @@ const AREAS: readonly { path: string; label: string; needs: readonly Permission[
   { path: '/guard', label: 'Guard', needs: ['audit:read', 'reviews:read'] },
   { path: '/keys', label: 'Keys', needs: ['keys:read'] },
   { path: '/members', label: 'Members', needs: ['members:read'] },
+  { path: '/webhooks', label: 'Webhooks', needs: ['webhooks:read'] },
 ];
 
 /** The frame of a tenant's pages: its name, the areas, switching tenant and signing out. */

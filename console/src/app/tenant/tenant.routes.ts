@@ -35,6 +35,12 @@ export const tenantRoutes: Routes = [
         title: 'Members · TruePort',
         loadComponent: () => import('./members/members').then((m) => m.Members),
       },
+      {
+        path: 'webhooks',
+        canActivate: [permitted('webhooks:read')],
+        title: 'Webhooks · TruePort',
+        loadComponent: () => import('./webhooks/webhooks').then((m) => m.Webhooks),
+      },
     ],
   },
 ];
