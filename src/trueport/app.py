@@ -303,14 +303,12 @@ class TruePortApp:
         # objects each time (~10 % of a call's CPU: bench/serving_path.py).
         gc.collect()
         gc.freeze()
-        self.resources.control.warm_up()  # the control plane: built in a worker thread from now
 
     async def shutdown(self) -> None:
         """Stop taking work, write what is queued (records), close connections: reverse start order."""
         resources, self.resources = self.resources, None
         if resources is None:
             return
-        await resources.control.settled()
         await self._closing.aclose()
         gc.unfreeze()  # what start-up built may be collected again (tests start many apps)
         gateway = resources.gateway

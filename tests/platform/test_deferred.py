@@ -1,4 +1,4 @@
-"""The control plane is built after start-up (in a worker thread), or by the first /api request."""
+"""The control plane is built by the first /api request, not at start-up."""
 
 from __future__ import annotations
 
@@ -19,16 +19,15 @@ def test_importing_the_app_does_not_import_the_api() -> None:
     assert printed.stdout.strip() == "False"
 
 
-async def test_the_api_answers_once_warmed_up_or_built_on_demand(
+async def test_the_api_is_built_once_by_whoever_comes_first(
     sqlite_database_url: str, mock: MockProvider
 ) -> None:
     async with running_platform(platform_settings(sqlite_database_url, mock.url)) as harness:
         assert harness.app.resources is not None
         control = harness.app.resources.control
-        # A request and the warm-up race: both get the one control plane.
+        # A request and another thread race: both get the one control plane.
         answered, built = await asyncio.gather(
             harness.client.get("/api/v1/openapi.json"), asyncio.to_thread(control.build)
         )
         assert answered.status_code == 200 and "/api/v1/auth/login" in answered.json()["paths"]
         assert control.build() is built
-        await control.settled()

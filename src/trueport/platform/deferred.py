@@ -1,14 +1,15 @@
-"""The control plane, built after the gateway is ready rather than before.
+"""The control plane, built by its first request rather than at start-up.
 
 Importing the API's modules and building its FastAPI app (a hundred routes, their pydantic models)
 is about half of a serving process's start-up CPU, and a gateway answers ``/readyz`` and model calls
-without it. ``TruePortApp`` starts the build in a worker thread once the lifespan has started
-(``warm_up``); an ``/api/`` request that comes first builds it there and then (once: a lock).
+without it: a replica that only proxies never pays for it, and the first ``/api/`` request of a
+process waits for it once (under a second). Not warmed up in the background: on the one core a
+serving process and its recorder share, that would delay the recorder's start and compete with the
+first calls.
 """
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import threading
 from typing import TYPE_CHECKING
@@ -26,7 +27,6 @@ class DeferredControlPlane:
         self._platform = platform
         self._built: ControlPlane | None = None
         self._lock = threading.Lock()
-        self._warming: asyncio.Future[ControlPlane] | None = None
 
     def build(self) -> ControlPlane:
         """The control plane's ASGI app, built by the first caller (any thread)."""
@@ -37,16 +37,6 @@ class DeferredControlPlane:
                 self._built = ControlPlane(self._platform)
                 gc.freeze()  # long-lived, like what start-up built (TruePortApp.startup)
             return self._built
-
-    def warm_up(self) -> None:
-        """Build it in a worker thread, from now (call on the event loop)."""
-        if self._warming is None and self._built is None:
-            self._warming = asyncio.ensure_future(asyncio.to_thread(self.build))
-
-    async def settled(self) -> None:
-        """Until a warm-up started is over (before the process closes what the API uses)."""
-        if self._warming is not None:
-            await asyncio.gather(self._warming, return_exceptions=True)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         app = self._built or self.build()
