@@ -26,6 +26,7 @@ import uuid
 from typing import Any
 
 from trueport.errors import InvalidRequest
+from trueport.formats.parts import text_only
 from trueport.jsonutil import JSONDecodeError, JSONObject, dumps, loads
 from trueport.providers.base import Usage
 from trueport.usage.upstream import upstream_count
@@ -99,7 +100,7 @@ def _turns(messages: list[Any]) -> tuple[list[JSONObject], list[JSONObject]]:
             raise InvalidRequest(f"{where} must be an object", param=where)
         role = message.get("role")
         if role in ("system", "developer"):
-            system.extend({"text": text} for text in _texts(message.get("content"), where))
+            system.extend({"text": text} for text in text_only(message.get("content"), where))
             continue
         if role == "user":
             bedrock_role, blocks = "user", _user_blocks(message.get("content"), where)
@@ -118,29 +119,9 @@ def _turns(messages: list[Any]) -> tuple[list[JSONObject], list[JSONObject]]:
     return system, turns
 
 
-def _texts(content: object, where: str) -> list[str]:
-    """The non-empty texts of a content that may hold only text (system, assistant, tool)."""
-    if content is None:
-        return []
-    if isinstance(content, str):
-        return [content] if content else []
-    if not isinstance(content, list):
-        raise InvalidRequest(f"{where}.content must be a string or a list of parts", param=f"{where}.content")
-    texts = []
-    for j, part in enumerate(content):
-        kind = part.get("type") if isinstance(part, dict) else None
-        if kind not in ("text", "refusal") or not isinstance(part.get(kind), str):
-            raise InvalidRequest(
-                f"{where}.content[{j}]: only text parts are allowed here", param=f"{where}.content[{j}]"
-            )
-        if part[kind]:
-            texts.append(part[kind])
-    return texts
-
-
 def _user_blocks(content: object, where: str) -> list[JSONObject]:
     if not isinstance(content, list):
-        return [{"text": text} for text in _texts(content, where)]
+        return [{"text": text} for text in text_only(content, where)]
     blocks: list[JSONObject] = []
     for j, part in enumerate(content):
         at = f"{where}.content[{j}]"
@@ -173,7 +154,7 @@ def _image(url: str, where: str) -> JSONObject:
 
 
 def _assistant_blocks(message: JSONObject, where: str) -> list[JSONObject]:
-    blocks: list[JSONObject] = [{"text": text} for text in _texts(message.get("content"), where)]
+    blocks: list[JSONObject] = [{"text": text} for text in text_only(message.get("content"), where)]
     tool_calls = message.get("tool_calls") or []
     if not isinstance(tool_calls, list):
         raise InvalidRequest(f"{where}.tool_calls must be a list", param=f"{where}.tool_calls")
@@ -216,7 +197,7 @@ def _tool_result(message: JSONObject, where: str) -> JSONObject:
     call_id = message.get("tool_call_id")
     if not isinstance(call_id, str) or not call_id:
         raise InvalidRequest(f"{where}.tool_call_id is required", param=f"{where}.tool_call_id")
-    text = "".join(_texts(message.get("content"), where))
+    text = "".join(text_only(message.get("content"), where))
     return {"toolResult": {"toolUseId": call_id, "content": [{"text": text}] if text else []}}
 
 

@@ -29,6 +29,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from trueport.errors import InvalidRequest
+from trueport.formats.parts import text_only
 from trueport.jsonutil import JSONDecodeError, JSONObject, dumps, loads
 from trueport.providers.base import Usage
 from trueport.usage.upstream import upstream_count
@@ -141,7 +142,7 @@ def _contents(messages: list[Any]) -> tuple[list[JSONObject], list[JSONObject]]:
             raise InvalidRequest(f"{param} must be an object", param=param)
         role = message.get("role")
         if role in ("system", "developer"):
-            system.extend({"text": text} for text in _texts(message.get("content"), param))
+            system.extend({"text": text} for text in text_only(message.get("content"), param))
             continue
         if role == "user":
             gemini_role, parts = "user", _user_parts(message.get("content"), param)
@@ -160,29 +161,9 @@ def _contents(messages: list[Any]) -> tuple[list[JSONObject], list[JSONObject]]:
     return system, contents
 
 
-def _texts(content: object, param: str) -> list[str]:
-    """The non-empty texts of a content that may hold only text (system, assistant, tool)."""
-    if content is None:
-        return []
-    if isinstance(content, str):
-        return [content] if content else []
-    if not isinstance(content, list):
-        raise InvalidRequest(f"{param}.content must be a string or a list of parts", param=f"{param}.content")
-    texts = []
-    for j, part in enumerate(content):
-        kind = part.get("type") if isinstance(part, dict) else None
-        if kind not in ("text", "refusal") or not isinstance(part.get(kind), str):
-            raise InvalidRequest(
-                f"{param}.content[{j}]: only text parts are allowed here", param=f"{param}.content[{j}]"
-            )
-        if part[kind]:
-            texts.append(part[kind])
-    return texts
-
-
 def _user_parts(content: object, param: str) -> list[JSONObject]:
     if not isinstance(content, list):
-        return [{"text": text} for text in _texts(content, param)]
+        return [{"text": text} for text in text_only(content, param)]
     parts: list[JSONObject] = []
     for j, part in enumerate(content):
         where = f"{param}.content[{j}]"
@@ -226,7 +207,7 @@ def _media_part(url: str, param: str, *, default_type: str | None) -> JSONObject
 
 
 def _assistant_parts(message: JSONObject, param: str, call_names: dict[str, str]) -> list[JSONObject]:
-    parts: list[JSONObject] = [{"text": text} for text in _texts(message.get("content"), param)]
+    parts: list[JSONObject] = [{"text": text} for text in text_only(message.get("content"), param)]
     tool_calls = message.get("tool_calls") or []
     if not isinstance(tool_calls, list):
         raise InvalidRequest(f"{param}.tool_calls must be a list", param=f"{param}.tool_calls")
@@ -275,7 +256,7 @@ def _function_response(message: JSONObject, param: str, call_names: dict[str, st
             f"{param}: tool_call_id {call_id!r} matches no earlier assistant tool call",
             param=f"{param}.tool_call_id",
         )
-    text = "".join(_texts(message.get("content"), param))
+    text = "".join(text_only(message.get("content"), param))
     try:
         value: object = loads(text)
     except JSONDecodeError:
