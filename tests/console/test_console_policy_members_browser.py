@@ -120,7 +120,9 @@ def test_an_auditor_reads_the_policy_and_changes_nothing(installation: Installat
     expect(page.get_by_role("table", name="The active policy, per detector")).to_be_visible()
     expect(page.get_by_role("button", name="Save as a new version")).to_have_count(0)
     expect(page.get_by_role("button", name=re.compile("^Roll back"))).to_have_count(0)
-    expect(page.get_by_role("textbox")).to_have_count(0)
+    # The one text field is "Try it"'s sample: trying the active policy changes nothing.
+    expect(page.get_by_role("textbox")).to_have_count(1)
+    expect(page.get_by_role("textbox", name="Sample text")).to_be_visible()
     expect(page.get_by_role("spinbutton")).to_have_count(0)
     screenshot(page, "24-auditor-policy")
     _dark(page)
