@@ -18,6 +18,7 @@ from trueport.db.engine import SessionFactory
 from trueport.db.session import database, is_embedded
 from trueport.errors import ConfigError
 from trueport.guard.commands import GUARD_COMMANDS
+from trueport.jobs.eval_worker import eval_worker
 from trueport.keys.repository import KeyRepository
 from trueport.keys.secret import key_hmac_secret
 from trueport.keys.service import KeyError_, create_key, revoke_key
@@ -318,5 +319,5 @@ def demo(host: str, port: int, database_path: str) -> None:
     run_demo(host=host, port=port, database_path=database_path)
 
 
-for _command in GUARD_COMMANDS:
+for _command in (*GUARD_COMMANDS, eval_worker):
     main.add_command(_command)

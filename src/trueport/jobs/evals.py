@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -36,9 +37,18 @@ BATCH = 20  # suites claimed per tick
 
 class EvalScheduler:
     def __init__(
-        self, sessions: SessionFactory, guard: GuardService, bus: EventBus | None, *, poll_s: float = 15.0
+        self,
+        sessions: SessionFactory,
+        guard: GuardService,
+        bus: EventBus | None,
+        *,
+        poll_s: float = 15.0,
+        refresh: Callable[[], Awaitable[None]] | None = None,
     ):
+        """``refresh``: called before each tick (``trueport eval-worker`` reloads the tenants' policies;
+        a serving process's guard is kept fresh by its live-config watcher)."""
         self._sessions = sessions
+        self._refresh = refresh
         self._guard = guard
         self._bus = bus
         self.poll_s = poll_s
@@ -54,6 +64,11 @@ class EvalScheduler:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+
+    async def tick(self) -> list[EvalRun]:
+        if self._refresh is not None:
+            await self._refresh()
+        return await self.run_due()
 
     async def run_due(self, now: datetime | None = None) -> list[EvalRun]:
         """Claim and run every suite due at ``now``; the runs made."""
@@ -103,7 +118,7 @@ class EvalScheduler:
         while True:
             await asyncio.sleep(self.poll_s)  # first tick after start-up, not during it
             try:
-                await self.run_due()
+                await self.tick()
             except (SQLAlchemyError, OSError) as exc:  # the database is away: try again next tick
                 log.warning("eval_scheduler_failed", error=type(exc).__name__)
             except Exception:  # the loop's boundary: a bug in one run must not end scheduling
