@@ -108,6 +108,12 @@ async def test_a_sample_over_32_kib_is_refused(guarded: ControlPlaneHarness) -> 
     assert response.status_code == 413
     assert response.json()["error"]["code"] == "text_too_large"
     assert (await tried(guarded, acme, {"text": "a" * 32 * 1024})).status_code == 200
+    broken = await guarded.client.post(
+        "/api/v1/policies/try",
+        content=b'{"text": "a\\ud800b"}',  # a lone surrogate: valid JSON, not valid Unicode
+        headers={**acme.headers[Role.AUDITOR], "content-type": "application/json"},
+    )
+    assert (broken.status_code, broken.json()["error"]["code"]) == (400, "invalid_text"), broken.text
 
 
 async def test_every_reader_may_try_and_only_members_of_the_tenant(guarded: ControlPlaneHarness) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 
-from trueport.errors import ApiConflict, ApiTooLarge
+from trueport.errors import ApiConflict, ApiInvalid, ApiTooLarge
 from trueport.gateway.guarding import GuardService
 from trueport.guard.base import Finding
 from trueport.guard.engine import Decision, GuardEngine, ScannedText
@@ -38,7 +38,11 @@ async def try_policy(
             "the guard is disabled on this installation (guard.enabled: false): there is nothing to try",
             code="guard_disabled",
         )
-    if len(body.text.encode()) > MAX_TRY_BYTES:
+    try:
+        size = len(body.text.encode())
+    except UnicodeEncodeError:  # a lone surrogate (JSON's "\ud800"): no detector or answer can carry it
+        raise ApiInvalid("text: not valid Unicode (it holds a lone surrogate)", code="invalid_text") from None
+    if size > MAX_TRY_BYTES:
         raise ApiTooLarge(
             f"text: the sample is longer than {MAX_TRY_BYTES // 1024} KiB; try a shorter excerpt",
             code="text_too_large",
