@@ -5,10 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 
 import orjson
+import pytest
 from click.testing import CliRunner
 
+from trueport import cli, commandline
 from trueport.cli import main
 from trueport.guard.models import DEFAULT_MODEL_DIR
+
+
+@pytest.fixture(autouse=True)
+def _keep_logging(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Commands run in this process configure logging for the whole process (structlog caches its
+    loggers from then on, and later tests' captures miss them): keep the test session's."""
+    monkeypatch.setattr(commandline, "configure_logging", lambda *_: None)
+    monkeypatch.setattr(cli, "configure_logging", lambda *_: None)
 
 
 def run(*args: str) -> tuple[int, str]:
