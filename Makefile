@@ -45,7 +45,7 @@ run: setup
 	$(UV) run trueport demo
 
 test: setup
-	$(UV) run pytest $(ARGS)
+	$(UV) run pytest --durations=40 $(ARGS)
 	@if [ -d console/node_modules ]; then \
 		cd console && npm test; \
 	else \
