@@ -19,12 +19,26 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import structlog
 
 # --import-mode=importlib leaves sys.path alone; this makes ``import support`` work from any test.
 sys.path.insert(0, str(Path(__file__).parent))
 
+import trueport.logging
 from support.postgres import PostgresServer, start_postgres
 from support.redis import RedisServer, start_redis
+
+trueport.logging.CACHE_LOGGERS = False
+
+
+@pytest.fixture(autouse=True)
+def logging_as_the_suite_set_it() -> Iterator[None]:
+    """Commands run in-process (``CliRunner``) configure logging for the whole process, e.g. at level
+    ``warning``: each test starts from the suite's configuration, so that ``capture_logs`` in a later
+    test still sees ``info`` events."""
+    config = structlog.get_config()
+    yield
+    structlog.configure(**config)
 
 
 @pytest.fixture(scope="session")

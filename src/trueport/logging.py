@@ -35,6 +35,10 @@ class _Stderr:
 
 
 _STDERR = _Stderr()
+
+CACHE_LOGGERS = True
+"""structlog's ``cache_logger_on_first_use``: on in every process; the test suite turns it off, so that a
+command run in-process cannot pin a logger to its configuration and hide it from a later capture."""
 _UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access")
 
 
@@ -66,7 +70,7 @@ def configure_logging(level: LogLevel = "info", log_format: LogFormat = "auto") 
         processors=[*shared, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(_LEVELS[level]),
         logger_factory=structlog.PrintLoggerFactory(file=cast(TextIO, _STDERR)),
-        cache_logger_on_first_use=True,
+        cache_logger_on_first_use=CACHE_LOGGERS,
     )
     handler = _Handler(cast(TextIO, _STDERR))
     handler.setFormatter(
