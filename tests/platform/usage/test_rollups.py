@@ -138,3 +138,8 @@ async def test_timeseries_and_breakdown_add_up_to_the_records(
         expected = Counter(getattr(r, column) for r in raw)
         assert {row["group"]: row["requests"] for row in rows} == dict(expected)
         assert sums(rows) == sums(raw)
+        total = answer.json()["total"]  # the whole range: percentiles of every record's latency
+        histogram = Counter(latency_bucket(r.latency_ms) for r in raw)
+        assert (total["requests"], total["errors"]) == (len(raw), sum(r.status_code >= 400 for r in raw))
+        assert (total["p50_ms"], total["p95_ms"]) == (percentile(histogram, 0.5), percentile(histogram, 0.95))
+        assert sums([total]) == sums(raw)

@@ -102,3 +102,6 @@ class Breakdown(BaseModel):
         description="The roll-ups summed: daily when the range is whole UTC days, hourly otherwise."
     )
     rows: list[BreakdownRow] = Field(description="Most requests first.")
+    total: Totals = Field(
+        description="The whole range (every row together), percentiles from the merged histograms.",
+    )

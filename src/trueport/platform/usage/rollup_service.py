@@ -24,6 +24,7 @@ from trueport.platform.usage.rollup_schemas import (
     Granularity,
     Point,
     TimeSeries,
+    Totals,
 )
 from trueport.platform.usage.schemas import format_usd
 from trueport.usage.rollups import LATENCY_BOUNDS_MS, bucket_start, merge_buckets, percentile
@@ -111,11 +112,15 @@ async def breakdown(
     filters = covering(RollupFilters(granularity.value, since, until))
     rows = await RollupRepo(work.session, ctx.tenant_id).rows(filters)
     sums = _sum_by(rows, _GROUPS[by])
+    total = _Sum()
+    for row in rows:
+        total.add(row)
     ordered = sorted(sums.items(), key=lambda item: (-item[1].requests, item[0]))
     return Breakdown(
         by=by,
         since=since,
         until=until,
         granularity=granularity,
-        rows=[BreakdownRow(group=group or None, **total.totals()) for group, total in ordered],
+        rows=[BreakdownRow(group=group or None, **part.totals()) for group, part in ordered],
+        total=Totals(**total.totals()),
     )
