@@ -255,6 +255,8 @@ class TruePortApp:
             stack.push_async_callback(gateway.events.close)
             platform.events = gateway.events  # /api/v1/admin/bus/dead-letters
             platform.guard = guard  # eval runs (/api/v1/evals), /api/v1/policies/try
+            if gateway.resilience is not None:
+                platform.breakers = gateway.resilience.breakers  # /api/v1/admin/providers/health
             if recorder is not None:
                 recorder.events = gateway.events  # inference.events.v1
             webhooks = None

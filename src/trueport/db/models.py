@@ -495,6 +495,22 @@ class TenantPlan(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+class OutboxMail(Base):
+    """A mail kept instead of sent: in development without an SMTP server (``mail.host`` unset), so
+    invitations and password resets work out of the box. Installation-level, read by platform admins
+    (``GET /api/v1/admin/outbox``); the newest ``trueport.platform.mail.outbox.KEEP`` are kept. In the
+    database, so every replica's mail is in the one outbox."""
+
+    __tablename__ = "outbox_mails"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    recipient: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(String(998))
+    text: Mapped[str] = mapped_column(Text)
+    html: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+
+
 class DeadLetter(Base):
     """An item a writer could not store (a request record, an audit event), kept with the error.
 

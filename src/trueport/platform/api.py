@@ -12,6 +12,7 @@ from starlette.middleware.cors import CORSMiddleware
 
 from trueport import __version__
 from trueport.gateway.asgi import Receive, Scope, Send
+from trueport.platform.admin_users.endpoints import router as admin_users_router
 from trueport.platform.api_errors import ERROR_RESPONSES, install_error_handlers
 from trueport.platform.audit.endpoints import router as audit_router
 from trueport.platform.auth.endpoints import router as auth_router
@@ -26,7 +27,9 @@ from trueport.platform.flags.endpoints import admin_router as admin_flags_router
 from trueport.platform.flags.endpoints import router as flags_router
 from trueport.platform.guard_bundle.endpoints import router as guard_bundle_router
 from trueport.platform.inputs import InputCheck
+from trueport.platform.installation.endpoints import router as installation_router
 from trueport.platform.keys.endpoints import router as keys_router
+from trueport.platform.mail.endpoints import router as outbox_router
 from trueport.platform.members.endpoints import router as members_router
 from trueport.platform.policies.endpoints import router as policies_router
 from trueport.platform.reviews.endpoints import router as reviews_router
@@ -76,6 +79,9 @@ ROUTERS = (
     admin_flags_router,
     guard_bundle_router,
     evals_router,
+    admin_users_router,
+    installation_router,
+    outbox_router,
 )
 
 

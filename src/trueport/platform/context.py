@@ -31,12 +31,14 @@ from trueport.platform.credentials.envelope import Envelope
 from trueport.platform.inputs import check_column_values
 from trueport.platform.live import LiveConfig
 from trueport.platform.mail.mailer import Mailer
+from trueport.platform.mail.outbox import Outbox, open_outbox
 from trueport.platform.secrets import load_platform_secrets
 from trueport.settings import Settings
 from trueport.state.protocols import State
 
 if TYPE_CHECKING:
     from trueport.gateway.guarding import GuardService
+    from trueport.limits.breaker import BreakerRegistry
 
 
 @dataclass(slots=True)
@@ -54,6 +56,8 @@ class Platform:
     audit: AuditTrail | None = None  # None: control-plane changes are not audited
     events: EventBus | None = None  # the process's event bus, once open (bus dead letters)
     guard: GuardService | None = None  # the gateway's guard, when enabled (eval runs, /policies/try)
+    outbox: Outbox | None = None  # development without SMTP: mail kept for platform admins to read
+    breakers: BreakerRegistry | None = None  # the gateway's circuit breakers (/admin/providers/health)
 
 
 async def open_platform(
@@ -61,6 +65,7 @@ async def open_platform(
 ) -> Platform:
     config = settings.platform
     secrets = await load_platform_secrets(settings, sessions)
+    outbox = open_outbox(settings, sessions)
     return Platform(
         settings=settings,
         sessions=sessions,
@@ -80,11 +85,14 @@ async def open_platform(
             slowdown_max_s=config.login_slowdown_max_s,
             known_ip_ttl_s=config.login_known_address_ttl_s,
         ),
-        mailer=Mailer(settings.mail, tls_context=_mail_tls(settings)),
+        mailer=Mailer(
+            settings.mail, tls_context=_mail_tls(settings), keep=outbox.put if outbox is not None else None
+        ),
         envelope=Envelope(secrets.master_keys, secrets.active_master_key),
         live=LiveConfig(state, sessions, poll_s=config.live_config_poll_s),
         key_secret=await key_hmac_secret(settings, sessions),
         audit=audit,
+        outbox=outbox,
     )
 
 

@@ -9,6 +9,7 @@ its link can be resent; a password reset answers the same either way).
 from __future__ import annotations
 
 import ssl
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -45,12 +46,20 @@ class Mailer:
     """Sends ``OutgoingMail`` with ``aiosmtplib`` as ``config`` says.
 
     ``tls_context`` replaces the system's trust store for ``starttls``/``tls`` (a private CA, or a
-    test's self-signed certificate); certificates are always verified.
+    test's self-signed certificate); certificates are always verified. ``keep``: where mail goes
+    instead when no SMTP server is configured (the development outbox, ``trueport.platform.mail.outbox``).
     """
 
-    def __init__(self, config: MailConfig, *, tls_context: ssl.SSLContext | None = None):
+    def __init__(
+        self,
+        config: MailConfig,
+        *,
+        tls_context: ssl.SSLContext | None = None,
+        keep: Callable[[OutgoingMail], Awaitable[None]] | None = None,
+    ):
         self.config = config
         self.tls_context = tls_context
+        self.keep = keep
 
     @property
     def configured(self) -> bool:
@@ -73,9 +82,14 @@ class Mailer:
         return message
 
     async def send(self, mail: OutgoingMail) -> None:
-        """Hand ``mail`` to the SMTP server; raises ``MailError`` if it is unset, down or refuses."""
+        """Hand ``mail`` to the SMTP server (or the outbox when there is none); raises ``MailError`` if
+        it is unset, down or refuses."""
         config = self.config
         domain = recipient_domain(mail.to)
+        if config.host is None and self.keep is not None:
+            await self.keep(mail)
+            log.info("mail_kept_in_outbox", subject=mail.subject, recipient_domain=domain)
+            return
         if config.host is None:
             log.warning("mail_not_configured", subject=mail.subject, recipient_domain=domain)
             raise MailError("mail is not configured")
