@@ -1,16 +1,17 @@
 import { ChangeDetectionStrategy, Component, OnInit, inject, input, signal } from '@angular/core';
-import { Router } from '@angular/router';
+import { Router, RouterLink } from '@angular/router';
 import { firstValueFrom } from 'rxjs';
 
 import { apiErrorMessage } from '../api/errors';
 import { AuthApi, TenantChoice } from '../core/auth-api';
+import { Profile } from '../core/profile';
 import { Session } from '../core/session';
 import { Alert } from '../shared/alert';
 import { PublicCard } from './public-card';
 
 @Component({
   selector: 'tp-select-tenant',
-  imports: [PublicCard, Alert],
+  imports: [PublicCard, Alert, RouterLink],
   template: `
     <tp-public-card title="Choose a tenant">
       @if (error()) {
@@ -19,8 +20,12 @@ import { PublicCard } from './public-card';
         <p class="text-sm text-slate-500" role="status">Loading your tenants…</p>
       } @else if (tenants()!.length === 0) {
         <p class="text-sm">
-          You are not a member of any tenant yet. Ask an owner or admin of your organisation for an
-          invitation; its e-mail has the link to join.
+          You are not a member of any tenant yet.
+          @if (profile.platformAdmin()) {
+            As a platform admin, create tenants in the admin area below.
+          } @else {
+            Ask an owner or admin of your organisation for an invitation; its e-mail has the link to join.
+          }
         </p>
       } @else {
         <ul class="space-y-2">
@@ -38,6 +43,13 @@ import { PublicCard } from './public-card';
           }
         </ul>
       }
+      @if (profile.platformAdmin()) {
+        <p class="mt-6 border-t border-slate-200 pt-4 text-sm dark:border-slate-700">
+          <a routerLink="/admin" class="font-medium text-indigo-700 hover:underline dark:text-indigo-300"
+            >Platform admin: tenants, users, provider health</a
+          >
+        </p>
+      }
     </tp-public-card>
   `,
   changeDetection: ChangeDetectionStrategy.OnPush,
@@ -46,11 +58,13 @@ export class SelectTenant implements OnInit {
   readonly next = input<string>();
   protected readonly tenants = signal<TenantChoice[] | null>(null);
   protected readonly error = signal('');
+  protected readonly profile = inject(Profile);
   private readonly auth = inject(AuthApi);
   private readonly session = inject(Session);
   private readonly router = inject(Router);
 
   async ngOnInit(): Promise<void> {
+    void this.profile.lookUp(); // whether to offer the admin area
     try {
       this.tenants.set(await firstValueFrom(this.auth.tenants()));
     } catch (error: unknown) {
