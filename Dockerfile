@@ -1,11 +1,12 @@
 # syntax=docker/dockerfile:1
 # TruePort's container image: `docker build -t trueport .` from the repository's root.
 #
-# Stages: `build` installs the locked runtime dependencies into /opt/venv with uv (no development
-# group); `console` builds the console's assets with npm; `install` puts the package itself, with
-# those assets, into the same virtualenv; the final stage is a slim Python with that virtualenv and
-# nothing else (no uv, no node, no compiler). It runs as an unprivileged user and writes only
-# under /var/lib/trueport (a volume) and /tmp, so it runs with a read-only root filesystem.
+# Stages: `build` installs the locked runtime dependencies into /opt/venv with uv: the `server` extra
+# (PostgreSQL, Redis, AWS, Vertex AI, OpenTelemetry), no development group; `console` builds the
+# console's assets with npm; `install` puts the package itself, with those assets, into the same
+# virtualenv; the final stage is a slim Python with that virtualenv and nothing else (no uv, no node,
+# no compiler). It runs as an unprivileged user and writes only under /var/lib/trueport (a volume)
+# and /tmp, so it runs with a read-only root filesystem.
 #
 # The install commands (each RUN after an "# install:" line) are the ones deploy/docker/verify.sh runs
 # in a fresh virtualenv where no container runtime is at hand; tests/deploy checks that they stay the
@@ -29,7 +30,7 @@ WORKDIR /src
 COPY pyproject.toml uv.lock README.md LICENSE ./
 # install: dependencies
 RUN --mount=type=cache,target=/root/.cache/uv \
-    uv sync --frozen --no-dev --no-install-project --no-editable
+    uv sync --frozen --no-dev --extra server --no-install-project --no-editable
 COPY src/ src/
 
 # ---------------------------------------------------------------------------------------------------
@@ -60,7 +61,7 @@ FROM build AS install
 COPY --from=console /src/src/trueport/console/dist/ src/trueport/console/dist/
 # install: package
 RUN --mount=type=cache,target=/root/.cache/uv \
-    uv sync --frozen --no-dev --no-editable
+    uv sync --frozen --no-dev --extra server --no-editable
 
 # ---------------------------------------------------------------------------------------------------
 FROM ${PYTHON_IMAGE} AS runtime

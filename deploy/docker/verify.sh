@@ -55,7 +55,7 @@ export UV_PYTHON="${UV_PYTHON:-python3}"
 cd "$context"
 step "dependencies"
 # install: dependencies
-uv sync --frozen --no-dev --no-install-project --no-editable
+uv sync --frozen --no-dev --extra server --no-install-project --no-editable
 
 if [ "$skip_console" -eq 0 ]; then
   cd "$context/console"
@@ -73,7 +73,7 @@ fi
 cd "$context"
 step "package"
 # install: package
-uv sync --frozen --no-dev --no-editable
+uv sync --frozen --no-dev --extra server --no-editable
 
 venv="$work/venv"
 step "no development tools in the virtualenv"
@@ -85,6 +85,12 @@ for dist in pytest mypy ruff moto schemathesis hypothesis playwright; do
     echo "development package in the runtime virtualenv: $dist" >&2
     exit 1
   fi
+done
+
+step "the server extra's backends are in the virtualenv"
+for module in asyncpg redis boto3 google.auth opentelemetry.sdk; do
+  "$venv/bin/python" -c "import importlib, sys; importlib.import_module(sys.argv[1])" "$module" \
+    || { echo "the image lacks $module (the server extra)" >&2; exit 1; }
 done
 
 # The runtime stage: the image's ENV, with /var/lib/trueport replaced by $work/data; the working

@@ -16,6 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from trueport import extras
 from trueport.audit.config import AuditConfig
 from trueport.errors import ConfigError
 from trueport.flags.registry import Flag
@@ -735,6 +736,7 @@ def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:
     except ValueError as exc:
         raise ConfigError(f"invalid configuration: {exc}") from exc
     object.__setattr__(settings, "_missing_env", tuple(missing))
+    extras.require(settings)  # a feature whose optional extra is absent: one sentence, now
     return settings
 
 

@@ -24,6 +24,12 @@ BLOCKED = (
     "pydantic_settings",
     "redis",
     "click",
+    # the server's optional extras (a client-side install has none of them)
+    "asyncpg",
+    "boto3",
+    "botocore",
+    "google",
+    "opentelemetry",
 )
 
 CHILD = textwrap.dedent(

@@ -1,4 +1,4 @@
-"""Checking AWS Signature Version 4 as AWS does: recomputed with botocore from the emulator's own keys.
+"""Checking AWS Signature Version 4 as AWS does: recomputed from the emulator's own keys.
 
 The emulator knows one AWS identity: ``MOCK_ACCESS_KEY_ID`` with ``MOCK_SECRET_ACCESS_KEY`` (or, when
 the emulator runs with ``--api-key``, that key as the secret). A request must carry
@@ -7,18 +7,22 @@ SignedHeaders=..., Signature=...`` and ``X-Amz-Date`` within five minutes of now
 recomputed over the request exactly as received (method, raw path, the signed headers, the body's
 SHA-256) and compared in constant time. Failures answer 403 with AWS's error types and messages.
 A session token (``X-Amz-Security-Token``) is accepted when it is among the signed headers.
+
+The recomputation is written here from AWS's specification (hashlib and hmac only), not with
+botocore: the emulator runs in a plain install (``trueport demo``), and the gateway's signer
+(botocore's, in the ``aws`` extra) is checked against an independent implementation.
 """
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import re
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
+from urllib.parse import quote
 
 from aiohttp import web
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest, HTTPHeaders
-from botocore.credentials import Credentials
 
 from trueport.mockprovider.exchange import MockError
 
@@ -41,19 +45,65 @@ def aws_error(status: int, kind: str, message: str) -> MockError:
     )
 
 
-class _Recomputer(SigV4Auth):  # type: ignore[misc]  # botocore is untyped here
-    """botocore's signer, told which headers the client signed (rather than choosing them itself)."""
+def _hmac(key: bytes, message: str) -> bytes:
+    return hmac.new(key, message.encode("utf-8"), hashlib.sha256).digest()
 
-    def __init__(self, credentials: Credentials, region: str, signed: list[str]):
-        super().__init__(credentials, SERVICE, region)
-        self._signed = signed
 
-    def headers_to_sign(self, request: AWSRequest) -> HTTPHeaders:
-        headers = HTTPHeaders()
-        for name in self._signed:
-            for value in request.headers.get_all(name) or []:
-                headers[name] = value
-        return headers
+def _canonical_path(path: str) -> str:
+    """The path without empty and dot segments (a trailing slash kept), encoded once more."""
+    kept: list[str] = []
+    for segment in path.split("/"):
+        if segment == "..":
+            if kept:
+                kept.pop()
+        elif segment and segment != ".":
+            kept.append(segment)
+    trailing = "/" if path.endswith("/") and kept else ""
+    return quote("/" + "/".join(kept) + trailing, safe="/~")
+
+
+def _canonical_query(query: str) -> str:
+    pairs = [part.partition("=") for part in query.split("&") if part]
+    return "&".join(f"{key}={value}" for key, _, value in sorted(pairs))
+
+
+def signature(
+    *,
+    secret: str,
+    method: str,
+    raw_path: str,
+    headers: Mapping[str, str],
+    body: bytes,
+    stamp: str,
+    region: str,
+    service: str = SERVICE,
+) -> str:
+    """The hex SigV4 signature of a request over exactly ``headers`` (the signed ones, any case).
+
+    ``raw_path`` is the path as sent, already percent-encoded; services other than S3 encode it once
+    more in the canonical request (``%3A`` becomes ``%253A``), as AWS does.
+    """
+    path, _, query = raw_path.partition("?")
+    signed = {name.lower(): " ".join(value.split()) for name, value in headers.items()}
+    names = sorted(signed)
+    canonical = "\n".join(
+        [
+            method.upper(),
+            _canonical_path(path),
+            _canonical_query(query),
+            "".join(f"{name}:{signed[name]}\n" for name in names),
+            ";".join(names),
+            hashlib.sha256(body).hexdigest(),
+        ]
+    )
+    scope = f"{stamp[:8]}/{region}/{service}/aws4_request"
+    to_sign = "\n".join(
+        ["AWS4-HMAC-SHA256", stamp, scope, hashlib.sha256(canonical.encode("utf-8")).hexdigest()]
+    )
+    key = _hmac(("AWS4" + secret).encode("utf-8"), stamp[:8])
+    for part in (region, service, "aws4_request"):
+        key = _hmac(key, part)
+    return hmac.new(key, to_sign.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 def verify(request: web.Request, body: bytes, secret: str) -> None:
@@ -94,16 +144,15 @@ def verify(request: web.Request, body: bytes, secret: str) -> None:
         )
     if "X-Amz-Security-Token" in request.headers and "x-amz-security-token" not in signed:
         raise aws_error(403, "IncompleteSignatureException", "The session token must be signed.")
-    received = AWSRequest(
+    expected = signature(
+        secret=secret,
         method=request.method,
-        url=f"{request.scheme}://{request.host}{request.raw_path}",
-        data=body,
-        headers={name: request.headers.getone(name, "") for name in signed},
+        raw_path=request.raw_path,
+        headers={name: ",".join(request.headers.getall(name, [])) for name in signed},
+        body=body,
+        stamp=stamp,
+        region=match["region"],
     )
-    received.context["timestamp"] = stamp
-    token = request.headers.get("X-Amz-Security-Token")
-    signer = _Recomputer(Credentials(MOCK_ACCESS_KEY_ID, secret, token), match["region"], signed)
-    expected = signer.signature(signer.string_to_sign(received, signer.canonical_request(received)), received)
     if not hmac.compare_digest(expected, match["signature"]):
         raise aws_error(
             403,
