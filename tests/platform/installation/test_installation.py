@@ -117,5 +117,14 @@ async def test_usage_refuses_a_bad_range(platform: ControlPlaneHarness, admin: d
             USAGE, headers=admin, params={"since": since.isoformat(), "until": until.isoformat()}
         )
         assert refused.status_code == 400 and refused.json()["error"]["code"] == "invalid_range"
+    early = await platform.client.get(USAGE, headers=admin, params={"until": "0001-01-01T00:00:00"})
+    assert early.status_code == 400 and early.json()["error"]["code"] == "invalid_range"
+    # A time without a zone is UTC.
+    naive = await platform.client.get(
+        USAGE, headers=admin, params={"since": "2026-03-10T12:30:00", "until": "2026-03-10T15:00:00"}
+    )
+    assert naive.json()["since"].startswith("2026-03-10T12:00:00") and naive.json()["until"].startswith(
+        "2026-03-10T15"
+    )
     default = (await platform.client.get(USAGE, headers=admin)).json()
     assert default["tenants"] == [] and default["total_requests"] == 0

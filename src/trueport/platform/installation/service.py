@@ -45,10 +45,18 @@ async def providers_health(breakers: BreakerRegistry | None) -> ProvidersHealthO
     )
 
 
+def _utc(when: datetime) -> datetime:
+    """A time without a zone is taken as UTC (not as the server's local time)."""
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+
+
 def usage_window(since: datetime | None, until: datetime | None) -> tuple[datetime, datetime]:
     """``[since, until)`` in UTC, ``since`` rounded down to its hour; the last 24 hours by default."""
-    end = (until or datetime.now(UTC)).astimezone(UTC)
-    start = (since or end - DEFAULT_RANGE).astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    try:
+        end = _utc(until or datetime.now(UTC))
+        start = _utc(since or end - DEFAULT_RANGE).replace(minute=0, second=0, microsecond=0)
+    except OverflowError as exc:  # e.g. the default start of an `until` in year 1
+        raise ApiInvalid("the range is out of bounds", code="invalid_range") from exc
     if start >= end:
         raise ApiInvalid("`since` must be before `until`", code="invalid_range")
     if end - start > MAX_RANGE:
