@@ -269,11 +269,15 @@ class TruePortApp:
                 )
                 await webhooks.start()
                 stack.push_async_callback(webhooks.stop)
+            from trueport.platform.evals.gateway_calls import EvalGateway, InProcessGateway
+
+            # Route eval suites call this very app in-process: the data plane's whole path.
+            platform.eval_gateway = EvalGateway(InProcessGateway(self), records.prices, platform.key_secret)
             evals = None
             if guard is not None:
                 from trueport.jobs.evals import EvalScheduler  # the platform's modules: not at import
 
-                evals = EvalScheduler(sessions, guard, gateway.events)
+                evals = EvalScheduler(sessions, guard, gateway.events, gateway=platform.eval_gateway)
                 await evals.start()
                 stack.push_async_callback(evals.stop)
             if guard is not None and guard.scans is not None:

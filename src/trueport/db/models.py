@@ -533,7 +533,8 @@ class DeadLetter(Base):
 
 
 class EvalSuite(Base):
-    """A tenant's eval suite: cases with the verdicts its guard policy should reach (``kind: guard``)."""
+    """A tenant's eval suite: cases with the verdicts its guard policy should reach (``kind: guard``), or
+    prompts sent through the gateway to one of its routes with checks on the answers (``kind: route``)."""
 
     __tablename__ = "eval_suites"
 
@@ -545,6 +546,11 @@ class EvalSuite(Base):
     cases: Mapped[list[dict[str, object]]] = mapped_column(JSON)
     schedule: Mapped[str | None] = mapped_column(String(100))  # five-field cron (UTC); None: on demand
     next_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)  # None: unscheduled
+    # Route suites (migration 0015): the alias called, each call's max_tokens, and the tenant's virtual
+    # key the calls are made with (its secret is never stored: each run sets a new one).
+    route: Mapped[str | None] = mapped_column(String(200), default=None)
+    max_tokens: Mapped[int | None] = mapped_column(Integer, default=None)
+    key_id: Mapped[str | None] = mapped_column(String(36), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
@@ -568,6 +574,8 @@ class EvalRun(Base):
     latency_p95_ms: Mapped[float] = mapped_column(Numeric(12, 3, asdecimal=False))
     policy_version: Mapped[int] = mapped_column(Integer)
     results: Mapped[list[dict[str, object]]] = mapped_column(JSON)
+    route: Mapped[str | None] = mapped_column(String(200), default=None)  # route suites (0015)
+    cost_usd: Mapped[Decimal] = mapped_column(Numeric(20, 10), default=Decimal(0))  # its calls, as billed
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 

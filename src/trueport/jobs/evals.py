@@ -3,9 +3,10 @@
 Every ``poll_s`` it looks for suites whose ``next_run_at`` has passed and claims each with a
 conditional UPDATE that moves ``next_run_at`` to the schedule's next time (only the process whose
 UPDATE changed the row runs it), so replicas sharing the database never run one due time twice. The
-run is the same as an on-demand one (``trueport.platform.evals.service.run_suite``): under the
-tenant's guard policy, stored with its history, published as ``eval.run.completed`` on
-``eval.events.v1``. A run missed while no process was up happens once when one starts, not once per
+run is the same as an on-demand one (``trueport.platform.evals.service.run_suite``): a guard suite
+under the tenant's guard policy, a route suite through the gateway (``gateway``; a scheduler without
+one leaves route suites to those that have one), stored with its history, published as
+``eval.run.completed`` on ``eval.events.v1``. A run missed while no process was up happens once when one starts, not once per
 missed time. Queries here span tenants (the scheduler serves them all) and live outside
 ``trueport.platform``.
 """
@@ -29,6 +30,7 @@ from trueport.platform.evals.cron import CronError, parse_cron
 
 if TYPE_CHECKING:
     from trueport.gateway.guarding import GuardService
+    from trueport.platform.evals.gateway_calls import EvalGateway
 
 log = structlog.get_logger(__name__)
 
@@ -44,6 +46,7 @@ class EvalScheduler:
         *,
         poll_s: float = 15.0,
         refresh: Callable[[], Awaitable[None]] | None = None,
+        gateway: EvalGateway | None = None,
     ):
         """``refresh``: called before each tick (``trueport eval-worker`` reloads the tenants' policies;
         a serving process's guard is kept fresh by its live-config watcher)."""
@@ -51,6 +54,7 @@ class EvalScheduler:
         self._refresh = refresh
         self._guard = guard
         self._bus = bus
+        self._gateway = gateway
         self.poll_s = poll_s
         self._task: asyncio.Task[None] | None = None
         self.runs = 0
@@ -75,13 +79,13 @@ class EvalScheduler:
         from trueport.platform.evals.service import run_suite  # the control plane's modules: once due
 
         now = now or utcnow()
+        conditions = [EvalSuite.next_run_at.is_not(None), EvalSuite.next_run_at <= now]
+        if self._gateway is None:  # route suites are left to a process that has the gateway
+            conditions.append(EvalSuite.kind != "route")
         async with self._sessions() as session:
             due = (
                 await session.execute(
-                    select(EvalSuite)
-                    .where(EvalSuite.next_run_at.is_not(None), EvalSuite.next_run_at <= now)
-                    .order_by(EvalSuite.next_run_at)
-                    .limit(BATCH)
+                    select(EvalSuite).where(*conditions).order_by(EvalSuite.next_run_at).limit(BATCH)
                 )
             ).scalars()
             suites = list(due)
@@ -91,7 +95,13 @@ class EvalScheduler:
             if await self._claim(suite, now):
                 runs.append(
                     await run_suite(
-                        self._guard, self._sessions, self._bus, suite.tenant_id, suite, trigger="schedule"
+                        self._guard,
+                        self._sessions,
+                        self._bus,
+                        suite.tenant_id,
+                        suite,
+                        trigger="schedule",
+                        gateway=self._gateway,
                     )
                 )
                 self.runs += 1

@@ -39,6 +39,7 @@ from trueport.state.protocols import State
 if TYPE_CHECKING:
     from trueport.gateway.guarding import GuardService
     from trueport.limits.breaker import BreakerRegistry
+    from trueport.platform.evals.gateway_calls import EvalGateway
 
 
 @dataclass(slots=True)
@@ -56,6 +57,7 @@ class Platform:
     audit: AuditTrail | None = None  # None: control-plane changes are not audited
     events: EventBus | None = None  # the process's event bus, once open (bus dead letters)
     guard: GuardService | None = None  # the gateway's guard, when enabled (eval runs, /policies/try)
+    eval_gateway: EvalGateway | None = None  # the process's own data plane, for route eval suites
     outbox: Outbox | None = None  # development without SMTP: mail kept for platform admins to read
     breakers: BreakerRegistry | None = None  # the gateway's circuit breakers (/admin/providers/health)
 

@@ -117,7 +117,8 @@ async def test_a_failing_case_fails_the_run_and_the_event_reaches_a_webhook(
         ({"name": "x", "cases": [{"text": "a", "expect": {"nonsense": "clean"}}]}, "unknown detector"),
         ({"name": "x", "cases": [{"text": "a", "expect": {"secrets": "maybe"}}]}, "expect"),
         ({"name": "x", "cases": [{"text": "", "expect": {"secrets": "clean"}}]}, "text"),
-        ({"name": "x", "kind": "route", "cases": [{"text": "a", "expect": {"secrets": "clean"}}]}, "kind"),
+        ({"name": "x", "kind": "model", "cases": [{"text": "a", "expect": {"secrets": "clean"}}]}, "kind"),
+        ({"name": "x", "kind": "route", "cases": [{"text": "a", "expect": {"secrets": "clean"}}]}, "prompt"),
         ({"name": "x", "cases": [{"text": "a", "expect": {"secrets": "clean"}}] * (MAX_CASES + 1)}, "cases"),
         (
             {"name": "x", "cases": [{"text": "a", "expect": {"secrets": "clean"}}], "schedule": "61 * * * *"},

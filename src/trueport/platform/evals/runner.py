@@ -27,6 +27,7 @@ class RunResult:
     latency_p95_ms: float
     policy_version: int
     results: list[JSONObject]
+    cost_usd: float = 0.0  # route suites: their calls, as billed
 
     @property
     def pass_rate(self) -> float:
