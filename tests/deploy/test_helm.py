@@ -261,7 +261,12 @@ def test_network_policies_allow_only_named_peers(manifests: list[dict[str, Any]]
             assert rule["ports"], f"{name}: an egress rule without ports allows every port"
         dns = spec["egress"][0]
         assert {p["port"] for p in dns["ports"]} == {53}
-    assert policies[f"{FULLNAME}-recorder"]["ingress"] == []
+    recorder_ingress = policies[f"{FULLNAME}-recorder"]["ingress"]
+    if _kind(manifests, "ServiceMonitor"):  # Prometheus scrapes the recorder's probe port, nothing else
+        (rule,) = recorder_ingress
+        assert rule["ports"] == [{"port": "probe", "protocol": "TCP"}]
+    else:
+        assert recorder_ingress == []
     assert len(policies[f"{FULLNAME}-migrations"]["egress"]) == 2  # DNS and the database
     (ingress,) = policies[f"{FULLNAME}-serving"]["ingress"]
     assert ingress["ports"] == [{"port": "http", "protocol": "TCP"}]
@@ -272,19 +277,50 @@ def test_production_values_restrict_ingress_and_scrape_with_the_token() -> None:
     (ingress,) = _one(manifests, "NetworkPolicy", f"{FULLNAME}-serving")["spec"]["ingress"]
     assert len(ingress["from"]) == 2  # the ingress controller and Prometheus
     (monitor,) = _kind(manifests, "ServiceMonitor")
-    (endpoint,) = monitor["spec"]["endpoints"]
-    assert endpoint["path"] == "/metrics"
-    assert endpoint["port"] == "http"
-    assert endpoint["authorization"]["credentials"] == {
-        "name": "trueport-secrets",
-        "key": "TRUEPORT_ADMIN_TOKEN",
+    serving, recorder = monitor["spec"]["endpoints"]
+    for endpoint in (serving, recorder):
+        assert endpoint["path"] == "/metrics"
+        assert endpoint["authorization"]["credentials"] == {
+            "name": "trueport-secrets",
+            "key": "TRUEPORT_ADMIN_TOKEN",
+        }
+    # Each endpoint's port is a named port of a Service the selector picks, and that Service's
+    # port leads to the container port of the same process.
+    selector = monitor["spec"]["selector"]
+    (expression,) = selector["matchExpressions"]
+    assert expression["key"] == "app.kubernetes.io/component" and expression["operator"] == "In"
+
+    def selected(service: dict[str, Any]) -> bool:
+        labels = service["metadata"]["labels"]
+        return selector["matchLabels"].items() <= labels.items() and labels[expression["key"]] in set(
+            expression["values"]
+        )
+
+    services = [service for service in _kind(manifests, "Service") if selected(service)]
+    ports = {port["name"]: (service, port) for service in services for port in service["spec"]["ports"]}
+    assert set(ports) == {serving["port"], recorder["port"]} == {"http", "probe"}
+    deployments = {
+        doc["metadata"]["labels"]["app.kubernetes.io/component"]: doc
+        for doc in _kind(manifests, "Deployment")
     }
-    assert (
-        monitor["spec"]["selector"]["matchLabels"].items()
-        <= _one(manifests, "Service", FULLNAME)["metadata"]["labels"].items()
-    )
+    for name, component in (("http", "serving"), ("probe", "recorder")):
+        service, port = ports[name]
+        assert service["metadata"]["labels"]["app.kubernetes.io/component"] == component
+        pod = deployments[component]["spec"]["template"]
+        assert service["spec"]["selector"].items() <= pod["metadata"]["labels"].items()
+        container_ports = {
+            p["name"]: p["containerPort"] for c in pod["spec"]["containers"] for p in c["ports"]
+        }
+        assert port["targetPort"] in container_ports
+    recorder_env = {
+        e["name"]: e.get("value")
+        for e in deployments["recorder"]["spec"]["template"]["spec"]["containers"][0]["env"]
+    }
+    assert ports["probe"][1]["port"] == int(recorder_env["TRUEPORT_RECORDER__PROBE_PORT"]) == 9465
     assert _kind(manifests, "Secret") == []
-    assert _kind(_render("default"), "ServiceMonitor") == []
+    default = _render("default")
+    assert _kind(default, "ServiceMonitor") == []
+    assert [s["metadata"]["name"] for s in _kind(default, "Service")] == [FULLNAME]
 
 
 def _production_secrets() -> dict[str, str]:
