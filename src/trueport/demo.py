@@ -4,11 +4,16 @@ Every provider type is wired to the emulator, so each model alias shows one path
 ``gpt-4o-mini`` (OpenAI), ``claude-sonnet-4-5`` (Anthropic), ``gemini-2.5-flash`` (Gemini),
 ``azure-gpt-4o`` (Azure OpenAI), ``smart`` (a failing target, then a working one: failover) and
 ``text-embedding-3-small``.
+
+There is no SMTP server: mail (invitations, password resets) is kept in the development outbox, which
+platform admins read in the console, and the demo prints each new mail's links as it arrives.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import re
 import secrets
 import socket
 from pathlib import Path
@@ -18,11 +23,13 @@ import click
 import uvicorn
 
 from trueport.app import create_app
+from trueport.db.models import OutboxMail
 from trueport.db.session import database
 from trueport.keys.secret import key_hmac_secret
 from trueport.keys.service import create_key
 from trueport.logging import configure_logging
 from trueport.mockprovider import MockProvider
+from trueport.platform.mail.outbox import KEEP, Outbox
 from trueport.settings import Settings, load_settings
 from trueport.tenants.repository import TenantRepository
 from trueport.tenants.service import create_tenant
@@ -33,11 +40,19 @@ DEMO_ADMIN = "admin@example.com"  # platform admin of the demo installation
 DEMO_OWNER = "owner@example.com"  # owner of the demo tenant
 
 
-def demo_settings(database_path: Path, mock_url: str) -> Settings:
+_LINK = re.compile(r"https?://[^\s<>\"']+")
+OUTBOX_POLL_S = 1.0
+
+
+def demo_settings(database_path: Path, mock_url: str, public_url: str | None = None) -> Settings:
+    """The demo's settings; ``public_url``: where the demo is reached (the e-mailed links point there)."""
+
     def provider(kind: str, base_url: str, **extra: Any) -> dict[str, Any]:
         return {"type": kind, "base_url": base_url, "api_key": DEMO_PROVIDER_KEY, **extra}
 
+    extra: dict[str, Any] = {"platform": {"public_url": public_url}} if public_url is not None else {}
     return load_settings(
+        **extra,
         database=f"sqlite:///{database_path}",
         providers={
             "openai": provider("openai", f"{mock_url}/v1"),
@@ -130,6 +145,8 @@ TruePort demo is running.
 
   console  : {base_url}/console/  (sign in, pick the tenant "{DEMO_TENANT}"; new passwords at every start)
 {accounts}
+  mail     : no SMTP server: invitations and password resets are kept in the outbox (console: Admin,
+             Outbox), and their links are printed here as they are sent
 
   base URL : {base_url}/v1
   API key  : {key}
@@ -153,9 +170,33 @@ Request records are in the request_records table of the SQLite database. Press C
 """
 
 
+def mail_notice(mail: OutboxMail) -> str:
+    """What the demo prints of a mail in the outbox: to whom, its subject and its links."""
+    links = "".join(f"\n  {link}" for link in dict.fromkeys(_LINK.findall(mail.text)))
+    return f"mail to {mail.recipient}: {mail.subject}{links}"
+
+
+async def _print_outbox(settings: Settings) -> None:
+    """Print each mail that reaches the outbox from now on (those of earlier runs are not news)."""
+    async with database(settings) as sessions:
+        outbox = Outbox(sessions)
+        seen = {mail.id for mail in await outbox.recent(KEEP)}
+        while True:
+            await asyncio.sleep(OUTBOX_POLL_S)
+            for mail in reversed(await outbox.recent(KEEP)):
+                if mail.id not in seen:
+                    seen.add(mail.id)
+                    click.echo(mail_notice(mail))
+
+
+def _public_url(host: str, port: int) -> str:
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104 - naming it, not binding
+    return f"http://{shown}:{port}"
+
+
 async def _serve(host: str, port: int, database_path: Path) -> None:
     async with MockProvider(host="127.0.0.1", port=0, api_key=DEMO_PROVIDER_KEY) as mock:
-        settings = demo_settings(database_path, mock.url)
+        settings = demo_settings(database_path, mock.url, _public_url(host, port))
         key = await _demo_key(settings)
         signins = await _demo_users(settings)
         config = uvicorn.Config(
@@ -165,9 +206,17 @@ async def _serve(host: str, port: int, database_path: Path) -> None:
         serving = asyncio.create_task(server.serve())
         while not server.started and not serving.done():  # noqa: ASYNC110 - uvicorn exposes no event
             await asyncio.sleep(0.05)
-        if server.started:
-            click.echo(_instructions(f"http://{host}:{port}", key, signins))
-        await serving
+        if not server.started:
+            await serving
+            return
+        click.echo(_instructions(_public_url(host, port), key, signins))
+        printing = asyncio.create_task(_print_outbox(settings))
+        try:
+            await serving
+        finally:
+            printing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await printing
 
 
 def run_demo(*, host: str, port: int, database_path: str) -> None:
