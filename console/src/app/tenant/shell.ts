@@ -12,6 +12,11 @@ const AREAS: readonly { path: string; label: string; needs: readonly Permission[
   { path: '/keys', label: 'Keys', needs: ['keys:read'] },
   { path: '/members', label: 'Members', needs: ['members:read'] },
   { path: '/webhooks', label: 'Webhooks', needs: ['webhooks:read'] },
+  { path: '/credentials', label: 'Credentials', needs: ['credentials:read'] },
+  { path: '/routes', label: 'Routes', needs: ['routes:read'] },
+  { path: '/budgets', label: 'Budgets', needs: ['budgets:read'] },
+  { path: '/audit', label: 'Audit', needs: ['audit:read'] },
+  { path: '/settings', label: 'Settings', needs: ['tenant:read'] },
 ];
 
 /** The frame of a tenant's pages: its name, the areas, switching tenant and signing out. */
@@ -22,7 +27,7 @@ const AREAS: readonly { path: string; label: string; needs: readonly Permission[
     <header class="border-b border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
       <div class="mx-auto flex max-w-6xl flex-wrap items-center gap-x-6 gap-y-2 px-4 py-3">
         <span class="text-lg font-bold tracking-tight">TruePort</span>
-        <nav aria-label="Tenant" class="flex gap-1">
+        <nav aria-label="Tenant" class="flex flex-wrap gap-1">
           @for (link of links(); track link.path) {
             <a
               [routerLink]="link.path"

@@ -41,6 +41,36 @@ export const tenantRoutes: Routes = [
         title: 'Webhooks · TruePort',
         loadComponent: () => import('./webhooks/webhooks').then((m) => m.Webhooks),
       },
+      {
+        path: 'credentials',
+        canActivate: [permitted('credentials:read')],
+        title: 'Provider credentials · TruePort',
+        loadComponent: () => import('./credentials/credentials').then((m) => m.Credentials),
+      },
+      {
+        path: 'routes',
+        canActivate: [permitted('routes:read')],
+        title: 'Routes · TruePort',
+        loadComponent: () => import('./routes/routes').then((m) => m.Routes),
+      },
+      {
+        path: 'budgets',
+        canActivate: [permitted('budgets:read')],
+        title: 'Budgets · TruePort',
+        loadComponent: () => import('./budgets/budgets').then((m) => m.Budgets),
+      },
+      {
+        path: 'audit',
+        canActivate: [permitted('audit:read')],
+        title: 'Audit · TruePort',
+        loadComponent: () => import('./audit/audit').then((m) => m.Audit),
+      },
+      {
+        path: 'settings',
+        canActivate: [permitted('tenant:read')],
+        title: 'Settings · TruePort',
+        loadComponent: () => import('./settings/settings').then((m) => m.Settings),
+      },
     ],
   },
 ];

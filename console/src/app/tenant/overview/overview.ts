@@ -7,11 +7,22 @@ import { apiErrorMessage } from '../../api/errors';
 import { Alert } from '../../shared/alert';
 import { StatCard } from '../../shared/stat-card';
 import { RANGES } from '../../shared/time-range';
-import { errorRate, formatCost, formatCount, formatLatency, summarize } from './summary';
-import { AggregateRow, UsageApi } from '../usage/usage-api';
+import {
+  errorRate,
+  formatBound,
+  formatCost,
+  formatCount,
+  formatLatency,
+  summarize,
+  topKeys,
+} from './summary';
+import { KeysApi } from '../keys/keys-api';
+import { AggregateRow, Breakdown, BreakdownRow, UsageApi } from '../usage/usage-api';
 
 /** How often the figures are fetched again: new traffic shows within this time. */
 export const REFRESH_MS = 3000;
+/** How many keys "Top keys" lists. */
+const TOP_KEYS = 5;
 
 @Component({
   selector: 'tp-overview',
@@ -46,12 +57,14 @@ export const REFRESH_MS = 3000;
         <tp-alert>{{ error() }}</tp-alert>
       </div>
     }
-    <dl class="grid grid-cols-2 gap-4 md:grid-cols-5">
+    <dl class="grid grid-cols-2 gap-4 md:grid-cols-4 xl:grid-cols-7">
       <div tpStatCard label="Requests" [value]="count(summary().requests)"></div>
       <div tpStatCard label="Errors" [value]="count(summary().errors)" [hint]="rate()"></div>
       <div tpStatCard label="Tokens" [value]="count(summary().tokens)"></div>
       <div tpStatCard label="Cost" [value]="cost(summary().costUsd)"></div>
       <div tpStatCard label="Mean latency" [value]="latency(summary().avgLatencyMs)"></div>
+      <div tpStatCard label="Latency p50" [value]="bound(total()?.p50_ms ?? null)" [hint]="bucketHint"></div>
+      <div tpStatCard label="Latency p95" [value]="bound(total()?.p95_ms ?? null)" [hint]="bucketHint"></div>
     </dl>
     <section class="mt-8" aria-labelledby="by-model">
       <h2 id="by-model" class="mb-3 text-lg font-semibold">By model</h2>
@@ -92,6 +105,44 @@ export const REFRESH_MS = 3000;
         </div>
       }
     </section>
+    <section class="mt-8" aria-labelledby="top-keys">
+      <h2 id="top-keys" class="mb-3 text-lg font-semibold">Top keys</h2>
+      @if (topKeys().length === 0) {
+        <p class="rounded-lg border border-dashed border-slate-300 p-6 text-sm dark:border-slate-700">
+          No key has sent a request in this range.
+        </p>
+      } @else {
+        <div class="overflow-x-auto rounded-lg border border-slate-200 dark:border-slate-800">
+          <table class="min-w-full divide-y divide-slate-200 text-sm dark:divide-slate-800">
+            <caption class="sr-only">
+              The keys with the most requests in the range
+            </caption>
+            <thead class="bg-slate-100 text-left dark:bg-slate-900">
+              <tr>
+                <th scope="col" class="px-4 py-2 font-medium">Key</th>
+                <th scope="col" class="px-4 py-2 text-right font-medium">Requests</th>
+                <th scope="col" class="px-4 py-2 text-right font-medium">Errors</th>
+                <th scope="col" class="px-4 py-2 text-right font-medium">Cost</th>
+                <th scope="col" class="px-4 py-2 text-right font-medium">p50</th>
+                <th scope="col" class="px-4 py-2 text-right font-medium">p95</th>
+              </tr>
+            </thead>
+            <tbody class="divide-y divide-slate-200 bg-white dark:divide-slate-800 dark:bg-slate-950">
+              @for (row of topKeys(); track row.group) {
+                <tr>
+                  <td class="px-4 py-2">{{ row.name }}</td>
+                  <td class="px-4 py-2 text-right tabular-nums">{{ count(row.requests) }}</td>
+                  <td class="px-4 py-2 text-right tabular-nums">{{ count(row.errors) }}</td>
+                  <td class="px-4 py-2 text-right tabular-nums">{{ cost(+row.cost_usd) }}</td>
+                  <td class="px-4 py-2 text-right tabular-nums">{{ bound(row.p50_ms) }}</td>
+                  <td class="px-4 py-2 text-right tabular-nums">{{ bound(row.p95_ms) }}</td>
+                </tr>
+              }
+            </tbody>
+          </table>
+        </div>
+      }
+    </section>
   `,
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
@@ -100,6 +151,12 @@ export class Overview {
   protected readonly hours = signal<number>(24);
   protected readonly totals = signal<AggregateRow[]>([]);
   protected readonly byModel = signal<AggregateRow[]>([]);
+  protected readonly byKey = signal<BreakdownRow[]>([]);
+  protected readonly total = signal<Breakdown['total'] | null>(null);
+  private readonly keyNames = signal<ReadonlyMap<string, string>>(new Map());
+  protected readonly topKeys = computed(() => topKeys(this.byKey(), this.keyNames(), TOP_KEYS));
+  protected readonly bucketHint = 'upper bound of its latency bucket';
+  protected readonly bound = formatBound;
   protected readonly updatedAt = signal<Date | null>(null);
   protected readonly error = signal('');
   protected readonly summary = computed(() => summarize(this.totals()));
@@ -108,13 +165,19 @@ export class Overview {
   protected readonly cost = formatCost;
   protected readonly latency = formatLatency;
   private readonly usage = inject(UsageApi);
+  private readonly keys = inject(KeysApi);
+  private keysAskedAt = 0;
 
   constructor() {
     combineLatest([toObservable(this.hours), timer(0, REFRESH_MS)])
       .pipe(
         switchMap(([hours]) => {
           const since = new Date(Date.now() - hours * 3_600_000);
-          return forkJoin([this.usage.aggregates('day', since), this.usage.aggregates('model', since)]).pipe(
+          return forkJoin([
+            this.usage.aggregates('day', since),
+            this.usage.aggregates('model', since),
+            this.usage.breakdown('key', since),
+          ]).pipe(
             catchError((error: unknown) => {
               this.error.set(apiErrorMessage(error));
               return of(null);
@@ -127,11 +190,28 @@ export class Overview {
         if (answers === null) {
           return;
         }
-        const [totals, byModel] = answers;
+        const [totals, byModel, byKey] = answers;
         this.totals.set(totals.rows);
+        this.byKey.set(byKey.rows);
+        this.total.set(byKey.total);
+        this.nameKeys(byKey.rows);
         this.byModel.set([...byModel.rows].sort((a, b) => b.requests - a.requests));
         this.updatedAt.set(new Date());
         this.error.set('');
       });
+  }
+
+  /** Look the keys' names up again when a key not known yet has traffic (at most every 30 s). */
+  private nameKeys(rows: readonly BreakdownRow[]): void {
+    const names = this.keyNames();
+    const unknown = rows.some((row) => row.group !== null && !names.has(row.group));
+    if (!unknown || Date.now() - this.keysAskedAt < 30_000) {
+      return;
+    }
+    this.keysAskedAt = Date.now();
+    this.keys.list().subscribe({
+      next: (page) => this.keyNames.set(new Map(page.data.map((k) => [k.id, k.name || `${k.prefix}…`]))),
+      error: () => undefined,
+    });
   }
 }

@@ -1,5 +1,5 @@
-import { errorRate, formatCost, formatLatency, summarize } from './summary';
-import type { AggregateRow } from '../usage/usage-api';
+import { errorRate, formatBound, formatCost, formatLatency, summarize, topKeys } from './summary';
+import type { AggregateRow, BreakdownRow } from '../usage/usage-api';
 
 function row(requests: number, avgLatencyMs: number | null, extra: Partial<AggregateRow> = {}): AggregateRow {
   return {
@@ -39,5 +39,43 @@ describe('formats', () => {
   it('shows latency in ms below a second', () => {
     expect(formatLatency(412.4)).toBe('412 ms');
     expect(formatLatency(1530)).toBe('1.53 s');
+  });
+});
+
+function keyRow(group: string | null, requests: number): BreakdownRow {
+  return {
+    group,
+    requests,
+    errors: 0,
+    prompt_tokens: 0,
+    completion_tokens: 0,
+    cached_tokens: 0,
+    cost_usd: '0',
+    avg_latency_ms: null,
+    p50_ms: 250,
+    p95_ms: 1000,
+    p99_ms: 1000,
+    violations: 0,
+  };
+}
+
+describe('topKeys', () => {
+  it('keeps the keys with the most requests, named', () => {
+    const names = new Map([['k1', 'support-bot']]);
+    const rows = [keyRow('k2-long-identifier', 3), keyRow('k1', 9), keyRow(null, 1), keyRow('k3', 2)];
+    expect(topKeys(rows, names, 3).map((r) => [r.name, r.requests])).toEqual([
+      ['support-bot', 9],
+      ['key k2-long-…', 3],
+      ['key k3…', 2],
+    ]);
+    expect(topKeys([keyRow(null, 1)], names, 5)[0].name).toBe('no key');
+  });
+});
+
+describe('formatBound', () => {
+  it('shows a percentile as the bucket bound it is', () => {
+    expect(formatBound(250)).toBe('≤ 250 ms');
+    expect(formatBound(2500)).toBe('≤ 2.50 s');
+    expect(formatBound(null)).toBe('—');
   });
 });

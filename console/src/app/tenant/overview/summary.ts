@@ -1,4 +1,4 @@
-import type { AggregateRow } from '../usage/usage-api';
+import type { AggregateRow, BreakdownRow } from '../usage/usage-api';
 
 /** The overview's figures: the aggregate rows of a range, summed up. */
 export interface Summary {
@@ -57,4 +57,24 @@ export function errorRate(summary: Summary): string {
   return summary.requests === 0
     ? ''
     : `${((summary.errors / summary.requests) * 100).toFixed(1)} % of requests`;
+}
+
+/** A percentile of the roll-ups: the upper bound of the histogram bucket that holds it. */
+export function formatBound(ms: number | null): string {
+  return ms === null ? '—' : `≤ ${formatLatency(ms)}`;
+}
+
+/** The `limit` keys with the most requests, named (a deleted or unknown key by its id's start). */
+export function topKeys(
+  rows: readonly BreakdownRow[],
+  names: ReadonlyMap<string, string>,
+  limit: number,
+): (BreakdownRow & { name: string })[] {
+  return [...rows]
+    .sort((a, b) => b.requests - a.requests)
+    .slice(0, limit)
+    .map((row) => ({
+      ...row,
+      name: row.group === null ? 'no key' : (names.get(row.group) ?? `key ${row.group.slice(0, 8)}…`),
+    }));
 }
