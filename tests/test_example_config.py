@@ -182,3 +182,58 @@ def test_serve_accepts_the_example_as_is(tmp_path: Path, upstream: str) -> None:
         process.wait(timeout=60)
     assert (tmp_path / "trueport.db").exists()
     assert (tmp_path / "trueport-audit-spool").is_dir()
+
+
+def _uncommented_manifests_block(text: str) -> tuple[str, list[str]]:
+    """The example with its commented ``manifests:`` block uncommented one level, and that block."""
+    lines = text.splitlines()
+    start = lines.index("# manifests:")
+    end = start + 1
+    while end < len(lines) and lines[end].startswith("#   "):
+        end += 1
+    block = [line.removeprefix("# ") for line in lines[start:end]]
+    return "\n".join([*lines[:start], *block, *lines[end:]]) + "\n", block
+
+
+async def test_the_commented_manifests_section_loads_when_uncommented(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The ``manifests:`` block is a working configuration: uncommented with a real key at its path,
+    the loader takes it, its defaults are the real ones, and the server's signer opens on it."""
+    from trueport.manifests.config import ManifestsConfig
+    from trueport.manifests.keys import generate_private_key, private_key_pem
+    from trueport.manifests.service import configured_signer
+
+    monkeypatch.setenv("OPENAI_API_KEY", "k")
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "k")
+    assert load_settings(EXAMPLE).manifests == ManifestsConfig()  # commented: the defaults apply
+    text, block = _uncommented_manifests_block(EXAMPLE.read_text())
+    assert block[0] == "manifests:" and any("signing_key_file:" in line for line in block)
+    key_file = tmp_path / "manifest-signing.key"
+    key_file.write_bytes(private_key_pem(generate_private_key("ed25519")))
+    config = tmp_path / "trueport.yaml"
+    config.write_text(text.replace("/run/secrets/manifest-signing.key", str(key_file)))
+    manifests = load_settings(config).manifests
+    assert manifests.signing_key_file == key_file
+    assert manifests.kms is None and manifests.signing_key_pem is None
+    defaults = ManifestsConfig()
+    assert (manifests.issuer, manifests.validity_hours, manifests.max_file_bytes) == (
+        defaults.issuer,
+        defaults.validity_hours,
+        defaults.max_file_bytes,
+    )
+    signer = await configured_signer(manifests)
+    assert signer is not None and signer.key_id
+
+    # The KMS alternative in the block, uncommented in place of the key file, loads too.
+    kms_block = [
+        line.replace("  # ", "  ", 1) if line.lstrip().startswith("# ") and ":" in line else line
+        for line in block
+        if "signing_key_file" not in line and "token:" not in line and "keygen" not in line
+    ]
+    assert "\n".join(block) in text
+    config.write_text(text.replace("\n".join(block), "\n".join(kms_block)))
+    kms = load_settings(config).manifests.kms
+    assert kms is not None
+    assert kms.endpoint == "https://kms-proxy.internal/"
+    assert kms.key_id.startswith("arn:aws:kms:")
