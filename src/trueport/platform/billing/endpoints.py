@@ -126,6 +126,19 @@ async def delete_plan(_: PlatformAdmin, work: Work, plan_id: str) -> Response:
     return Response(status_code=204)
 
 
+@router.get(
+    "/admin/tenant-plans",
+    summary="The plans of some tenants (platform admins)",
+    description="One entry per named tenant that is on a plan (tenants on none, or unknown, are left out).",
+)
+async def list_tenant_plans(
+    _: PlatformAdmin,
+    work: Work,
+    tenant_id: Annotated[list[str], Query(max_length=100, description="Tenant ids, at most 100.")],
+) -> list[TenantPlanOut]:
+    return [TenantPlanOut.of(*pair) for pair in await service.tenant_plans(work, tenant_id)]
+
+
 @router.put("/admin/tenants/{tenant_id}/plan", summary="Put a tenant on a plan (platform admins)")
 async def assign_plan(_: PlatformAdmin, work: Work, tenant_id: str, body: AssignPlan) -> TenantPlanOut:
     return TenantPlanOut.of(*await service.assign_plan(work, tenant_id, body))

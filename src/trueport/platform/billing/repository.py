@@ -46,6 +46,19 @@ class PlanRepo:
         rows = list((await self.session.execute(statement)).scalars())
         return rows[: query.limit], len(rows) > query.limit
 
+    async def assignments(self, tenant_ids: list[str]) -> list[tuple[TenantPlan, BillingPlan]]:
+        """The plans of these tenants (those on one), for the admins' list of tenants."""
+        wanted = [tenant_id for tenant_id in tenant_ids if is_uuid(tenant_id)]
+        if not wanted:
+            return []
+        statement = (
+            select(TenantPlan, BillingPlan)  # tenant-scope: platform admins read tenants' plans
+            .join(BillingPlan, BillingPlan.id == TenantPlan.plan_id)
+            .where(TenantPlan.tenant_id.in_(wanted))
+            .order_by(TenantPlan.tenant_id)
+        )
+        return [(row[0], row[1]) for row in (await self.session.execute(statement)).all()]
+
     async def assigned(self, plan_id: str) -> int:
         """How many tenants are on the plan. Counts every tenant's rows: this is the plans' admin view."""
         in_use = select(func.count()).where(TenantPlan.plan_id == plan_id)  # tenant-scope: admin, all tenants

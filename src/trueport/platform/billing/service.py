@@ -83,6 +83,10 @@ async def assign_plan(work: UnitOfWork, tenant_id: str, body: AssignPlan) -> tup
     return current, chosen
 
 
+async def tenant_plans(work: UnitOfWork, tenant_ids: list[str]) -> list[tuple[TenantPlan, BillingPlan]]:
+    return await PlanRepo(work.session).assignments(tenant_ids)
+
+
 async def tenant_plan(work: UnitOfWork, tenant_id: str) -> tuple[TenantPlan, BillingPlan]:
     current = await TenantPlanRepo(work.session, tenant_id).current()
     if current is None:
