@@ -3,9 +3,12 @@ outside it, and run from an empty directory, as a user who typed ``pip install t
 
 The virtualenv gets the locked runtime dependencies (``uv sync --no-dev --no-install-project`` into
 it: from uv's cache when it has them, from the package index otherwise), then the wheel alone with
-``--no-deps``; ``uv pip check`` proves the wheel's declared dependencies are all there. Nothing of
-the checkout is importable from the virtualenv: ``import trueport`` must find the installed copy, and
-the models and the console's assets must come from inside it.
+``--no-deps``; ``uv pip check`` proves the wheel's declared dependencies are all there. That is the
+plain install, without the optional extras: it must run the embedded default, and refuse a
+configuration that needs an extra in one sentence naming it. A second virtualenv gets the ``server``
+extra as the container image does (``--extra server``), and the extras' backends must load there.
+Nothing of the checkout is importable from the virtualenv: ``import trueport`` must find the
+installed copy, and the models and the console's assets must come from inside it.
 
 Deselect with ``-m "not packaging"``.
 """
@@ -100,28 +103,52 @@ def _clean_environment() -> dict[str, str]:
     return env
 
 
-@pytest.fixture(scope="module")
-def installed(tmp_path_factory: pytest.TempPathFactory) -> Installation:
-    work = tmp_path_factory.mktemp("wheel")
-    assert not work.resolve().is_relative_to(ROOT), "the virtualenv must live outside the checkout"
+def _install(work: Path, wheel: Path, *extras: str) -> Installation:
+    """A fresh virtualenv in ``work`` with the locked runtime dependencies (and ``extras``), then the
+    wheel; ``uv pip check`` proves the wheel's declared dependencies (those extras' too) are there."""
     env = _clean_environment()
     uv = _uv(env)
-    dist, venv, home = work / "dist", work / "venv", work / "home"
+    venv, home = work / "venv", work / "home"
     home.mkdir()
-    _cache_first([*uv, "build", "--wheel", "--quiet", "--out-dir", dist, ROOT], env=env, cwd=work)
-    (wheel,) = dist.glob("trueport-*.whl")
     sync = [*uv, "sync", "--frozen", "--no-dev", "--no-install-project", "--quiet"]
+    for extra in extras:
+        sync += ["--extra", extra]
     _cache_first(
         [*sync, "--project", ROOT, "--python", sys.executable],
         env={**env, "UV_PROJECT_ENVIRONMENT": str(venv)},
         cwd=work,
     )
     python = venv / "bin" / "python"
+    requirement = f"trueport[{','.join(extras)}] @ {wheel.as_uri()}" if extras else str(wheel)
     _cache_first(
-        [*uv, "pip", "install", "--quiet", "--no-deps", "--python", python, wheel], env=env, cwd=work
+        [*uv, "pip", "install", "--quiet", "--no-deps", "--python", python, requirement], env=env, cwd=work
     )
     _run([*uv, "pip", "check", "--python", python], env=env, cwd=work)
     return Installation(wheel=wheel, venv=venv, home=home, env=env)
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    dist = tmp_path_factory.mktemp("dist")
+    env = _clean_environment()
+    _cache_first([*_uv(env), "build", "--wheel", "--quiet", "--out-dir", dist, ROOT], env=env, cwd=dist)
+    (built,) = dist.glob("trueport-*.whl")
+    return built
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory: pytest.TempPathFactory, wheel: Path) -> Installation:
+    """``pip install trueport``: no extras."""
+    work = tmp_path_factory.mktemp("wheel")
+    assert not work.resolve().is_relative_to(ROOT), "the virtualenv must live outside the checkout"
+    return _install(work, wheel)
+
+
+@pytest.fixture(scope="module")
+def installed_server(tmp_path_factory: pytest.TempPathFactory, wheel: Path) -> Installation:
+    """``pip install 'trueport[server]'``, as the container image installs it."""
+    work = tmp_path_factory.mktemp("wheel-server")
+    return _install(work, wheel, "server")
 
 
 def test_wheel_carries_models_licence_and_console_assets(installed: Installation) -> None:
@@ -305,3 +332,97 @@ def test_demo_answers_a_call(installed: Installation, started: list[subprocess.P
     assert reply.status_code == 200, reply.text
     assert reply.json()["choices"][0]["message"]["content"] == "Echo: Hello"
     assert (cwd / "trueport-demo.db").exists()
+
+
+# The extras' distributions, and the top-level modules they bring.
+EXTRA_DISTRIBUTIONS = {
+    "asyncpg": "asyncpg",
+    "redis": "redis",
+    "boto3": "boto3",
+    "botocore": "botocore",
+    "google-auth": "google.auth",
+    "opentelemetry-sdk": "opentelemetry.sdk",
+}
+EVERY_EXTRA_CONFIG = """
+database: postgresql://trueport@127.0.0.1:9/trueport
+redis: redis://127.0.0.1:9/0
+providers:
+  oa: {type: openai, base_url: 'http://127.0.0.1:9/v1'}
+  br: {type: bedrock, region: eu-west-1}
+  vx: {type: vertex, project: acme-prod-1, location: europe-west4}
+models: {m: [{provider: oa, model: m}]}
+audit: {archive_s3: {bucket: trueport-audit}}
+tracing: {enabled: true}
+"""
+INSTALLED_DISTRIBUTIONS = """
+import importlib.metadata, json, sys
+names = []
+for name in sys.argv[1:]:
+    try:
+        importlib.metadata.distribution(name)
+    except importlib.metadata.PackageNotFoundError:
+        continue
+    names.append(name)
+print(json.dumps(names))
+"""
+
+
+def _site_bytes(installation: Installation) -> int:
+    return sum(p.stat().st_size for p in (installation.venv / "lib").rglob("*") if p.is_file())
+
+
+def test_the_plain_install_has_no_extra_and_names_the_one_a_config_needs(installed: Installation) -> None:
+    found = _run(
+        [installed.python, "-c", INSTALLED_DISTRIBUTIONS, *EXTRA_DISTRIBUTIONS],
+        env=installed.env,
+        cwd=installed.home,
+    )
+    assert jsonutil.loads(found) == []
+    config = installed.home / "every-extra.yaml"
+    config.write_text(EVERY_EXTRA_CONFIG)
+    result = subprocess.run(
+        [installed.trueport, "serve", "--config", str(config)],
+        cwd=installed.home,
+        env=installed.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    assert [line for line in result.stderr.splitlines() if line.startswith("Error:")] == [
+        "Error: this configuration needs the TruePort extras 'postgres', 'redis', 'aws', 'vertex', 'otel', "
+        "which are not installed (database: PostgreSQL needs 'postgres', redis needs 'redis', provider 'br' "
+        "(bedrock) needs 'aws', provider 'vx' (vertex) needs 'vertex', audit.archive_s3 needs 'aws', "
+        "tracing.enabled needs 'otel'): pip install 'trueport[postgres,redis,aws,vertex,otel]' "
+        "(or 'trueport[server]' for all of them)"
+    ], result.stderr
+
+
+def test_the_server_extra_brings_every_backend(
+    installed: Installation, installed_server: Installation
+) -> None:
+    found = _run(
+        [installed_server.python, "-c", INSTALLED_DISTRIBUTIONS, *EXTRA_DISTRIBUTIONS],
+        env=installed_server.env,
+        cwd=installed_server.home,
+    )
+    assert jsonutil.loads(found) == list(EXTRA_DISTRIBUTIONS)
+    config = installed_server.home / "every-extra.yaml"
+    config.write_text(EVERY_EXTRA_CONFIG)
+    probe = f"""
+import importlib, sys
+from trueport import extras
+from trueport.settings import load_settings
+for module in {list(EXTRA_DISTRIBUTIONS.values())!r}:
+    importlib.import_module(module)
+settings = load_settings(sys.argv[1])
+print(sorted({{extra.name for _, extra in extras.needed(settings)}}), extras.missing(settings))
+"""
+    out = _run(
+        [installed_server.python, "-c", probe, config], env=installed_server.env, cwd=installed_server.home
+    )
+    assert out.strip() == "['aws', 'otel', 'postgres', 'redis', 'vertex'] []"
+    # What a client-side install saves: botocore alone is tens of megabytes.
+    assert _site_bytes(installed_server) - _site_bytes(installed) > 30_000_000
