@@ -82,6 +82,7 @@ async def _seed_tenant_b(
     ids["/api/v1/flags/"] = "no_such_flag"
     ids["/api/v1/admin/flags/"] = "canary_targets"  # platform-admin routes (/api/v1/admin/): 403 first
     ids["/api/v1/admin/bus/dead-letters/"] = "inference.events.v1"  # the bus is the installation's
+    ids["/api/v1/admin/users/"] = owner.id  # platform-admin routes: 403 before any id
     ids["/api/v1/budgets/"] = await create(
         "/api/v1/budgets",
         {
