@@ -22,4 +22,10 @@ describe('queryParams', () => {
     expect(params.keys()).toEqual(['limit', 'group_by']);
     expect(params.get('limit')).toBe('0');
   });
+
+  it('repeats the parameter for each item of a list', () => {
+    const params = queryParams({ tenant_id: ['t1', 't2'], limit: 5 });
+    expect(params.getAll('tenant_id')).toEqual(['t1', 't2']);
+    expect(params.toString()).toBe('tenant_id=t1&tenant_id=t2&limit=5');
+  });
 });

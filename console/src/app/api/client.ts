@@ -56,10 +56,15 @@ export function fillPath(template: string, values: unknown): string {
   });
 }
 
+/** Query parameters; a list becomes the parameter repeated (`?id=a&id=b`), as the server reads it. */
 export function queryParams(values: unknown): HttpParams {
   let params = new HttpParams();
   for (const [name, value] of Object.entries((values ?? {}) as Record<string, unknown>)) {
-    if (value !== undefined && value !== null) {
+    if (Array.isArray(value)) {
+      for (const item of value) {
+        params = params.append(name, String(item));
+      }
+    } else if (value !== undefined && value !== null) {
       params = params.set(name, String(value));
     }
   }

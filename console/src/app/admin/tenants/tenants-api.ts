@@ -33,6 +33,11 @@ export class TenantsApi {
     return this.api.get('/api/v1/billing/admin/plans', { query: { limit: 100 } });
   }
 
+  /** The plans of these tenants (those on none are left out). */
+  plansOf(tenantIds: string[]): Observable<TenantPlan[]> {
+    return this.api.get('/api/v1/billing/admin/tenant-plans', { query: { tenant_id: tenantIds } });
+  }
+
   assignPlan(tenantId: string, planId: string): Observable<TenantPlan> {
     return this.api.put(
       '/api/v1/billing/admin/tenants/{tenant_id}/plan',

@@ -245,7 +245,7 @@ export class Tenants implements OnInit {
   protected readonly pager = new Pager();
   protected readonly tenants = signal<Tenant[] | null>(null);
   protected readonly plans = signal<Plan[] | null>(null);
-  /** The plans set from this page (the API has no read of a tenant's current plan for admins). */
+  /** The plan id of each listed tenant on one. */
   protected readonly planOf = signal<Record<string, string>>({});
   protected readonly message = signal('');
   protected readonly error = signal('');
@@ -291,7 +291,6 @@ export class Tenants implements OnInit {
     }
     await this.act(async () => {
       const assigned = await firstValueFrom(this.api.assignPlan(tenant.id, planId));
-      this.planOf.update((plans) => ({ ...plans, [tenant.id]: assigned.plan.id }));
       return `${tenant.slug} is on the plan ${assigned.plan.name} since ${formatUtc(assigned.since)}.`;
     });
   }
@@ -299,6 +298,10 @@ export class Tenants implements OnInit {
   async load(): Promise<void> {
     try {
       const page = await firstValueFrom(this.api.list(this.pager.current()));
+      const assigned = page.data.length
+        ? await firstValueFrom(this.api.plansOf(page.data.map((tenant) => tenant.id)))
+        : [];
+      this.planOf.set(Object.fromEntries(assigned.map((entry) => [entry.tenant_id, entry.plan.id])));
       this.tenants.set(page.data);
       this.pager.nextCursor.set(page.next_cursor ?? null);
     } catch (error: unknown) {

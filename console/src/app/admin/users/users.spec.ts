@@ -60,7 +60,7 @@ describe('Users', () => {
     ]);
     expect(labels(root)).toEqual([
       'Revoke platform admin of me@example.test',
-      'Make ann@example.test a platform admin',
+      'Grant platform admin to ann@example.test',
       'Disable ann@example.test',
       'Revoke platform admin of bob@example.test',
       'Enable bob@example.test',

@@ -81,7 +81,7 @@ import { AdminUser, UsersApi } from './users-api';
                 <td class="space-x-2 px-4 py-2 text-right whitespace-nowrap">
                   @if (user.is_platform_admin) {
                     <tp-confirm-button
-                      label="Revoke admin"
+                      label="Revoke platform admin"
                       [name]="'Revoke platform admin of ' + user.email"
                       [confirm]="'Confirm revoking platform admin of ' + user.email"
                       [disabled]="busy()"
@@ -92,10 +92,10 @@ import { AdminUser, UsersApi } from './users-api';
                       type="button"
                       [class]="s.secondary"
                       [disabled]="busy()"
-                      [attr.aria-label]="'Make ' + user.email + ' a platform admin'"
+                      [attr.aria-label]="'Grant platform admin to ' + user.email"
                       (click)="setAdmin(user, true)"
                     >
-                      Make admin
+                      Grant platform admin
                     </button>
                   }
                   @if (user.disabled) {
