@@ -18,7 +18,6 @@ from trueport.db.engine import SessionFactory
 from trueport.db.session import database, is_embedded
 from trueport.errors import ConfigError
 from trueport.guard.commands import GUARD_COMMANDS
-from trueport.jobs.eval_worker import eval_worker
 from trueport.keys.repository import KeyRepository
 from trueport.keys.secret import key_hmac_secret
 from trueport.keys.service import KeyError_, create_key, revoke_key
@@ -71,6 +70,7 @@ LAZY_COMMANDS = {
     "master-key": "trueport.platform.credentials.commands:master_key",
     "recorder": "trueport.books.commands:recorder",
     "manifests": "trueport.manifests.commands:manifests",
+    "eval-worker": "trueport.jobs.eval_worker:eval_worker",
 }
 
 
@@ -98,13 +98,12 @@ def serve(
     """Serve the gateway over HTTP; prints the URL once listening. SIGTERM or Ctrl+C drain calls in
     flight (up to server.shutdown_grace_s), write what is queued and exit 0."""
     from trueport.books.commands import start_recorder, starts_recorder, stop_recorder, without_recorder
-    from trueport.db.migrate import upgrade_to_head
+    from trueport.db.migrate import upgrade_if_behind
 
     settings = _settings(config_path)
     exit_cleanly_on_signals()
     if is_embedded(settings):
-        if not asyncio.run(_schema_is_current(settings)):  # Alembic only when there is work for it
-            upgrade_to_head(settings.database_url)
+        upgrade_if_behind(settings.database_url)  # Alembic only when there is work for it
     else:
         asyncio.run(_require_current_schema(settings))
     child = None
@@ -121,17 +120,6 @@ def serve(
     finally:
         if child is not None:
             stop_recorder(child)
-
-
-async def _schema_is_current(settings: Settings) -> bool:
-    from trueport.db.engine import create_engine
-    from trueport.db.migrate import current_revision, head_revision
-
-    engine = create_engine(settings.database_url)
-    try:
-        return await current_revision(engine) == head_revision()
-    finally:
-        await engine.dispose()
 
 
 async def _require_current_schema(settings: Settings) -> None:
@@ -319,5 +307,5 @@ def demo(host: str, port: int, database_path: str) -> None:
     run_demo(host=host, port=port, database_path=database_path)
 
 
-for _command in (*GUARD_COMMANDS, eval_worker):
+for _command in GUARD_COMMANDS:
     main.add_command(_command)

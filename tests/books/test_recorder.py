@@ -14,10 +14,12 @@ from sqlalchemy import func, select
 from trueport.audit.log import AuditLog
 from trueport.audit.spool import Spool
 from trueport.audit.tables import AuditEventRow
+from trueport.books import recorder as recorder_module
 from trueport.books.item import encode
 from trueport.books.recorder import Recorder
 from trueport.books.sources import SpoolSource
 from trueport.books.spool import SpoolWriter
+from trueport.books.status import FileBoard
 from trueport.db.engine import SessionFactory, create_engine, session_factory
 from trueport.db.migrate import upgrade_to_head
 from trueport.db.models import DeadLetter, RequestRecord, UsageRollup
@@ -67,11 +69,13 @@ def call(status: int = 200, **fields: object) -> RequestRecordData:
     return RequestRecordData(**values)  # type: ignore[arg-type]
 
 
-def recorder(sessions: SessionFactory, spool: Path, events: Published | None = None) -> Recorder:
+def recorder(
+    sessions: SessionFactory, spool: Path, events: Published | None = None, board: FileBoard | None = None
+) -> Recorder:
     prices = TenantPrices(PricingCatalog.load())
     records = RecordWriter(sessions, prices, batch_size=100, flush_interval_s=1, max_pending=1000)
     audit = AuditLog(sessions, Spool(spool / "unused"))
-    return Recorder(SpoolSource(spool), sessions, records, audit, events=events, batch_size=100)  # type: ignore[arg-type]
+    return Recorder(SpoolSource(spool), sessions, records, audit, events=events, board=board, batch_size=100)  # type: ignore[arg-type]
 
 
 async def counts(sessions: SessionFactory) -> tuple[int, int, int, int]:
@@ -164,3 +168,20 @@ async def test_a_database_outage_holds_the_chunk_until_it_can_be_written(
     await books.stop()
     assert await counts(sessions) == (3, 3, 0, 3)  # audit events were committed once, records after
     assert books.health(1.0) == "stopped"
+
+
+async def test_the_first_heartbeat_does_not_wait_for_a_period(
+    sessions: SessionFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The serving processes are not ready before the recorder's first heartbeat: when the spool is
+    # acquired (a thread hop after start), the first beat follows at once, not a period later.
+    monkeypatch.setattr(recorder_module, "_HEARTBEAT_S", 60.0)
+    board = FileBoard(tmp_path)
+    books = recorder(sessions, tmp_path, board=board)
+    await books.start()
+    try:
+        await asyncio.wait_for(books.beating.wait(), 10)
+        status = await board.read()
+        assert status is not None and status.lag == 0 and status.calls == 0
+    finally:
+        await books.stop()

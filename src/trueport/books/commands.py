@@ -12,7 +12,7 @@ import click
 
 from trueport.books.process import run_recorder
 from trueport.commandline import command_settings, config_option
-from trueport.db.migrate import upgrade_to_head
+from trueport.db.migrate import upgrade_if_behind
 from trueport.db.session import is_embedded
 from trueport.errors import ConfigError
 from trueport.settings import Settings
@@ -34,8 +34,8 @@ def recorder(config_path: str | None, parent_pid: int | None) -> None:
     """Keep the books: write what serving processes hand over (records, audit events, roll-ups),
     publish inference events, deliver webhooks. See ARCHITECTURE.md, "Two roles"."""
     settings = command_settings(config_path)
-    if is_embedded(settings):
-        upgrade_to_head(settings.database_url)
+    if is_embedded(settings) and parent_pid is None:  # a serve that starts us has migrated already
+        upgrade_if_behind(settings.database_url)
     try:
         asyncio.run(run_recorder(settings, parent_pid=parent_pid))
     except ConfigError as exc:

@@ -37,6 +37,7 @@ log = structlog.get_logger(__name__)
 _PARENT_POLL_S = 0.5
 PARENT_GRACE_S = 35.0  # uvicorn's graceful shutdown is 30 s
 BACKGROUND_NICE = 10
+_FIRST_BEAT_WAIT_S = 5.0
 
 
 async def run_recorder(settings: Settings, *, parent_pid: int | None = None) -> None:
@@ -72,7 +73,10 @@ async def run_recorder(settings: Settings, *, parent_pid: int | None = None) -> 
         recorder = recorder_of(settings, sessions, prices, events)
         await recorder.start()  # first: its heartbeat is what serving processes wait for
         stack.push_async_callback(recorder.stop)  # stopped last: what waits goes in the books
-        # Imported once the books are being kept: they pull in the control plane (a second at start).
+        with contextlib.suppress(TimeoutError):  # (a standby publishes none)
+            await asyncio.wait_for(recorder.beating.wait(), _FIRST_BEAT_WAIT_S)
+        # Imported once the first heartbeat is out (the imports hold the loop): they pull in the
+        # control plane (a second at start), which the serving processes' readiness need not wait for.
         from trueport.jobs.budgets import BudgetResetter
         from trueport.jobs.webhooks import WebhookWorker
 

@@ -50,6 +50,10 @@ log = structlog.get_logger(__name__)
 
 _MAX_BACKOFF_S = 5.0
 _HEARTBEAT_S = 1.0
+# Until the first read has tried the spool (a thread hop away), the source is not active yet: the
+# first beat must not wait a whole period for it (serving processes are not ready without it).
+_FIRST_BEAT_POLL_S = 0.02
+_FIRST_BEAT_WINDOW_S = 5.0
 STANDBY_STOP_S = 10.0
 
 
@@ -78,6 +82,7 @@ class Recorder:
         self._interval_s = interval_s  # after a chunk short of a batch: let the next one fill up
         self._task: asyncio.Task[None] | None = None
         self._heartbeat: asyncio.Task[None] | None = None
+        self.beating = asyncio.Event()  # set once the first heartbeat is published
         self._held: Chunk | None = None  # read, not yet in the books (retried first)
         self._working = asyncio.Lock()
         self._stopping = False
@@ -231,10 +236,12 @@ class Recorder:
 
     async def _beat(self) -> None:
         assert self._board is not None
+        first_beat_until = time.monotonic() + _FIRST_BEAT_WINDOW_S
         while True:
             try:
                 if not self.source.active:  # a standby (another recorder reads the spool): it speaks
-                    await asyncio.sleep(_HEARTBEAT_S)
+                    early = not self.beating.is_set() and time.monotonic() < first_beat_until
+                    await asyncio.sleep(_FIRST_BEAT_POLL_S if early else _HEARTBEAT_S)
                     continue
                 lag = await self.source.lag()
                 failing = self._failing_since
@@ -246,6 +253,7 @@ class Recorder:
                         calls=self.calls,
                     )
                 )
+                self.beating.set()
             except Exception as exc:  # a heartbeat must never stop the recorder
                 log.warning("recorder_heartbeat_failed", error=type(exc).__name__)
             await asyncio.sleep(_HEARTBEAT_S)
