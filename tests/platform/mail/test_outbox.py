@@ -3,6 +3,7 @@ admins read it at ``/admin/outbox``; an invited owner's link from it works."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
@@ -45,6 +46,36 @@ async def test_an_invitation_lands_in_the_outbox_and_its_link_works(unmailed: Co
         },
     )
     assert accepted.status_code == 200 and accepted.json()["tenant_slug"] == "acme"
+
+
+async def test_a_password_reset_lands_in_the_outbox_and_its_link_works(unmailed: ControlPlaneHarness) -> None:
+    admin = unmailed.auth(await unmailed.user("ops@installation.test", platform_admin=True))
+    await unmailed.user("bob@acme.test")
+    asked = await unmailed.client.post("/api/v1/auth/password-reset", json={"email": "bob@acme.test"})
+    assert asked.status_code == 202
+    mails: list[dict[str, str]] = []
+    for _ in range(100):  # the reset mail goes out after the answer
+        mails = (await unmailed.client.get(OUTBOX, headers=admin)).json()["data"]
+        if mails:
+            break
+        await asyncio.sleep(0.05)
+    [mail] = mails
+    assert mail["to"] == "bob@acme.test" and mail["subject"] == "Reset your TruePort password"
+    done = await unmailed.client.post(
+        "/api/v1/auth/password-reset/confirm",
+        json={
+            "token": link_token(mail["text"], "reset-password"),
+            "new_password": "bob's new long passphrase",
+        },
+    )
+    assert done.status_code == 204, done.text
+    # Nobody else reads the outbox.
+    bob = (await unmailed.client.get("/api/v1/admin/users", headers=admin, params={"search": "bob"})).json()
+    assert [user["email"] for user in bob["data"]] == ["bob@acme.test"]
+    tenant = await unmailed.tenant("acme")
+    owner = await unmailed.user("owner@acme.test")
+    await unmailed.member(tenant, owner, "owner")
+    assert (await unmailed.client.get(OUTBOX, headers=unmailed.auth(owner, tenant))).status_code == 403
 
 
 async def test_the_outbox_keeps_the_newest(unmailed: ControlPlaneHarness) -> None:
