@@ -106,11 +106,16 @@ class InProcessGateway:
                     done.set()
 
         started = time.perf_counter()
+        # A task of its own: the call's context (the request id, tenant and key bound for its logs)
+        # stays the call's, as it would in a server, instead of leaking into the runner's.
+        call = asyncio.create_task(self._app(scope, receive, send), name="eval-gateway-call")
         try:
             async with asyncio.timeout(self._timeout_s):
-                await self._app(scope, receive, send)
+                await asyncio.shield(call)
         finally:
             done.set()
+            if not call.done():
+                call.cancel()
         return GatewayAnswer(status, headers, b"".join(chunks), (time.perf_counter() - started) * 1000)
 
 
