@@ -108,7 +108,10 @@ class InProcessGateway:
         started = time.perf_counter()
         # A task of its own: the call's context (the request id, tenant and key bound for its logs)
         # stays the call's, as it would in a server, instead of leaking into the runner's.
-        call = asyncio.create_task(self._app(scope, receive, send), name="eval-gateway-call")
+        async def serve() -> None:
+            await self._app(scope, receive, send)
+
+        call = asyncio.create_task(serve(), name="eval-gateway-call")
         try:
             async with asyncio.timeout(self._timeout_s):
                 await asyncio.shield(call)
