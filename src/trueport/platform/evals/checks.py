@@ -18,7 +18,7 @@ from trueport.jsonutil import JSONDecodeError, dumps, loads
 
 _BLOCKED_BY = re.compile(r"blocked by the (\w+) detector")
 _FENCE = re.compile(r"```(?:json)?\s*\n?(.*?)```", re.DOTALL)
-REGEX_TIMEOUT_CHARS = 100_000  # answers longer than this are checked on their first 100,000 characters
+REGEX_MAX_CHARS = 100_000  # a regex looks at an answer's first 100,000 characters
 
 
 def check_schema(schema: dict[str, Any], max_chars: int) -> None:
@@ -68,7 +68,7 @@ def check_guard(expected: dict[str, str], verdicts: dict[str, str]) -> str | Non
 
 
 def check_regex(pattern: str, answer: str) -> str | None:
-    if re.search(pattern, answer[:REGEX_TIMEOUT_CHARS]) is None:
+    if re.search(pattern, answer[:REGEX_MAX_CHARS]) is None:
         return f"regex: no match of {pattern!r} in the answer"
     return None
 

@@ -106,6 +106,7 @@ class InProcessGateway:
                     done.set()
 
         started = time.perf_counter()
+
         # A task of its own: the call's context (the request id, tenant and key bound for its logs)
         # stays the call's, as it would in a server, instead of leaking into the runner's.
         async def serve() -> None:
