@@ -16,15 +16,19 @@ import re
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 import openai
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 from tests.console.browsing import (
     FORGETFUL,
     OWNER,
     PASSWORD,
+    PROVIDER_KEY,
     WAIT_MS,
     Installation,
     bearer,
@@ -32,6 +36,7 @@ from tests.console.browsing import (
     screenshot,
     sign_in,
 )
+from tests.gateway.served import Served, serve
 
 pytestmark = pytest.mark.slow
 
@@ -39,9 +44,8 @@ ADMIN = "ada@installation.test"
 NEW_OWNER = "gina@globex.test"
 
 
-@pytest.fixture(scope="module")
-def admin(installation: Installation) -> str:
-    """A platform admin of the installation, made as an operator does: ``trueport users create-admin``."""
+def _create_admin(config: Path) -> None:
+    """A platform admin, made as an operator does: ``trueport users create-admin``."""
     subprocess.run(
         [
             sys.executable,
@@ -54,7 +58,7 @@ def admin(installation: Installation) -> str:
             "Ada",
             "--password-stdin",
             "--config",
-            str(installation.served.config),
+            str(config),
         ],
         input=f"{PASSWORD}\n",
         capture_output=True,
@@ -62,7 +66,38 @@ def admin(installation: Installation) -> str:
         timeout=120,
         check=True,
     )
+
+
+@pytest.fixture(scope="module")
+def admin(installation: Installation) -> str:
+    _create_admin(installation.served.config)
     return ADMIN
+
+
+@pytest.fixture(scope="module")
+def without_smtp(tmp_path_factory: pytest.TempPathFactory, provider: str) -> Iterator[Served]:
+    """A second installation, in development with no SMTP server: its mail goes to the outbox."""
+    workdir = tmp_path_factory.mktemp("outbox")
+    config = workdir / "trueport.yaml"
+    config.write_text(f"""
+database: sqlite:///{workdir}/outbox.db
+secret_key: console-outbox-test-secret-of-32-bytes-or-more
+audit: {{spool_dir: '{workdir / "audit-spool"}'}}
+platform:
+  jwt_secret: kq3VJ0dT9xw8Lr2pZ7yHc5mB1nF4gE6aUoWsXiRtYvQe
+  master_keys: {{k1: MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=}}
+  active_master_key: k1
+providers:
+  oa: {{type: openai, base_url: "{provider}/v1", api_key: "{PROVIDER_KEY}"}}
+models:
+  gpt-4o-mini: [{{provider: oa, model: gpt-4o-mini}}]
+""")
+    _create_admin(config)  # migrates the new database too
+    served = serve(config, workdir, tenants=())
+    try:
+        yield served
+    finally:
+        served.stop()
 
 
 def _admin_area(page: Page, installation: Installation) -> None:
@@ -219,3 +254,44 @@ def test_a_platform_admin_manages_users_and_watches_the_installation(
     screenshot(page, "86-admin-master-key-dark")
     _open(page, "Tenants", "Tenants")
     screenshot(page, "87-admin-tenants-dark")
+
+
+def test_without_smtp_the_invitation_waits_in_the_outbox_with_a_working_link(
+    without_smtp: Served, page: Page
+) -> None:
+    sign_in(page, without_smtp.url, ADMIN, PASSWORD)
+    page.get_by_role("link", name=re.compile("Platform admin")).click()
+    _open(page, "Outbox", "Outbox")
+    expect(page.get_by_text("No mail yet.")).to_be_visible()
+    _open(page, "Tenants", "Tenants")
+    page.get_by_label("Slug").fill("initech")
+    page.get_by_label("Name", exact=True).fill("Initech")
+    page.get_by_label("Owner's e-mail address").fill("ivan@initech.test")
+    page.get_by_role("button", name="Create tenant").click()
+    _status(page, "Tenant initech created; the invitation of its owner ivan@initech.test was e-mailed")
+
+    _open(page, "Outbox", "Outbox")
+    mails = page.get_by_role("list", name="Mails, newest first")
+    expect(mails.get_by_role("listitem")).to_have_count(1)
+    expect(mails).to_contain_text("You are invited to join Initech on TruePort")
+    expect(mails).to_contain_text("To ivan@initech.test")
+    link = mails.get_by_role("link", name=re.compile(r"accept-invitation\?token="))
+    href = link.get_attribute("href")
+    assert href is not None
+    screenshot(page, "88-admin-outbox-mail")
+
+    # The link names the installation's public URL (platform.public_url, here the default
+    # http://localhost:8080): a proxy there would hand it to this server, as the route below does.
+    public = urlsplit(href)
+
+    def forward(route: Route) -> None:
+        target = urlsplit(route.request.url)
+        route.fulfill(status=302, headers={"location": f"{without_smtp.url}{target.path}?{target.query}"})
+
+    page.route(f"{public.scheme}://{public.netloc}/**", forward)
+    link.click()
+    expect(page.get_by_role("heading", name="Accept your invitation")).to_be_visible()
+    page.get_by_label("Your name").fill("Ivan")
+    page.get_by_label("Password").fill("ivan's own passphrase 2026")
+    page.get_by_role("button", name="Accept invitation").click()
+    expect(page.get_by_role("status")).to_contain_text("You are now a member of initech")
