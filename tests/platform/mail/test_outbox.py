@@ -11,7 +11,8 @@ from tests.platform.auth.signin import fast_hashing, link_token
 from tests.platform.harness import ControlPlaneHarness, platform_settings, running_platform
 
 from trueport.mockprovider import MockProvider
-from trueport.platform.mail.mailer import OutgoingMail
+from trueport.platform.config import MailConfig
+from trueport.platform.mail.mailer import Mailer, OutgoingMail
 from trueport.platform.mail.outbox import Outbox, open_outbox
 
 OUTBOX = "/api/v1/admin/outbox"
@@ -91,6 +92,16 @@ async def test_with_smtp_there_is_no_outbox(platform: ControlPlaneHarness) -> No
     admin = platform.auth(await platform.user("ops@installation.test", platform_admin=True))
     assert open_outbox(platform.settings, platform.sessions) is None
     assert (await platform.client.get(OUTBOX, headers=admin)).json() == {"enabled": False, "data": []}
+
+
+async def test_a_mailer_with_an_outbox_counts_as_configured(unmailed: ControlPlaneHarness) -> None:
+    """Budget alerts are mailed only by a configured mailer: in development they reach the outbox."""
+    mailer = unmailed.platform.mailer
+    assert mailer.config.host is None and mailer.configured
+    await mailer.send(OutgoingMail(to="finance@acme.test", subject="Budget alert", text="t", html="<p>h</p>"))
+    assert unmailed.platform.outbox is not None
+    assert [mail.recipient for mail in await unmailed.platform.outbox.recent(5)] == ["finance@acme.test"]
+    assert not Mailer(MailConfig()).configured
 
 
 def test_production_keeps_no_outbox(unmailed: ControlPlaneHarness) -> None:

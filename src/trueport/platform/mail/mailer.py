@@ -63,7 +63,8 @@ class Mailer:
 
     @property
     def configured(self) -> bool:
-        return self.config.host is not None
+        """Mail goes somewhere: to an SMTP server, or to the development outbox."""
+        return self.config.host is not None or self.keep is not None
 
     def compose(self, mail: OutgoingMail) -> EmailMessage:
         """The MIME message: multipart/alternative, plain text first (the fallback), then HTML."""
