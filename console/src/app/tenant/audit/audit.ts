@@ -126,7 +126,7 @@ interface Checked {
                       type="button"
                       (click)="check(event)"
                       [disabled]="checking() !== null"
-                      [attr.aria-label]="'Check the inclusion of event ' + event.tenant_seq"
+                      [attr.aria-label]="'Check inclusion of event ' + event.tenant_seq"
                       [class]="styles.secondary"
                     >
                       {{ checking() === event.event_id ? 'Checking…' : 'Check inclusion' }}

@@ -200,7 +200,7 @@ export function newCredential(form: {
                     <button
                       type="button"
                       (click)="startRotation(credential)"
-                      [attr.aria-label]="'Rotate the key of ' + credential.name"
+                      [attr.aria-label]="'Rotate key of ' + credential.name"
                       [class]="styles.secondary"
                     >
                       Rotate key
@@ -219,7 +219,11 @@ export function newCredential(form: {
               @if (rotating() === credential.id) {
                 <tr>
                   <td colspan="7" class="bg-slate-50 px-4 py-3 dark:bg-slate-900">
-                    <form (ngSubmit)="rotate(credential)" class="flex flex-wrap items-end gap-3">
+                    <form
+                      [formGroup]="rotation"
+                      (ngSubmit)="rotate(credential)"
+                      class="flex flex-wrap items-end gap-3"
+                    >
                       <div class="min-w-72 flex-1">
                         <label for="rotate-key" [class]="styles.label"
                           >New API key for {{ credential.name }}</label
@@ -228,13 +232,11 @@ export function newCredential(form: {
                           id="rotate-key"
                           type="password"
                           autocomplete="off"
-                          [formControl]="newKey"
+                          formControlName="key"
                           [class]="styles.input"
                         />
                       </div>
-                      <button type="submit" [disabled]="busy() || !newKey.value" [class]="styles.button">
-                        Save new key
-                      </button>
+                      <button type="submit" [disabled]="busy()" [class]="styles.button">Save new key</button>
                       <button type="button" (click)="rotating.set(null)" class="text-sm underline">
                         Cancel
                       </button>
@@ -278,7 +280,7 @@ export class Credentials implements OnInit {
     api_version: [''],
     region: [''],
   });
-  protected readonly newKey = this.fb.control('');
+  protected readonly rotation = this.fb.group({ key: [''] });
   protected readonly credentials = signal<Credential[] | null>(null);
   protected readonly rotating = signal<string | null>(null);
   protected readonly errors = signal<FormErrors>(NO_ERRORS);
@@ -309,22 +311,27 @@ export class Credentials implements OnInit {
   }
 
   startRotation(credential: Credential): void {
-    this.newKey.setValue('');
+    this.rotation.reset();
     this.rotating.set(credential.id);
   }
 
   async rotate(credential: Credential): Promise<void> {
+    const key = this.rotation.getRawValue().key;
+    if (!key) {
+      this.error.set(`Type the new API key of ${credential.name} first.`);
+      return;
+    }
     this.busy.set(true);
     this.error.set('');
     try {
-      await firstValueFrom(this.api.update(credential.id, { api_key: this.newKey.value }));
+      await firstValueFrom(this.api.update(credential.id, { api_key: key }));
       this.notice.set(`The key of ${credential.name} is replaced.`);
       this.rotating.set(null);
       await this.load();
     } catch (error: unknown) {
       this.error.set(apiErrorMessage(error));
     } finally {
-      this.newKey.setValue('');
+      this.rotation.reset();
       this.busy.set(false);
     }
   }

@@ -59,14 +59,14 @@ const CARD = 'mb-8 rounded-lg border border-slate-200 bg-white p-4 dark:border-s
         }
       </p>
       @if (canWrite()) {
-        <form (ngSubmit)="pin()" class="flex flex-wrap items-start gap-3">
+        <form [formGroup]="regionsForm" (ngSubmit)="pin()" class="flex flex-wrap items-start gap-3">
           <div class="min-w-72 flex-1">
             <label for="regions" [class]="styles.label"
               >Allowed regions (comma-separated; blank: not pinned)</label
             >
             <input
               id="regions"
-              [formControl]="regionsText"
+              formControlName="regions"
               placeholder="e.g. eu-west-1, westeurope"
               [attr.aria-invalid]="!!regionErrors().fields['allowed_regions']"
               aria-describedby="regions-error"
@@ -155,10 +155,10 @@ const CARD = 'mb-8 rounded-lg border border-slate-200 bg-white p-4 dark:border-s
                           <button
                             type="button"
                             (click)="clearFlag(flag)"
-                            [attr.aria-label]="'Remove the tenant rule of ' + flag.name"
+                            [attr.aria-label]="'Use the installation’s rule for ' + flag.name"
                             class="text-sm underline"
                           >
-                            Use the installation's
+                            Use the installation’s rule
                           </button>
                         }
                       </div>
@@ -276,7 +276,7 @@ export class Settings implements OnInit {
   private readonly session = inject(Session);
   protected readonly canWrite = computed(() => this.access.can('tenant:write'));
   private readonly fb = inject(NonNullableFormBuilder);
-  protected readonly regionsText = this.fb.control('');
+  protected readonly regionsForm = this.fb.group({ regions: [''] });
   protected readonly settingForm = this.fb.group({ name: [''], value: [''] });
   protected readonly regions = signal<string[] | null | undefined>(undefined);
   protected readonly flags = signal<Flag[] | null>(null);
@@ -306,9 +306,11 @@ export class Settings implements OnInit {
     this.regionErrors.set(NO_ERRORS);
     this.notice.set('');
     try {
-      const saved = await firstValueFrom(this.api.pinRegions(parseRegions(this.regionsText.value)));
+      const saved = await firstValueFrom(
+        this.api.pinRegions(parseRegions(this.regionsForm.getRawValue().regions)),
+      );
       this.regions.set(saved.allowed_regions ?? null);
-      this.regionsText.setValue((saved.allowed_regions ?? []).join(', '));
+      this.regionsForm.controls.regions.setValue((saved.allowed_regions ?? []).join(', '));
       this.notice.set(saved.allowed_regions ? 'Region pinning saved.' : 'Region pinning removed.');
     } catch (error: unknown) {
       this.regionErrors.set(formErrors(error, ['allowed_regions']));
@@ -382,7 +384,7 @@ export class Settings implements OnInit {
     try {
       const answer = await firstValueFrom(this.api.regions());
       this.regions.set(answer.allowed_regions ?? null);
-      this.regionsText.setValue((answer.allowed_regions ?? []).join(', '));
+      this.regionsForm.controls.regions.setValue((answer.allowed_regions ?? []).join(', '));
     } catch (error: unknown) {
       this.regions.set(null);
       this.error.set(apiErrorMessage(error));
