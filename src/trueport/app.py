@@ -36,7 +36,6 @@ from trueport.gateway.resilience import open_resilience
 from trueport.gateway.router import Router
 from trueport.gateway.tenant_routing import TenantRouting
 from trueport.jobs.budgets import open_budgets
-from trueport.jobs.webhooks import WebhookWorker
 from trueport.jsonutil import dumps
 from trueport.keys.cache import KeyCache
 from trueport.keys.secret import key_hmac_secret
@@ -51,7 +50,7 @@ from trueport.operations import (
     send_control_error,
     send_json,
 )
-from trueport.platform.context import Platform, open_platform
+from trueport.platform.core import Platform, open_platform
 from trueport.platform.deferred import DeferredControlPlane
 from trueport.platform.live import ConfigWatcher
 from trueport.platform.web import with_security_headers
@@ -62,6 +61,7 @@ from trueport.usage.pricing import PricingCatalog, TenantPrices
 
 if TYPE_CHECKING:
     from trueport.jobs.evals import EvalScheduler
+    from trueport.jobs.webhooks import WebhookWorker
 
 log = structlog.get_logger(__name__)
 
@@ -78,7 +78,7 @@ class Resources:
     watcher: ConfigWatcher
     audit: AuditTrail
     webhooks: WebhookWorker | None = None
-    evals: EvalScheduler | None = None  # scheduled eval suites (with the guard)
+    evals: EvalScheduler | None = None  # scheduled eval suites
 
 
 class TruePortApp:
@@ -261,6 +261,8 @@ class TruePortApp:
                 recorder.events = gateway.events  # inference.events.v1
             webhooks = None
             if background_jobs_here(settings):
+                from trueport.jobs.webhooks import WebhookWorker  # (pulls in the control plane's API)
+
                 webhooks = WebhookWorker(
                     sessions,
                     gateway.events,
@@ -273,13 +275,12 @@ class TruePortApp:
 
             # Route eval suites call this very app in-process: the data plane's whole path.
             platform.eval_gateway = EvalGateway(InProcessGateway(self), records.prices, platform.key_secret)
-            evals = None
-            if guard is not None:
-                from trueport.jobs.evals import EvalScheduler  # the platform's modules: not at import
+            from trueport.jobs.evals import EvalScheduler  # the platform's modules: not at import
 
-                evals = EvalScheduler(sessions, guard, gateway.events, gateway=platform.eval_gateway)
-                await evals.start()
-                stack.push_async_callback(evals.stop)
+            # Guard suites where the guard is enabled, route suites everywhere.
+            evals = EvalScheduler(sessions, guard, gateway.events, gateway=platform.eval_gateway)
+            await evals.start()
+            stack.push_async_callback(evals.stop)
             if guard is not None and guard.scans is not None:
                 guard.scans.on_review = review_publisher(gateway.events)  # hitl.events.v1
                 # Drained again here, first at shutdown, while the bus is still open (stop is idempotent).

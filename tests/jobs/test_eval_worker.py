@@ -29,7 +29,9 @@ async def test_the_worker_runs_a_due_suite_and_its_event_reaches_a_webhook(
     async with MockProvider(host="127.0.0.1", port=0, api_key=PROVIDER_KEY) as mock:
         serving = platform_settings(database_url, mock.url, redis=redis_url)  # guard off: no scheduler here
         async with running_platform(serving) as platform, receiving(Receiver(statuses=[])) as receiver:
-            assert platform.app.resources is not None and platform.app.resources.evals is None
+            assert platform.app.resources is not None and platform.app.resources.evals is not None
+            # This process has no guard: its scheduler leaves guard suites to one that has (the worker).
+            assert await platform.app.resources.evals.run_due(utcnow() + timedelta(days=1)) == []
             client = platform.client
             tenant = await platform.tenant("acme")
             owner = await platform.user("owner@acme.test")

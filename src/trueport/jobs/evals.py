@@ -1,11 +1,12 @@
-"""The eval scheduler: runs the suites whose cron schedule is due, in every serving process with a guard.
+"""The eval scheduler: runs the suites whose cron schedule is due, in every serving process.
 
 Every ``poll_s`` it looks for suites whose ``next_run_at`` has passed and claims each with a
 conditional UPDATE that moves ``next_run_at`` to the schedule's next time (only the process whose
 UPDATE changed the row runs it), so replicas sharing the database never run one due time twice. The
 run is the same as an on-demand one (``trueport.platform.evals.service.run_suite``): a guard suite
-under the tenant's guard policy, a route suite through the gateway (``gateway``; a scheduler without
-one leaves route suites to those that have one), stored with its history, published as
+under the tenant's guard policy (a scheduler without a guard leaves guard suites to those that have
+one), a route suite through the gateway (``gateway``; a scheduler without one leaves route suites to
+those that have one), stored with its history, published as
 ``eval.run.completed`` on ``eval.events.v1``. A run missed while no process was up happens once when one starts, not once per
 missed time. Queries here span tenants (the scheduler serves them all) and live outside
 ``trueport.platform``.
@@ -41,7 +42,7 @@ class EvalScheduler:
     def __init__(
         self,
         sessions: SessionFactory,
-        guard: GuardService,
+        guard: GuardService | None,
         bus: EventBus | None,
         *,
         poll_s: float = 15.0,
@@ -82,6 +83,8 @@ class EvalScheduler:
         conditions = [EvalSuite.next_run_at.is_not(None), EvalSuite.next_run_at <= now]
         if self._gateway is None:  # route suites are left to a process that has the gateway
             conditions.append(EvalSuite.kind != "route")
+        if self._guard is None:  # guard suites are left to a process that has the guard
+            conditions.append(EvalSuite.kind != "guard")
         async with self._sessions() as session:
             due = (
                 await session.execute(
