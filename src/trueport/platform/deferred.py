@@ -14,9 +14,8 @@ import gc
 import threading
 from typing import TYPE_CHECKING
 
-from starlette.types import Receive, Scope, Send
-
-from trueport.platform.context import Platform
+from trueport.gateway.asgi import Receive, Scope, Send
+from trueport.platform.core import Platform
 
 if TYPE_CHECKING:
     from trueport.platform.api import ControlPlane

@@ -9,13 +9,15 @@ module selects a tenant-owned table without going through here.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from trueport.db.models import TENANT_OWNED, Base
-from trueport.platform.pagination import PageQuery
+
+if TYPE_CHECKING:  # (repositories run in serving processes too: FastAPI is the control plane's import)
+    from trueport.platform.pagination import PageQuery
 
 M = TypeVar("M", bound=Base)
 

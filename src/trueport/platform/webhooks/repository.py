@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from trueport.db.models import WebhookDelivery, WebhookSubscription
-from trueport.platform.pagination import PageQuery
 from trueport.platform.scoping import ScopedRepository
+
+if TYPE_CHECKING:  # (the webhook deliverer runs in serving processes: FastAPI is not imported there)
+    from trueport.platform.pagination import PageQuery
 
 
 class WebhookRepository(ScopedRepository[WebhookSubscription]):
