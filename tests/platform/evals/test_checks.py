@@ -71,3 +71,12 @@ def test_regex_latency_and_cost_ceilings() -> None:
     assert check_regex(r"^\d+$", "order 42") == "regex: no match of '^\\\\d+$' in the answer"
     assert check_latency(100, 99.9) is None and check_latency(100, 100.1) is not None
     assert check_cost(0.01, 0.01) is None and check_cost(0, 0.000001) is not None
+
+
+def test_a_reference_the_schema_does_not_hold_fails_the_case_and_is_never_fetched() -> None:
+    schema = {"$ref": "http://127.0.0.1:9/schema.json"}
+    check_schema(schema, 1000)
+    failure = check_json_schema(schema, '{"n": 1}')
+    assert (
+        failure == "json_schema: the schema's reference 'http://127.0.0.1:9/schema.json' cannot be resolved"
+    )

@@ -332,3 +332,12 @@ async def test_the_worker_runs_a_route_suite_against_a_running_gateway(
         # The call went to the serving process over HTTP, which recorded it under the eval key.
         records = await _records(platform, headers, suite["key_id"], 1)
         assert [(r["status_code"], r["alias"]) for r in records] == [(200, "oa")]
+
+        # A gateway that cannot be reached fails the cases, not the run: the alert still goes out.
+        await _make_due(platform, suite["id"])
+        assert await run_eval_worker(worker, once=True, poll_s=1.0, gateway_url="http://127.0.0.1:9") == 1
+        await receiver.wait_for(2)
+        event = json.loads(receiver.requests[1][1])["data"]
+        assert (event["failed"], event["passed"]) == (True, 0)
+        run = (await platform.client.get(f"/api/v1/evals/runs/{event['run_id']}", headers=headers)).json()
+        assert run["results"][0]["failures"] == ["status: 0 no_answer"]

@@ -13,6 +13,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
+from referencing.exceptions import Unresolvable
 
 from trueport.jsonutil import JSONDecodeError, dumps, loads
 
@@ -94,7 +95,10 @@ def check_json_schema(schema: dict[str, Any], answer: str) -> str | None:
         value = answer_json(answer)
     except ValueError as exc:
         return f"json_schema: {exc}"
-    error = next(iter(Draft202012Validator(schema).iter_errors(value)), None)
+    try:
+        error = next(iter(Draft202012Validator(schema).iter_errors(value)), None)
+    except Unresolvable as exc:  # a "$ref" to a document that is not in the schema: never fetched
+        return f"json_schema: the schema's reference {str(exc.ref)[:100]!r} cannot be resolved"
     if error is not None:
         where = "/".join(str(part) for part in error.absolute_path) or "(root)"
         # The schema's keyword, never the answer's value: runs keep no answer text.

@@ -13,9 +13,13 @@ answer text is kept: a failure says which check failed and why, not what was sai
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
+
+import aiohttp
+import structlog
 
 from trueport.db.models import EvalSuite
 from trueport.guard.scanner import percentile
@@ -30,6 +34,8 @@ from trueport.platform.evals.checks import (
 )
 from trueport.platform.evals.gateway_calls import EvalGateway, GatewayAnswer
 from trueport.platform.evals.runner import RunResult
+
+log = structlog.get_logger(__name__)
 
 CHAT = "/v1/chat/completions"
 
@@ -61,7 +67,7 @@ async def run_route_cases(
     passed = 0
     total_cost = Decimal(0)
     for index, case in enumerate(suite.cases):
-        answer = await gateway.caller.post(CHAT, dumps(request_body(suite, case)), secret)
+        answer = await _call(gateway, dumps(request_body(suite, case)), secret)
         reply = _reply(gateway, suite.tenant_id, answer)
         expect = case.get("expect") or {}
         assert isinstance(expect, dict)
@@ -98,6 +104,18 @@ async def run_route_cases(
         results=results,
         cost_usd=float(total_cost),
     )
+
+
+async def _call(gateway: EvalGateway, body: bytes, secret: str) -> GatewayAnswer:
+    """The gateway's answer; a call that got none (the gateway unreachable, or no answer within the
+    caller's timeout) is a status 0 answer, which fails its case rather than the run."""
+    started = time.perf_counter()
+    try:
+        return await gateway.caller.post(CHAT, body, secret)
+    except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+        log.warning("eval_gateway_call_failed", error=type(exc).__name__)
+        failed = {"error": {"code": "no_answer", "message": type(exc).__name__}}
+        return GatewayAnswer(0, {}, dumps(failed), (time.perf_counter() - started) * 1000)
 
 
 def _failures(
