@@ -283,6 +283,22 @@ async def test_a_suite_can_name_only_its_own_tenants_routes(platform: ControlPla
             },
             "no answer",
         ),
+        (
+            {
+                "kind": "route",
+                "route": "oa",
+                "cases": [{"prompt": "a", "expect": {"regex": "a{9999999999}"}}],
+            },
+            "regular",
+        ),
+        (
+            {
+                "kind": "route",
+                "route": "oa",
+                "cases": [{"prompt": "a", "expect": {"json_schema": {"maximum": 2**70}}}],
+            },
+            "cannot be stored",
+        ),
         ({"kind": "route", "route": "oa", "cases": [{"prompt": "a"}] * 201}, "at most 200"),
         ({"kind": "guard", "route": "oa", "cases": [{"text": "a", "expect": {"secrets": "clean"}}]}, "route"),
         ({"kind": "route", "route": "nope", "cases": [{"prompt": "a"}]}, "no route"),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import orjson
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 from referencing.exceptions import Unresolvable
@@ -24,7 +25,10 @@ REGEX_MAX_CHARS = 100_000  # a regex looks at an answer's first 100,000 characte
 
 def check_schema(schema: dict[str, Any], max_chars: int) -> None:
     """Refuse a schema that is not valid JSON Schema (draft 2020-12) or is too large (ValueError)."""
-    size = len(dumps(schema))
+    try:
+        size = len(dumps(schema))
+    except orjson.JSONEncodeError:  # an integer beyond 64 bits, nesting deeper than JSON allows here
+        raise ValueError("the schema cannot be stored as JSON") from None
     if size > max_chars:
         raise ValueError(f"the schema is {size} characters of JSON, more than {max_chars}")
     try:

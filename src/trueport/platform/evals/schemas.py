@@ -89,7 +89,7 @@ class RouteExpect(_Strict):
         if value is not None:
             try:
                 re.compile(value)
-            except re.error as exc:
+            except (re.error, OverflowError, RecursionError) as exc:  # "a{9999999999}" overflows
                 raise ValueError(f"not a regular expression: {exc}") from None
         return value
 
