@@ -241,6 +241,30 @@ def test_a_platform_admin_manages_users_and_watches_the_installation(
     expect(acme).to_contain_text("100.0 %")
     screenshot(page, "84-admin-usage")
 
+    _open(page, "Plans and pricing", "Plans and pricing")
+    new_plan = page.get_by_role("form", name="New plan")
+    new_plan.get_by_label("Plan name").fill("scale")
+    new_plan.get_by_label("Monthly fee (USD)").fill("99.50")
+    new_plan.get_by_label("Included tokens per month").fill("10,000,000")
+    page.get_by_role("button", name="Create plan").click()
+    _status(page, "The plan scale exists")
+    plans = page.get_by_role("table", name="Billing plans")
+    expect(plans.get_by_role("row").filter(has_text="scale")).to_contain_text("$99.5")
+    page.get_by_label("Tenant", exact=True).select_option(label="Acme Corp (acme)")
+    expect(page.get_by_text("This tenant pays the catalog's prices.")).to_be_visible()
+    price = page.get_by_role("form", name="Negotiated price")
+    price.get_by_label("Upstream model").fill("gpt-4o-mini")
+    price.get_by_label("Input per 1M tokens (USD)").fill("0.1")
+    price.get_by_label("Output per 1M tokens (USD)").fill("0.4")
+    page.get_by_role("button", name="Set price").click()
+    _status(page, "per million tokens of gpt-4o-mini")
+    prices = page.get_by_role("table", name="The tenant's negotiated prices, per million tokens")
+    expect(prices.get_by_role("row").filter(has_text="gpt-4o-mini")).to_contain_text("as input")
+    screenshot(page, "89-admin-plans-and-pricing")
+    page.get_by_role("button", name="Remove the price of gpt-4o-mini").click()
+    page.get_by_role("button", name="Confirm removing the price of gpt-4o-mini").click()
+    expect(page.get_by_text("This tenant pays the catalog's prices.")).to_be_visible()
+
     _open(page, "Outbox", "Outbox")
     expect(page.get_by_text("Mail is sent, not kept")).to_be_visible()  # this installation has SMTP
     screenshot(page, "85-admin-outbox")
@@ -253,6 +277,7 @@ def test_a_platform_admin_manages_users_and_watches_the_installation(
     expect(page.locator("html")).to_have_class(re.compile(r"\bdark\b"))
     screenshot(page, "86-admin-master-key-dark")
     _open(page, "Tenants", "Tenants")
+    expect(page.get_by_label("Plan of acme")).to_be_visible()  # loaded
     screenshot(page, "87-admin-tenants-dark")
 
 

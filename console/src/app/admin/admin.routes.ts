@@ -32,6 +32,11 @@ export const adminRoutes: Routes = [
         loadComponent: () => import('./usage/usage').then((m) => m.AdminUsage),
       },
       {
+        path: 'billing',
+        title: 'Plans and pricing · Admin · TruePort',
+        loadComponent: () => import('./billing/billing').then((m) => m.Billing),
+      },
+      {
         path: 'outbox',
         title: 'Outbox · Admin · TruePort',
         loadComponent: () => import('./outbox/outbox').then((m) => m.Outbox),

@@ -10,6 +10,7 @@ const PAGES: readonly { path: string; label: string }[] = [
   { path: '/admin/users', label: 'Users' },
   { path: '/admin/providers', label: 'Provider health' },
   { path: '/admin/usage', label: 'Usage' },
+  { path: '/admin/billing', label: 'Plans and pricing' },
   { path: '/admin/outbox', label: 'Outbox' },
   { path: '/admin/master-key', label: 'Master key' },
 ];

@@ -31,7 +31,7 @@ import { OutboxApi, OutboxMail } from './outbox-api';
     }
     @if (enabled() === null) {
       @if (!error()) {
-        <p role="status" class="text-sm text-slate-500">Loading the outbox…</p>
+        <p role="status" class="text-sm text-slate-500 dark:text-slate-400">Loading the outbox…</p>
       }
     } @else if (!enabled()) {
       <tp-empty-state>

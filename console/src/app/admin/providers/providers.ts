@@ -96,7 +96,7 @@ const BADGE: Record<string, string> = {
         </div>
       }
     } @else if (!error()) {
-      <p role="status" class="text-sm text-slate-500">Loading the breakers…</p>
+      <p role="status" class="text-sm text-slate-500 dark:text-slate-400">Loading the breakers…</p>
     }
   `,
   changeDetection: ChangeDetectionStrategy.OnPush,

@@ -107,7 +107,7 @@ import { Plan, Tenant, TenantsApi } from './tenants-api';
         </p>
       }
       @if (tenants() === null) {
-        <p role="status" class="text-sm text-slate-500">Loading tenants…</p>
+        <p role="status" class="text-sm text-slate-500 dark:text-slate-400">Loading tenants…</p>
       } @else if (tenants()!.length === 0) {
         <tp-empty-state>
           No tenants yet. Create the first above, with its owner's e-mail address: they get the link that lets
@@ -169,7 +169,7 @@ import { Plan, Tenant, TenantsApi } from './tenants-api';
                         }
                       </select>
                     } @else {
-                      <span class="text-slate-500">—</span>
+                      <span class="text-slate-500 dark:text-slate-400">—</span>
                     }
                   </td>
                   <td class="px-4 py-2 text-right whitespace-nowrap">

@@ -90,7 +90,7 @@ import { count, usageLines, usd } from './usage-table';
         </div>
       }
     } @else if (!error()) {
-      <p role="status" class="text-sm text-slate-500">Loading usage…</p>
+      <p role="status" class="text-sm text-slate-500 dark:text-slate-400">Loading usage…</p>
     }
   `,
   changeDetection: ChangeDetectionStrategy.OnPush,

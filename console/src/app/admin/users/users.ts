@@ -40,7 +40,7 @@ import { AdminUser, UsersApi } from './users-api';
       </div>
     }
     @if (users() === null) {
-      <p role="status" class="text-sm text-slate-500">Loading users…</p>
+      <p role="status" class="text-sm text-slate-500 dark:text-slate-400">Loading users…</p>
     } @else if (users()!.length === 0) {
       <tp-empty-state>
         @if (searched()) {
