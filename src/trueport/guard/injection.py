@@ -32,6 +32,7 @@ from typing import ClassVar
 import numpy as np
 
 from trueport.guard.base import Finding, ScanContext, Source
+from trueport.guard.linear_graph import LinearGraph
 from trueport.guard.models import InferenceBackend, ModelRepository, Tensor
 from trueport.guard.normalize import NormalizedText, normalize
 
@@ -85,6 +86,20 @@ def featurize(text: str, *, window: bool = False) -> Features:
     return Features(char_ids, char_tf, word_ids, word_tf)
 
 
+def featurize_rows(text: str, *, window: bool = False) -> tuple[IntArray, FloatArray]:
+    """``featurize`` as one array for ``LinearGraph``: the character buckets, then the word buckets
+    offset by ``CHAR_BUCKETS``, unique and sorted, with their sublinear term frequencies (the same
+    buckets and frequencies as ``featurize``, in one sort instead of two)."""
+    lower = text.lower()
+    char_hashes, word_hashes = _char_hashes(" " + lower + " "), _word_hashes(lower)
+    if window:
+        char_hashes = np.concatenate([char_hashes, char_hashes ^ _WINDOW_SALT])
+        word_hashes = np.concatenate([word_hashes, word_hashes ^ _WINDOW_SALT])
+    chars = (char_hashes * _MIX) >> _U64(64 - CHAR_BITS)
+    words = ((word_hashes * _MIX) >> _U64(64 - WORD_BITS)) + _U64(CHAR_BUCKETS)
+    return _unique_counts(np.concatenate([chars, words]).astype(np.int32))
+
+
 def batch_inputs(features: Sequence[Features]) -> dict[str, Tensor]:
     """The model's four inputs for a batch, padded with id 0 / frequency 0 (which adds nothing)."""
     return {
@@ -96,20 +111,25 @@ def batch_inputs(features: Sequence[Features]) -> dict[str, Tensor]:
 
 
 def _char_hashes(text: str) -> np.ndarray[tuple[int], np.dtype[np.uint64]]:
-    """FNV-1a over code points; the n-gram hashes are built one from the other (h_n from h_n-1)."""
+    """FNV-1a over code points; the n-gram hashes are built one from the other (h_n from h_n-1),
+    each written in place into its part of one array."""
     codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-    parts = []
-    h = np.full(len(codes), _FNV_BASIS, dtype=np.uint64)
-    for n in range(1, CHAR_NGRAMS[-1] + 1):
-        m = len(codes) - n + 1
-        if m <= 0:
-            break
-        h = (h[:m] ^ codes[n - 1 : n - 1 + m]) * _FNV_PRIME
-        if n >= CHAR_NGRAMS[0]:
-            parts.append(h)
-    if not parts:
-        return np.zeros(0, dtype=np.uint64)
-    return np.concatenate(parts)
+    size = len(codes)
+    low, high = CHAR_NGRAMS[0], CHAR_NGRAMS[-1]
+    lengths = [size - n + 1 for n in range(low, high + 1) if size - n + 1 > 0]
+    out = np.empty(sum(lengths), dtype=np.uint64)
+    if not lengths:
+        return out
+    h = (codes ^ _FNV_BASIS) * _FNV_PRIME  # the 1-grams
+    for n in range(2, low):
+        h = (h[:-1] ^ codes[n - 1 :]) * _FNV_PRIME
+    position = 0
+    for i, m in enumerate(lengths):
+        part = out[position : position + m]
+        np.bitwise_xor(h[:m], codes[low - 1 + i : low - 1 + i + m], out=part)
+        np.multiply(part, _FNV_PRIME, out=part)
+        h, position = part, position + m
+    return out
 
 
 def _word_hashes(text: str) -> np.ndarray[tuple[int], np.dtype[np.uint64]]:
@@ -126,13 +146,29 @@ def _counts(hashes: np.ndarray[tuple[int], np.dtype[np.uint64]], bits: int) -> t
     """Unique buckets (the top ``bits`` bits of a multiplicative mix) and 1 + log(count)."""
     if hashes.size == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-    ids = ((hashes * _MIX) >> _U64(64 - bits)).astype(np.int32)  # bits < 32: a cheaper sort
+    return _unique_counts(((hashes * _MIX) >> _U64(64 - bits)).astype(np.int32))  # < 32 bits: a cheaper sort
+
+
+def _unique_counts(ids: np.ndarray[tuple[int], np.dtype[np.int32]]) -> tuple[IntArray, FloatArray]:
+    """The unique values of ``ids`` (sorted, in place) and 1 + log(count) of each."""
+    if ids.size == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
     ids.sort()
     change = np.empty(ids.size + 1, dtype=bool)  # where a run of equal ids starts (and the end)
     change[0] = change[-1] = True
     np.not_equal(ids[1:], ids[:-1], out=change[1:-1])
     edges = np.flatnonzero(change)
-    return ids[edges[:-1]].astype(np.int64), (1.0 + np.log(np.diff(edges))).astype(np.float32)
+    counts = edges[1:] - edges[:-1]
+    tf = _SUBLINEAR_TF.take(counts) if counts.max() < _SUBLINEAR_TF.size else _sublinear(counts)
+    return ids[edges[:-1]].astype(np.int64), tf
+
+
+def _sublinear(counts: np.ndarray[tuple[int], np.dtype[np.intp]]) -> FloatArray:
+    """1 + log(count) (computed in float64, then float32)."""
+    return (1.0 + np.log(counts)).astype(np.float32)
+
+
+_SUBLINEAR_TF = np.concatenate([[np.float32(0)], _sublinear(np.arange(1, 1024))])  # by count
 
 
 def _pad(rows: Sequence[np.ndarray[tuple[int], np.dtype[np.generic]]], dtype: type[np.generic]) -> Tensor:
@@ -204,6 +240,14 @@ WINDOW_SOURCES = frozenset(
 )
 
 
+# Sources whose windows are read with the model's ``document_score`` output: text the application
+# retrieved rather than wrote or was sent by its user. Their window flag threshold is calibrated on
+# clean documents alone (``training/injection/train.py``), where a user turn's is held to the
+# user-text false-positive budget.
+DOCUMENT_SOURCES = frozenset({Source.DOCUMENT, Source.TOOL_OUTPUT})
+_FALLBACK_OUTPUT = {"document_score": "window_score", "window_score": "score"}
+
+
 class InjectionDetector:
     """Prompt injection and jailbreak attempts, direct or embedded in documents and tool output.
 
@@ -227,22 +271,32 @@ class InjectionDetector:
         model_name: str = MODEL_NAME,
         report_threshold: float = 0.25,
         window_sources: frozenset[Source] = WINDOW_SOURCES,
+        direct: bool = True,
     ) -> None:
         self._backend = backend if backend is not None else ModelRepository()
         self._model = model_name
         self._report_threshold = report_threshold
         self._window_sources = window_sources
+        # A model on local ONNX Runtime whose graph is the linear one training exports is evaluated
+        # in numpy (``LinearGraph``: the same scores, a fraction of the per-call cost); ``direct=False``
+        # always asks the backend (tests compare the two).
+        self._graph = _local_graph(self._backend, model_name) if direct else None
 
     def scan(self, text: str, context: ScanContext) -> list[Finding]:
         if not text.strip():
             return []
-        score, span = self.score(text, windowed=context.source in self._window_sources)
+        source = context.source
+        score, span = self.score(
+            text, windowed=source in self._window_sources, document=source in DOCUMENT_SOURCES
+        )
         if score < self._report_threshold:
             return []
         start, end = span if span is not None else (None, None)
         return [Finding(self.name, "prompt_injection", start, end, score)]
 
-    def score(self, text: str, *, windowed: bool = False) -> tuple[float, tuple[int, int] | None]:
+    def score(
+        self, text: str, *, windowed: bool = False, document: bool = False
+    ) -> tuple[float, tuple[int, int] | None]:
         """The highest score over the whole text and (if ``windowed``) its windows, with a span.
 
         The whole text is read with the model's ``score`` output, windows with ``window_score``
@@ -253,20 +307,19 @@ class InjectionDetector:
         text = text[:MAX_SCAN_CHARS]
         spans = windows(text) if windowed else []
         prepared = prepare(text)
-        whole = float(np.asarray(self._run([prepared.text])["score"], dtype=np.float32).reshape(-1)[0])
+        whole = float(self._scores([prepared.text], "score")[0])
         if not spans:
             return whole, None
         # Windows go apart from the whole text (a batch is padded to its longest row, and the whole
         # text is several windows long), and are decoded only if the whole text had an encoded
         # segment (windows end at whitespace or sentence ends, so they do not cut new ones).
         decode = bool(prepared.decodings)
+        window_output = "document_score" if document else "window_score"
         pieces = [text[s:e] for s, e in spans]
         parts = []
         for i in range(0, len(pieces), WINDOW_BATCH):
-            outputs = self._infer(pieces[i : i + WINDOW_BATCH], decode=decode, window=True)
-            parts.append(
-                np.asarray(outputs.get("window_score", outputs["score"]), dtype=np.float32).reshape(-1)
-            )
+            batch = [prepare(t, decode=decode).text for t in pieces[i : i + WINDOW_BATCH]]
+            parts.append(self._scores(batch, window_output, window=True))
         scores = np.concatenate(parts)
         best = int(np.argmax(scores))
         span = spans[best] if scores[best] >= self._report_threshold else None
@@ -274,14 +327,32 @@ class InjectionDetector:
 
     def score_texts(self, texts: Sequence[str]) -> np.ndarray[tuple[int], np.dtype[np.float32]]:
         """Whole-text scores of raw texts (normalised here), one model call for the batch."""
-        return np.asarray(self._infer(texts)["score"], dtype=np.float32).reshape(len(texts))
+        return self._scores([prepare(t).text for t in texts], "score")
 
-    def _infer(self, texts: Sequence[str], *, decode: bool = True, window: bool = False) -> dict[str, Tensor]:
-        return self._run([prepare(t, decode=decode).text for t in texts], window=window)
-
-    def _run(self, prepared: Sequence[str], *, window: bool = False) -> dict[str, Tensor]:
+    def _scores(
+        self, prepared: Sequence[str], output: str, *, window: bool = False
+    ) -> np.ndarray[tuple[int], np.dtype[np.float32]]:
+        """Output ``output`` of the model for already normalised texts (a model without a
+        ``document_score`` output gives its ``window_score``, one without ``window_score`` its ``score``)."""
+        graph = self._graph
+        if graph is not None:
+            output = output if graph.has(output) else _FALLBACK_OUTPUT[output]
+            return graph.output(output, graph.logits([featurize_rows(t, window=window) for t in prepared]))
         features = [featurize(t, window=window) for t in prepared]
-        return self._backend.infer(self._model, batch_inputs(features))
+        outputs = self._backend.infer(self._model, batch_inputs(features))
+        while output not in outputs and output in _FALLBACK_OUTPUT:
+            output = _FALLBACK_OUTPUT[output]
+        found = outputs[output]
+        return np.asarray(found, dtype=np.float32).reshape(len(prepared))
+
+
+def _local_graph(backend: InferenceBackend, name: str) -> LinearGraph | None:
+    """The model's graph for direct evaluation, when it runs on this process's ONNX Runtime and is
+    the linear graph training exports (a Triton backend, or another graph, is left to the backend)."""
+    if type(backend) is not ModelRepository:
+        return None
+    entry = backend.models.get(name)
+    return LinearGraph.load(entry.path) if entry is not None else None
 
 
 def prepare(text: str, *, decode: bool = True) -> NormalizedText:
