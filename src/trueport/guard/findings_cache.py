@@ -24,6 +24,7 @@ size (0: no cache); ``hits`` and ``misses`` are counted without a lock (close, n
 from __future__ import annotations
 
 import threading
+from collections import deque
 from hashlib import blake2b
 
 from trueport.guard.base import Finding, ScanContext
@@ -42,6 +43,9 @@ class FindingsCache:
             raise ValueError("max_entries must be at least 1 (use no cache instead)")
         self.max_entries = max_entries
         self._entries: dict[CacheKey, tuple[Finding, ...]] = {}
+        # Insertion order apart: ``next(iter(dict))`` after deleting from the front walks over the
+        # deleted slots (thousands of them in a full cache) until the dict is next resized.
+        self._order: deque[CacheKey] = deque()
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
@@ -60,10 +64,13 @@ class FindingsCache:
     def put(self, key: CacheKey, findings: tuple[Finding, ...]) -> None:
         with self._lock:
             entries = self._entries
-            if key not in entries and len(entries) >= self.max_entries:
-                del entries[next(iter(entries))]
+            if key not in entries:
+                if len(entries) >= self.max_entries:
+                    del entries[self._order.popleft()]
+                self._order.append(key)
             entries[key] = findings
 
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._order.clear()
