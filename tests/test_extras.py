@@ -66,7 +66,7 @@ def test_with_every_extra_installed_everything_loads(tmp_path: Path) -> None:
     [
         (extras.POSTGRES, "database: PostgreSQL"),
         (extras.REDIS, "redis"),
-        (extras.AWS, "provider 'br' (bedrock)"),
+        (extras.AWS, "provider 'br' (bedrock, AWS credential chain)"),
         (extras.VERTEX, "provider 'vx' (vertex)"),
         (extras.OTEL, "tracing.enabled"),
     ],
@@ -118,7 +118,9 @@ def test_several_missing_extras_are_one_sentence_with_one_install_line(
     )
 
 
-def test_the_embedded_default_needs_no_extra(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_embedded_default_and_bedrock_with_keys_need_no_extra(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _uninstall(monkeypatch, *ALL_EXTRAS)
     config = _config(
         tmp_path,
@@ -128,6 +130,7 @@ def test_the_embedded_default_needs_no_extra(tmp_path: Path, monkeypatch: pytest
           oa: {type: openai, base_url: 'http://127.0.0.1:9/v1', api_key: sk-test}
           an: {type: anthropic, base_url: 'http://127.0.0.1:9', api_key: sk-test}
           ge: {type: gemini, base_url: 'http://127.0.0.1:9', api_key: sk-test}
+          br: {type: bedrock, region: eu-west-1, access_key_id: AKIDEXAMPLE, secret_access_key: s}
         models:
           m: [{provider: oa, model: gpt-4o-mini}]
         """,
@@ -184,3 +187,33 @@ def test_serve_without_the_postgres_extra_exits_with_the_sentence(tmp_path: Path
         "(or 'trueport[server]' for all of them)"
     ], result.stderr
     assert "Traceback" not in result.stderr
+
+
+async def test_bedrock_with_keys_calls_without_botocore(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With explicit keys the adapter signs by itself: a call through the emulator (which checks the
+    signature) succeeds while botocore cannot be imported."""
+    import aiohttp
+
+    from trueport.mockprovider import MockProvider
+    from trueport.mockprovider.sigv4 import MOCK_ACCESS_KEY_ID, MOCK_SECRET_ACCESS_KEY
+    from trueport.settings import ProviderConfig
+
+    _uninstall(monkeypatch, extras.AWS)
+    for module in ("trueport.providers.bedrock", "trueport.providers.aws_signing"):
+        monkeypatch.delitem(sys.modules, module, raising=False)  # imported afresh, without botocore
+    with pytest.raises(ImportError):
+        import botocore  # noqa: F401
+    from trueport.providers.bedrock import BedrockAdapter
+
+    async with MockProvider() as mock, aiohttp.ClientSession() as http:
+        config = ProviderConfig(
+            type="bedrock",
+            region="us-east-1",
+            base_url=mock.url,
+            access_key_id=MOCK_ACCESS_KEY_ID,
+            secret_access_key=MOCK_SECRET_ACCESS_KEY,
+        )
+        answer = await BedrockAdapter("br", config, http).chat(
+            {"messages": [{"role": "user", "content": "Hello"}]}, "anthropic.claude-3-5-haiku-20241022-v1:0"
+        )
+    assert answer.body["choices"][0]["message"]["content"] == "Echo: Hello"

@@ -3,8 +3,8 @@
 A plain ``pip install trueport`` serves the embedded default (SQLite, in-process state, the guard,
 the OpenAI, Azure OpenAI, Anthropic and Gemini providers) and the offline guard client. The heavier
 backends are extras (``pyproject.toml``): ``postgres`` (asyncpg), ``redis`` (redis-py, for the
-circuit breakers shared through Redis), ``aws`` (boto3: Bedrock's signatures and credential chain,
-the S3 audit archive), ``vertex`` (google-auth) and ``otel`` (OpenTelemetry); ``server`` (and
+circuit breakers shared through Redis), ``aws`` (boto3: Bedrock's credential chain, where the
+provider has no keys of its own, and the S3 audit archive), ``vertex`` (google-auth) and ``otel`` (OpenTelemetry); ``server`` (and
 ``all``) is every one of them, as the container image installs.
 
 A configuration that names a feature whose extra is not installed is refused when it loads, in one
@@ -59,8 +59,11 @@ def needed(settings: Settings) -> list[tuple[str, Extra]]:
     if settings.redis is not None:
         features.append(("redis", REDIS))
     for name, provider in settings.providers.items():
-        if provider.type == "bedrock":
-            features.append((f"provider {name!r} (bedrock)", AWS))
+        if provider.type == "bedrock" and (
+            provider.access_key_id is None or provider.secret_access_key is None
+        ):
+            # Signing is TruePort's own (providers/sigv4.py); botocore is for the credential chain.
+            features.append((f"provider {name!r} (bedrock, AWS credential chain)", AWS))
         elif provider.type == "vertex":
             features.append((f"provider {name!r} (vertex)", VERTEX))
     if settings.audit.archive_s3 is not None:

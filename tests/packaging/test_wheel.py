@@ -394,7 +394,7 @@ def test_the_plain_install_has_no_extra_and_names_the_one_a_config_needs(install
     assert [line for line in result.stderr.splitlines() if line.startswith("Error:")] == [
         "Error: this configuration needs the TruePort extras 'postgres', 'redis', 'aws', 'vertex', 'otel', "
         "which are not installed (database: PostgreSQL needs 'postgres', redis needs 'redis', provider 'br' "
-        "(bedrock) needs 'aws', provider 'vx' (vertex) needs 'vertex', audit.archive_s3 needs 'aws', "
+        "(bedrock, AWS credential chain) needs 'aws', provider 'vx' (vertex) needs 'vertex', audit.archive_s3 needs 'aws', "
         "tracing.enabled needs 'otel'): pip install 'trueport[postgres,redis,aws,vertex,otel]' "
         "(or 'trueport[server]' for all of them)"
     ], result.stderr

@@ -8,23 +8,22 @@ recomputed over the request exactly as received (method, raw path, the signed he
 SHA-256) and compared in constant time. Failures answer 403 with AWS's error types and messages.
 A session token (``X-Amz-Security-Token``) is accepted when it is among the signed headers.
 
-The recomputation is written here from AWS's specification (hashlib and hmac only), not with
-botocore: the emulator runs in a plain install (``trueport demo``), and the gateway's signer
-(botocore's, in the ``aws`` extra) is checked against an independent implementation.
+The recomputation is ``trueport.providers.sigv4`` (hashlib and hmac, written from AWS's
+specification), not botocore: the emulator runs in a plain install (``trueport demo``). That function
+is checked against botocore's signer (``tests/mockprovider/test_sigv4.py``), and boto3 clients call
+the emulator in ``tests/mockprovider/test_bedrock.py``.
 """
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import re
-from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from urllib.parse import quote
 
 from aiohttp import web
 
 from trueport.mockprovider.exchange import MockError
+from trueport.providers.sigv4 import signature
 
 MOCK_ACCESS_KEY_ID = "AKIAMOCKTRUEPORT0001"
 MOCK_SECRET_ACCESS_KEY = "mock/secret/access/key/for/tests/only0001"  # noqa: S105 (the emulator's, public)
@@ -43,67 +42,6 @@ def aws_error(status: int, kind: str, message: str) -> MockError:
         code=kind,
         headers={"x-amzn-ErrorType": f"{kind}:http://internal.amazon.com/coral/com.amazon.bedrock/"},
     )
-
-
-def _hmac(key: bytes, message: str) -> bytes:
-    return hmac.new(key, message.encode("utf-8"), hashlib.sha256).digest()
-
-
-def _canonical_path(path: str) -> str:
-    """The path without empty and dot segments (a trailing slash kept), encoded once more."""
-    kept: list[str] = []
-    for segment in path.split("/"):
-        if segment == "..":
-            if kept:
-                kept.pop()
-        elif segment and segment != ".":
-            kept.append(segment)
-    trailing = "/" if path.endswith("/") and kept else ""
-    return quote("/" + "/".join(kept) + trailing, safe="/~")
-
-
-def _canonical_query(query: str) -> str:
-    pairs = [part.partition("=") for part in query.split("&") if part]
-    return "&".join(f"{key}={value}" for key, _, value in sorted(pairs))
-
-
-def signature(
-    *,
-    secret: str,
-    method: str,
-    raw_path: str,
-    headers: Mapping[str, str],
-    body: bytes,
-    stamp: str,
-    region: str,
-    service: str = SERVICE,
-) -> str:
-    """The hex SigV4 signature of a request over exactly ``headers`` (the signed ones, any case).
-
-    ``raw_path`` is the path as sent, already percent-encoded; services other than S3 encode it once
-    more in the canonical request (``%3A`` becomes ``%253A``), as AWS does.
-    """
-    path, _, query = raw_path.partition("?")
-    signed = {name.lower(): " ".join(value.split()) for name, value in headers.items()}
-    names = sorted(signed)
-    canonical = "\n".join(
-        [
-            method.upper(),
-            _canonical_path(path),
-            _canonical_query(query),
-            "".join(f"{name}:{signed[name]}\n" for name in names),
-            ";".join(names),
-            hashlib.sha256(body).hexdigest(),
-        ]
-    )
-    scope = f"{stamp[:8]}/{region}/{service}/aws4_request"
-    to_sign = "\n".join(
-        ["AWS4-HMAC-SHA256", stamp, scope, hashlib.sha256(canonical.encode("utf-8")).hexdigest()]
-    )
-    key = _hmac(("AWS4" + secret).encode("utf-8"), stamp[:8])
-    for part in (region, service, "aws4_request"):
-        key = _hmac(key, part)
-    return hmac.new(key, to_sign.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 def verify(request: web.Request, body: bytes, secret: str) -> None:
@@ -152,6 +90,7 @@ def verify(request: web.Request, body: bytes, secret: str) -> None:
         body=body,
         stamp=stamp,
         region=match["region"],
+        service=SERVICE,
     )
     if not hmac.compare_digest(expected, match["signature"]):
         raise aws_error(

@@ -1,27 +1,28 @@
-"""AWS credentials and Signature Version 4 for the Bedrock adapter, with botocore's own signer.
+"""AWS credentials and Signature Version 4 for the Bedrock adapter.
 
 Credentials are explicit keys from the provider's settings, or botocore's credential chain (with
 ``profile``: that shared-config profile): environment variables, shared config and credentials files,
-web identity (EKS IRSA), container and EC2 instance roles. The chain is resolved once, on first use,
-in a worker thread, since it may read files or call the instance metadata service or STS; temporary
-credentials are refreshed by botocore (``RefreshableCredentials``), and a refresh that is due runs in
-a worker thread too, so the event loop never waits on the network for a signature.
+web identity (EKS IRSA), container and EC2 instance roles. Requests are signed by ``sigv4`` (hashlib
+and hmac), so explicit keys need nothing else; the chain needs botocore, the ``aws`` extra (which
+``trueport.extras`` requires of such a configuration when it loads).
 
-Nothing here logs or formats a secret: the secret key only ever enters botocore's HMAC.
+The chain is resolved once, on first use, in a worker thread, since it may read files or call the
+instance metadata service or STS; temporary credentials are refreshed by botocore
+(``RefreshableCredentials``), and a refresh that is due runs in a worker thread too, so the event
+loop never waits on the network for a signature.
+
+Nothing here logs or formats a secret: the secret key only ever enters the HMAC.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-
-import botocore.session
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
-from botocore.credentials import Credentials, ReadOnlyCredentials, RefreshableCredentials
-from botocore.exceptions import BotoCoreError
+from datetime import UTC, datetime
+from typing import Any
 
 from trueport.errors import UpstreamStatus
+from trueport.providers.sigv4 import Keys, signed_headers
 from trueport.settings import ProviderConfig
 
 SERVICE = "bedrock"
@@ -36,48 +37,61 @@ class AwsSigner:
         self._provider = provider
         self.region = config.region
         self._profile = config.profile
-        self._credentials: Credentials | None = None
+        self._keys: Keys | None = None  # explicit: fixed for the process's life
+        self._chain: Any = None  # botocore Credentials, once the chain is resolved
         self._lock = asyncio.Lock()
         if config.access_key_id is not None and config.secret_access_key is not None:
             token = config.session_token.get_secret_value() if config.session_token is not None else None
-            self._credentials = Credentials(
-                config.access_key_id, config.secret_access_key.get_secret_value(), token
-            )
+            self._keys = Keys(config.access_key_id, config.secret_access_key.get_secret_value(), token)
 
     async def sign(self, url: str, body: bytes, headers: Mapping[str, str]) -> dict[str, str]:
         """``headers`` plus ``X-Amz-Date``, the session token if any, and ``Authorization``."""
-        frozen = await self._frozen()
-        request = AWSRequest(method="POST", url=url, data=body, headers=dict(headers))
-        SigV4Auth(frozen, SERVICE, self.region).add_auth(request)
-        return {name: str(value) for name, value in request.headers.items()}
+        keys = self._keys or await self._chain_keys()
+        return signed_headers(
+            keys,
+            method="POST",
+            url=url,
+            body=body,
+            headers=headers,
+            region=self.region,
+            service=SERVICE,
+            now=datetime.now(UTC),
+        )
 
-    async def _frozen(self) -> ReadOnlyCredentials:
-        credentials = self._credentials or await self._resolve()
+    async def _chain_keys(self) -> Keys:
+        from botocore.credentials import RefreshableCredentials  # the aws extra
+        from botocore.exceptions import BotoCoreError
+
+        credentials = self._chain or await self._resolve()
         try:
             if isinstance(credentials, RefreshableCredentials) and credentials.refresh_needed():
-                return await asyncio.to_thread(credentials.get_frozen_credentials)
-            return credentials.get_frozen_credentials()
+                frozen = await asyncio.to_thread(credentials.get_frozen_credentials)
+            else:
+                frozen = credentials.get_frozen_credentials()
         except BotoCoreError as exc:
             raise self._unusable(f"refreshing AWS credentials failed ({type(exc).__name__})") from exc
+        return Keys(frozen.access_key, frozen.secret_key, frozen.token)
 
-    async def _resolve(self) -> Credentials:
+    async def _resolve(self) -> Any:
+        from botocore.exceptions import BotoCoreError
+
         async with self._lock:
-            if self._credentials is None:
+            if self._chain is None:
                 try:
-                    found = await asyncio.to_thread(self._chain)
+                    found = await asyncio.to_thread(self._find)
                 except BotoCoreError as exc:
                     raise self._unusable(f"AWS credential chain failed ({type(exc).__name__})") from exc
                 if found is None:
                     raise self._unusable(
                         "no AWS credentials found (environment, profile, web identity, role)"
                     )
-                self._credentials = found
-            return self._credentials
+                self._chain = found
+            return self._chain
 
-    def _chain(self) -> Credentials | None:
-        session = botocore.session.Session(profile=self._profile)
-        credentials: Credentials | None = session.get_credentials()
-        return credentials
+    def _find(self) -> Any:
+        import botocore.session
+
+        return botocore.session.Session(profile=self._profile).get_credentials()
 
     def _unusable(self, message: str) -> UpstreamStatus:
         # As a 401 from the provider would be: this target's credential is unusable, try the next.
