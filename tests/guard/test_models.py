@@ -120,5 +120,6 @@ def test_the_shipped_repository_has_the_injection_model() -> None:
     assert [(o.name, o.datatype, o.dims) for o in config.outputs] == [
         ("score", "FP32", (1,)),
         ("window_score", "FP32", (1,)),
+        ("document_score", "FP32", (1,)),
     ]
     assert repository.models["injection"].path.stat().st_size < 20_000_000

@@ -56,6 +56,10 @@ REPO = Path(__file__).resolve().parents[2]
 MODEL_DIR = REPO / "src" / "trueport" / "models" / "injection"
 MAX_FP_RATE = 0.015  # flag: benign calibration user texts (target: <= 2 % on held-out ones)
 MAX_DOCUMENT_FP_RATE = 0.025  # flag: clean calibration documents (target: <= 3 %)
+# Documents and tool output (``DOCUMENT_SOURCES``) have a window flag threshold of their own, chosen
+# on the clean calibration documents alone: the lowest at which at most this share of them is flagged
+# (a margin under the 3 % target for the gap between calibration and held-out documents).
+MAX_DOCUMENT_WINDOW_FP_RATE = 0.02
 MAX_BLOCK_FP_RATE = 0.002  # block: all benign calibration texts
 MAX_CORPUS_BLOCK_RATE = 0.005  # block: each benign calibration corpus
 FLAG = InjectionDetector.default_threshold
@@ -163,6 +167,7 @@ class Thresholds:
     window_flag: float
     block: float
     window_block: float
+    document_window_flag: float  # windows of documents and tool output
 
 
 def choose_thresholds(users: Scored, documents: Scored) -> tuple[Thresholds, dict[str, float]]:
@@ -212,12 +217,14 @@ def choose_thresholds(users: Scored, documents: Scored) -> tuple[Thresholds, dic
         block = max(block, float(np.quantile(users.whole[members], 1 - MAX_CORPUS_BLOCK_RATE / 2)))
         window = users.window[members]
         window_block = max(window_block, float(np.quantile(window, 1 - MAX_CORPUS_BLOCK_RATE / 2)))
-    thresholds = Thresholds(t, w, block, window_block)
+    document_window = document_window_threshold(documents, t, w, window_block)
+    thresholds = Thresholds(t, w, block, window_block, document_window)
 
     user_flags = (users.whole >= t) | (users.window >= w)
     doc_flags = (documents.whole >= t) | (documents.window >= w)
     user_blocks = (users.whole >= block) | (users.window >= window_block)
     doc_blocks = (documents.whole >= block) | (documents.window >= window_block)
+    document_flags = (documents.whole >= t) | (documents.window >= document_window)
     figures = {
         "calib_objective": objective,
         "calib_user_benign_flagged": float(np.mean(user_flags[benign_users])),
@@ -228,8 +235,33 @@ def choose_thresholds(users: Scored, documents: Scored) -> tuple[Thresholds, dic
         "calib_documents_clean_blocked": float(np.mean(doc_blocks[clean_docs])),
         "calib_documents_recall_flag": float(np.mean(doc_flags[~clean_docs])),
         "calib_documents_recall_block": float(np.mean(doc_blocks[~clean_docs])),
+        "calib_documents_clean_flagged_document_threshold": float(np.mean(document_flags[clean_docs])),
+        "calib_documents_recall_flag_document_threshold": float(np.mean(document_flags[~clean_docs])),
     }
     return thresholds, figures
+
+
+def document_window_threshold(
+    documents: Scored, flag: float, window_flag: float, window_block: float
+) -> float:
+    """The window flag threshold for documents and tool output: the lowest at which at most
+    MAX_DOCUMENT_WINDOW_FP_RATE of the clean calibration documents are flagged (whole text at
+    ``flag`` or a window at it). User texts keep ``window_flag``: their windows are calibrated under
+    the user-text budget, and a user's own request is not a retrieved document. Never above
+    ``window_flag`` (documents are not scanned less closely than user texts) nor within 0.5 of the
+    block threshold."""
+    clean = documents.labels == 0
+    by_whole = documents.whole[clean] >= flag
+    windows_of_clean = documents.window[clean]
+    candidates = np.unique(windows_of_clean[np.isfinite(windows_of_clean)])
+    best = window_flag
+    for w in candidates[::-1]:  # from the highest down: stop when the budget is exceeded
+        if w >= window_flag:
+            continue
+        if float(np.mean(by_whole | (windows_of_clean >= w))) > MAX_DOCUMENT_WINDOW_FP_RATE:
+            break
+        best = float(w)
+    return min(best, window_block - 0.5)
 
 
 def export_onnx(
@@ -240,7 +272,9 @@ def export_onnx(
     per block: x = tf * idf[ids]; s = sum(x * w[ids]) / sqrt(max(sum(x * x), eps)); z = s_c + s_w + b.
     Each output maps the raw logit z piecewise linearly, so that its flag threshold becomes
     logit(FLAG) and its block threshold logit(BLOCK): ``score`` with the whole-text thresholds,
-    ``window_score`` with the window thresholds. Below the flag threshold the slope is 1.
+    ``window_score`` with the window thresholds, ``document_score`` (windows of documents and tool
+    output) with the document window flag threshold and the window block threshold. Below the flag
+    threshold the slope is 1.
 
     Each block's table holds [idf, idf * w] per bucket, so that one gather (one cache line) per
     n-gram fetches both: x and x * w are tf times the two columns (a quarter less model time than
@@ -284,6 +318,7 @@ def export_onnx(
     for output, flag_at, block_at in (
         ("score", thresholds.flag, thresholds.block),
         ("window_score", thresholds.window_flag, thresholds.window_block),
+        ("document_score", thresholds.document_window_flag, thresholds.window_block),
     ):
         slope = (logit(BLOCK) - logit(FLAG)) / (block_at - flag_at)
         initializers += [
@@ -313,6 +348,7 @@ def export_onnx(
     outputs = [
         helper.make_tensor_value_info("score", TensorProto.FLOAT, ["batch", 1]),
         helper.make_tensor_value_info("window_score", TensorProto.FLOAT, ["batch", 1]),
+        helper.make_tensor_value_info("document_score", TensorProto.FLOAT, ["batch", 1]),
     ]
     graph = helper.make_graph(nodes, "injection", inputs, outputs, initializers)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)], producer_name="trueport")
@@ -353,7 +389,8 @@ input [
 ]
 output [
   { name: "score" data_type: TYPE_FP32 dims: [ 1 ] },
-  { name: "window_score" data_type: TYPE_FP32 dims: [ 1 ] }
+  { name: "window_score" data_type: TYPE_FP32 dims: [ 1 ] },
+  { name: "document_score" data_type: TYPE_FP32 dims: [ 1 ] }
 ]
 instance_group [ { count: 1 kind: KIND_CPU } ]
 """
@@ -420,8 +457,8 @@ def main() -> None:
     # The exported graph must agree with scikit-learn (after the mapping) on calibration texts.
     session = ort.InferenceSession(str(model_path), providers=["CPUExecutionProvider"])
     sample = [e.text for e in user_calib[:200]]
-    onnx_scores, _ = session.run(["score", "window_score"], batch_inputs(features_of(sample)))
-    _, onnx_windows = session.run(["score", "window_score"], batch_inputs(features_of(sample, window=True)))
+    onnx_scores, _, _ = session.run(None, batch_inputs(features_of(sample)))
+    _, onnx_windows, onnx_documents = session.run(None, batch_inputs(features_of(sample, window=True)))
     z = clf.decision_function(vectoriser.transform(features_of(sample)))
     z_windows = clf.decision_function(vectoriser.transform(features_of(sample, window=True)))
     gap = max(
@@ -430,6 +467,14 @@ def main() -> None:
             np.max(
                 np.abs(
                     onnx_windows.ravel() - mapped(z_windows, thresholds.window_flag, thresholds.window_block)
+                )
+            )
+        ),
+        float(
+            np.max(
+                np.abs(
+                    onnx_documents.ravel()
+                    - mapped(z_windows, thresholds.document_window_flag, thresholds.window_block)
                 )
             )
         ),
@@ -445,12 +490,14 @@ def main() -> None:
             "block": thresholds.block,
             "window_flag": thresholds.window_flag,
             "window_block": thresholds.window_block,
+            "document_window_flag": thresholds.document_window_flag,
         },
         "raw_probability_thresholds": {
             "flag": 1 / (1 + math.exp(-thresholds.flag)),
             "block": 1 / (1 + math.exp(-thresholds.block)),
             "window_flag": 1 / (1 + math.exp(-thresholds.window_flag)),
             "window_block": 1 / (1 + math.exp(-thresholds.window_block)),
+            "document_window_flag": 1 / (1 + math.exp(-thresholds.document_window_flag)),
         },
         "calibration": {k: round(v, 4) for k, v in figures.items()},
         "calibration_sizes": {
