@@ -153,6 +153,13 @@ def test_an_owner_sets_up_credentials_routes_budgets_settings_and_checks_the_aud
     spent = card.filter(has_text=re.compile(r"\b[1-9][0-9,]* tokens of 100,000 tokens used"))
     _until(page, spent, page.get_by_role("button", name="Refresh"))
     expect(card.get_by_role("meter")).to_be_visible()
+    card.get_by_role("button", name="Edit monthly tokens").click()
+    card.get_by_label("New amount").fill("0")
+    card.get_by_role("button", name="Save budget").click()
+    expect(card.get_by_label("New amount")).to_have_attribute("aria-invalid", "true")
+    card.get_by_label("New amount").fill("200000")
+    card.get_by_role("button", name="Save budget").click()
+    expect(card).to_contain_text("tokens of 200,000 tokens used")
     screenshot(page, "93-budgets")
 
     _area(page, "Audit", "Audit")

@@ -226,8 +226,56 @@ interface Row {
             } @else {
               <p class="mt-3 text-sm text-slate-500">The current period could not be read.</p>
             }
-            @if (access.can('budgets:write')) {
+            @if (access.can('budgets:write') && editing() === row.budget.id) {
+              <form [formGroup]="change" (ngSubmit)="save(row.budget)" class="mt-3 grid gap-3 sm:grid-cols-2">
+                <div>
+                  <label for="edit-amount" [class]="styles.label">New amount</label>
+                  <input
+                    id="edit-amount"
+                    formControlName="amount"
+                    inputmode="decimal"
+                    [attr.aria-invalid]="!!changeErrors().fields['amount']"
+                    aria-describedby="edit-amount-error"
+                    [class]="styles.input"
+                  />
+                  <tp-field-error id="edit-amount-error" [message]="changeErrors().fields['amount']" />
+                </div>
+                <div>
+                  <label for="edit-alerts" [class]="styles.label">Alert at (%)</label>
+                  <input
+                    id="edit-alerts"
+                    formControlName="alerts"
+                    [attr.aria-invalid]="!!changeErrors().fields['alert_thresholds']"
+                    aria-describedby="edit-alerts-error"
+                    [class]="styles.input"
+                  />
+                  <tp-field-error
+                    id="edit-alerts-error"
+                    [message]="changeErrors().fields['alert_thresholds']"
+                  />
+                </div>
+                <div class="flex items-center gap-2">
+                  <input id="edit-hard" type="checkbox" formControlName="hard" class="h-4 w-4" />
+                  <label for="edit-hard" class="text-sm">Refuse calls once spent (hard)</label>
+                </div>
+                <div class="flex gap-2 sm:col-span-2">
+                  @if (changeErrors().other) {
+                    <tp-alert>{{ changeErrors().other }}</tp-alert>
+                  }
+                  <button type="submit" [disabled]="busy()" [class]="styles.button">Save budget</button>
+                  <button type="button" (click)="editing.set(null)" [class]="styles.secondary">Cancel</button>
+                </div>
+              </form>
+            } @else if (access.can('budgets:write')) {
               <div class="mt-3 flex flex-wrap gap-2">
+                <button
+                  type="button"
+                  (click)="edit(row.budget)"
+                  [attr.aria-label]="'Edit ' + (row.budget.name || 'budget')"
+                  [class]="styles.secondary"
+                >
+                  Edit
+                </button>
                 <button
                   type="button"
                   (click)="toggle(row.budget)"
@@ -274,6 +322,13 @@ export class Budgets implements OnInit {
     alerts: ['50, 80, 100'],
     hard: [true],
   });
+  protected readonly change = inject(NonNullableFormBuilder).group({
+    amount: [''],
+    alerts: [''],
+    hard: [true],
+  });
+  protected readonly editing = signal<string | null>(null);
+  protected readonly changeErrors = signal<FormErrors>(NO_ERRORS);
   protected readonly rows = signal<Row[] | null>(null);
   protected readonly keys = signal<Key[]>([]);
   private readonly keyNames = computed(
@@ -344,6 +399,46 @@ export class Budgets implements OnInit {
       await this.load();
     } catch (error: unknown) {
       this.errors.set(formErrors(error, FIELDS, { invalid_budget: 'amount' }));
+    } finally {
+      this.busy.set(false);
+    }
+  }
+
+  edit(budget: Budget): void {
+    this.change.setValue({
+      amount: budget.unit === 'tokens' ? String(Number(budget.amount)) : budget.amount,
+      alerts: budget.alert_thresholds.join(', '),
+      hard: budget.hard,
+    });
+    this.changeErrors.set(NO_ERRORS);
+    this.editing.set(budget.id);
+  }
+
+  async save(budget: Budget): Promise<void> {
+    const value = this.change.getRawValue();
+    const thresholds = parseThresholds(value.alerts);
+    if (thresholds === null) {
+      this.changeErrors.set({
+        fields: { alert_thresholds: 'Whole percentages from 1 to 100, separated by commas.' },
+        other: '',
+      });
+      return;
+    }
+    this.busy.set(true);
+    this.changeErrors.set(NO_ERRORS);
+    try {
+      await firstValueFrom(
+        this.api.update(budget.id, {
+          amount: value.amount.trim(),
+          alert_thresholds: thresholds,
+          hard: value.hard,
+        }),
+      );
+      this.editing.set(null);
+      this.notice.set(`Saved the budget${budget.name ? ` ${budget.name}` : ''}.`);
+      await this.load();
+    } catch (error: unknown) {
+      this.changeErrors.set(formErrors(error, FIELDS, { invalid_budget: 'amount' }));
     } finally {
       this.busy.set(false);
     }
