@@ -250,6 +250,7 @@ def test_a_platform_admin_manages_users_and_watches_the_installation(
     _status(page, "The plan scale exists")
     plans = page.get_by_role("table", name="Billing plans")
     expect(plans.get_by_role("row").filter(has_text="scale")).to_contain_text("$99.5")
+    expect(plans.get_by_role("row").filter(has_text="scale")).to_contain_text("10,000,000")
     page.get_by_label("Tenant", exact=True).select_option(label="Acme Corp (acme)")
     expect(page.get_by_text("This tenant pays the catalog's prices.")).to_be_visible()
     price = page.get_by_role("form", name="Negotiated price")

@@ -24,6 +24,12 @@ export class Profile {
   });
   readonly platformAdmin = computed(() => this.me()?.is_platform_admin === true);
 
+  /** Ask again (e.g. after one's own platform admin was revoked). */
+  async reload(): Promise<Me | null> {
+    this.loaded.set(null);
+    return this.lookUp();
+  }
+
   /** Look the profile up if it is not known for the current user; null when signed out or refused. */
   async lookUp(): Promise<Me | null> {
     if (!this.session.signedIn()) {

@@ -18,6 +18,7 @@ import {
 } from '../../shared/form-styles';
 import { formatUtc } from '../../shared/time-range';
 import { Tenant, TenantsApi } from '../tenants/tenants-api';
+import { count } from '../usage/usage-table';
 import { BillingApi, Override, Plan } from './billing-api';
 import { planBody, priceBody } from './billing-form';
 
@@ -103,7 +104,7 @@ import { planBody, priceBody } from './billing-form';
                 <tr>
                   <th scope="row" class="px-4 py-2 text-left font-medium">{{ plan.name }}</th>
                   <td class="px-4 py-2 text-right tabular-nums">\${{ plan.monthly_fee_usd }}</td>
-                  <td class="px-4 py-2 text-right tabular-nums">{{ plan.included_tokens }}</td>
+                  <td class="px-4 py-2 text-right tabular-nums">{{ count(plan.included_tokens) }}</td>
                   <td class="px-4 py-2 text-right tabular-nums">\${{ plan.overage_per_mtok_usd }}</td>
                   <td class="px-4 py-2 text-right tabular-nums">\${{ plan.included_spend_usd }}</td>
                   <td class="px-4 py-2 text-right tabular-nums">{{ plan.overage_markup_pct }} %</td>
@@ -240,6 +241,7 @@ export class Billing implements OnInit {
     tbody: TBODY,
   };
   protected readonly utc = formatUtc;
+  protected readonly count = count;
   private readonly fb = inject(NonNullableFormBuilder);
   protected readonly planForm = this.fb.group({
     name: [''],

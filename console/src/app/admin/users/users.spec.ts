@@ -2,7 +2,8 @@ import { provideHttpClient } from '@angular/common/http';
 import { provideHttpClientTesting } from '@angular/common/http/testing';
 import { signal } from '@angular/core';
 import { TestBed } from '@angular/core/testing';
-import { of } from 'rxjs';
+import { Router, provideRouter } from '@angular/router';
+import { of, throwError } from 'rxjs';
 
 import { Profile } from '../../core/profile';
 import { AdminUser, UsersApi } from './users-api';
@@ -21,21 +22,34 @@ function user(id: string, extra: Partial<AdminUser> = {}): AdminUser {
   };
 }
 
-async function render(users: AdminUser[], calls: string[] = []): Promise<HTMLElement> {
+async function render(
+  users: AdminUser[],
+  calls: string[] = [],
+  revoke: Partial<UsersApi>['revokePlatformAdmin'] = undefined,
+): Promise<HTMLElement> {
   const api: Partial<UsersApi> = {
     list: (search: string) => {
       calls.push(`list ${search}`);
       return of({ data: users, next_cursor: null });
     },
+    revokePlatformAdmin: revoke,
   };
   TestBed.configureTestingModule({
     providers: [
+      provideRouter([]),
       provideHttpClient(),
       provideHttpClientTesting(),
       { provide: UsersApi, useValue: api },
       {
         provide: Profile,
-        useValue: { me: signal(user('me', { is_platform_admin: true })), lookUp: async () => null },
+        useValue: {
+          me: signal(user('me', { is_platform_admin: true })),
+          lookUp: async () => null,
+          reload: async () => {
+            calls.push('reload');
+            return null;
+          },
+        },
       },
     ],
   });
@@ -73,5 +87,32 @@ describe('Users', () => {
     const root = await render([], calls);
     expect(root.textContent).toContain('No users yet');
     expect(calls).toEqual(['list ']);
+  });
+
+  it('leaves the admin area once one’s own platform admin is revoked', async () => {
+    const calls: string[] = [];
+    const me = user('me', { is_platform_admin: true });
+    await render([me, user('ann')], calls, (id) => {
+      calls.push(`revoke ${id}`);
+      return of(user(id));
+    });
+    const navigate = vi.spyOn(TestBed.inject(Router), 'navigateByUrl').mockResolvedValue(true);
+    const fixture = TestBed.createComponent(Users);
+    await fixture.componentInstance.setAdmin(me, false);
+    expect(calls.slice(-2)).toEqual(['revoke me', 'reload']);
+    expect(navigate).toHaveBeenCalledWith('/select-tenant');
+  });
+
+  it('stays, and says why, when the API refuses to revoke the last platform admin', async () => {
+    const calls: string[] = [];
+    const me = user('me', { is_platform_admin: true });
+    await render([me], calls, () => throwError(() => new Error('last_platform_admin')));
+    const navigate = vi.spyOn(TestBed.inject(Router), 'navigateByUrl').mockResolvedValue(true);
+    const fixture = TestBed.createComponent(Users);
+    await fixture.componentInstance.setAdmin(me, false);
+    fixture.detectChanges();
+    expect(calls).not.toContain('reload');
+    expect(navigate).not.toHaveBeenCalled();
+    expect((fixture.nativeElement as HTMLElement).querySelector('[role="alert"]')).not.toBeNull();
   });
 });

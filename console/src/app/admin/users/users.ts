@@ -1,5 +1,6 @@
 import { ChangeDetectionStrategy, Component, OnInit, inject, signal } from '@angular/core';
 import { NonNullableFormBuilder, ReactiveFormsModule } from '@angular/forms';
+import { Router } from '@angular/router';
 import { firstValueFrom } from 'rxjs';
 
 import { apiErrorMessage } from '../../api/errors';
@@ -167,6 +168,7 @@ export class Users implements OnInit {
   protected readonly error = signal('');
   protected readonly busy = signal(false);
   private readonly api = inject(UsersApi);
+  private readonly router = inject(Router);
 
   async ngOnInit(): Promise<void> {
     await Promise.all([this.load(), this.profile.lookUp()]);
@@ -188,6 +190,18 @@ export class Users implements OnInit {
   }
 
   async setAdmin(user: AdminUser, admin: boolean): Promise<void> {
+    if (!admin && user.id === this.profile.me()?.id) {
+      // One's own: the admin area closes at once, so leave it rather than show refusals.
+      try {
+        await firstValueFrom(this.api.revokePlatformAdmin(user.id));
+      } catch (error: unknown) {
+        this.error.set(apiErrorMessage(error)); // e.g. 409 last_platform_admin
+        return;
+      }
+      await this.profile.reload();
+      await this.router.navigateByUrl('/select-tenant');
+      return;
+    }
     await this.act(async () => {
       await firstValueFrom(
         admin ? this.api.grantPlatformAdmin(user.id) : this.api.revokePlatformAdmin(user.id),
