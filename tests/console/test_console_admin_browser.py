@@ -76,7 +76,8 @@ def admin(installation: Installation) -> str:
 
 @pytest.fixture(scope="module")
 def without_smtp(tmp_path_factory: pytest.TempPathFactory, provider: str) -> Iterator[Served]:
-    """A second installation, in development with no SMTP server: its mail goes to the outbox."""
+    """A second installation, in development with no SMTP server (its mail goes to the outbox), with a
+    model whose only target always fails and a breaker that opens after two failures in a row."""
     workdir = tmp_path_factory.mktemp("outbox")
     config = workdir / "trueport.yaml"
     config.write_text(f"""
@@ -91,9 +92,11 @@ providers:
   oa: {{type: openai, base_url: "{provider}/v1", api_key: "{PROVIDER_KEY}"}}
 models:
   gpt-4o-mini: [{{provider: oa, model: gpt-4o-mini}}]
+  flaky: [{{provider: oa, model: "gpt-4o-mini+status=503"}}]
+resilience: {{retry_max_attempts: 1, breaker_consecutive_failures: 2, breaker_open_s: 120, breaker_open_max_s: 120}}
 """)
     _create_admin(config)  # migrates the new database too
-    served = serve(config, workdir, tenants=())
+    served = serve(config, workdir, tenants=("acme",))
     try:
         yield served
     finally:
@@ -321,3 +324,24 @@ def test_without_smtp_the_invitation_waits_in_the_outbox_with_a_working_link(
     page.get_by_label("Password").fill("ivan's own passphrase 2026")
     page.get_by_role("button", name="Accept invitation").click()
     expect(page.get_by_role("status")).to_contain_text("You are now a member of initech")
+
+
+def test_provider_health_shows_a_breaker_opening_without_a_reload(without_smtp: Served, page: Page) -> None:
+    sign_in(page, without_smtp.url, ADMIN, PASSWORD)
+    page.get_by_role("link", name=re.compile("Platform admin")).click()
+    _open(page, "Provider health", "Provider health")
+    breakers = page.get_by_role("table", name="Circuit breakers, open ones first")
+    flaky = breakers.get_by_role("row").filter(has_text="oa/gpt-4o-mini+status=503")
+    expect(flaky).to_contain_text("Closed: calls go through")
+
+    secret = without_smtp.new_key("acme")
+    with openai.OpenAI(base_url=f"{without_smtp.url}/v1", api_key=secret, max_retries=0) as sdk:
+        for _ in range(3):
+            with pytest.raises(openai.APIStatusError):
+                sdk.chat.completions.create(model="flaky", messages=[{"role": "user", "content": "hi"}])
+
+    # The page asks again by itself: the breaker shows open, first in the table, with no reload.
+    expect(flaky).to_contain_text(re.compile(r"Open: calls skip this target for \d+ s more"), timeout=15_000)
+    expect(breakers.get_by_role("row").nth(1)).to_contain_text("oa/gpt-4o-mini+status=503")
+    expect(breakers.get_by_role("row").nth(2)).to_contain_text(re.compile(r"oa/gpt-4o-mini\s*closed"))
+    screenshot(page, "90-admin-providers-open")

@@ -67,7 +67,7 @@ const BADGE: Record<string, string> = {
             <tbody [class]="s.tbody">
               @for (breaker of breakers(); track breaker.target) {
                 <tr>
-                  <th scope="row" class="px-4 py-2 text-left font-mono font-medium">
+                  <th scope="row" class="px-4 py-2 text-left font-mono font-medium whitespace-nowrap">
                     {{ breaker.target }}
                   </th>
                   <td class="px-4 py-2">
