@@ -17,9 +17,9 @@ from typing import Any
 import uvicorn
 from sqlalchemy import select
 
+from support.migrated import upgrade_empty_to_head
 from trueport.app import TruePortApp, create_app
 from trueport.db.engine import SessionFactory
-from trueport.db.migrate import upgrade_to_head
 from trueport.db.models import RequestRecord
 from trueport.db.session import database
 from trueport.keys.secret import key_hmac_secret
@@ -161,7 +161,7 @@ async def start_gateway(settings: Settings) -> tuple[uvicorn.Server, asyncio.Tas
 @asynccontextmanager
 async def running_gateway(settings: Settings) -> AsyncIterator[RunningGateway]:
     """A migrated database with tenant ``acme`` and one key, and the gateway serving it until exit."""
-    await asyncio.to_thread(upgrade_to_head, async_database_url(settings.database))
+    await asyncio.to_thread(upgrade_empty_to_head, async_database_url(settings.database))
     async with database(settings) as sessions:
         async with sessions() as session:
             tenant = await create_tenant(session, "acme")

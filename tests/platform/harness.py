@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 from tests.gateway.harness import gateway_settings, start_gateway
 
+from support.migrated import upgrade_empty_to_head
 from trueport.app import TruePortApp
 from trueport.db.engine import SessionFactory
 from trueport.db.models import Membership, Tenant, User
@@ -99,9 +100,7 @@ def platform_settings(database_url: str, mock_url: str, **overrides: Any) -> Set
 async def running_platform(settings: Settings) -> AsyncIterator[ControlPlaneHarness]:
     import asyncio
 
-    from trueport.db.migrate import upgrade_to_head
-
-    await asyncio.to_thread(upgrade_to_head, settings.database_url)
+    await asyncio.to_thread(upgrade_empty_to_head, settings.database_url)
     async with database(settings) as sessions:
         server, task, url = await start_gateway(settings)
         app = server.config.app
