@@ -24,6 +24,7 @@ from tests.audit.archive_mutations import (
 )
 from tests.audit.helpers import T0, control_event, data_event
 
+from support.migrated import upgrade_empty_to_head
 from trueport.audit.archive import ExportError, export_archive
 from trueport.audit.issuer import CheckpointIssuer
 from trueport.audit.log import AuditLog
@@ -31,7 +32,6 @@ from trueport.audit.signing import KeyRing, PublicKeys
 from trueport.audit.spool import Spool
 from trueport.audit.verify import verify_archive
 from trueport.db.engine import SessionFactory, create_engine, session_factory
-from trueport.db.migrate import upgrade_to_head
 from trueport.settings import async_database_url
 
 TENANTS = ("tenant-a", "tenant-b")
@@ -57,7 +57,7 @@ async def fill(sessions: SessionFactory, issuer: CheckpointIssuer, spool: Path, 
 @pytest.fixture
 async def sqlite_sessions(sqlite_database_url: str) -> AsyncIterator[SessionFactory]:
     url = async_database_url(sqlite_database_url)
-    await asyncio.to_thread(upgrade_to_head, url)
+    await asyncio.to_thread(upgrade_empty_to_head, url)
     engine = create_engine(url)
     yield session_factory(engine)
     await engine.dispose()

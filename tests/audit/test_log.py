@@ -263,13 +263,13 @@ async def test_a_postgresql_stopped_for_a_minute_under_load_loses_and_duplicates
 
 
 async def _outage(tmp_path: Path, *, outage_s: float, interval_s: float) -> None:
+    from support.migrated import upgrade_empty_to_head
     from support.postgres import start_postgres
-    from trueport.db.migrate import upgrade_to_head
     from trueport.settings import async_database_url
 
     with start_postgres() as server:
         url = async_database_url(server.create_database("audit_outage"))
-        await asyncio.to_thread(upgrade_to_head, url)
+        await asyncio.to_thread(upgrade_empty_to_head, url)
         engine = create_engine(url)
         sessions = session_factory(engine)
         log = appender(sessions, tmp_path / "spool", batch_size=50, db_timeout_s=2.0, retry_interval_s=0.2)
@@ -361,11 +361,11 @@ async def test_events_acknowledged_before_a_kill_9_are_all_logged(
     import subprocess
     import sys
 
-    from trueport.db.migrate import upgrade_to_head
+    from support.migrated import upgrade_empty_to_head
     from trueport.settings import async_database_url
 
     url = async_database_url(sqlite_database_url)
-    await asyncio.to_thread(upgrade_to_head, url)
+    await asyncio.to_thread(upgrade_empty_to_head, url)
     script = tmp_path / "child.py"
     root = str(Path(__file__).parents[2])
     script.write_text(CHILD.format(root=root, url=url, spool=str(tmp_path / "spool")))

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from support.migrated import upgrade_empty_to_head
 from trueport.audit.log import AuditLog
 from trueport.audit.spool import Spool
 from trueport.audit.tables import AuditEventRow
@@ -21,7 +22,6 @@ from trueport.books.sources import SpoolSource
 from trueport.books.spool import SpoolWriter
 from trueport.books.status import FileBoard
 from trueport.db.engine import SessionFactory, create_engine, session_factory
-from trueport.db.migrate import upgrade_to_head
 from trueport.db.models import DeadLetter, RequestRecord, UsageRollup
 from trueport.events.event import Event
 from trueport.settings import async_database_url
@@ -35,7 +35,7 @@ TENANT = str(uuid.UUID(int=7))
 @pytest.fixture
 async def sessions(database_url: str) -> AsyncIterator[SessionFactory]:
     url = async_database_url(database_url)
-    await asyncio.to_thread(upgrade_to_head, url)
+    await asyncio.to_thread(upgrade_empty_to_head, url)
     engine = create_engine(url)
     yield session_factory(engine)
     await engine.dispose()

@@ -24,8 +24,8 @@ from aiohttp import web
 from tests.gateway.harness import PROVIDER_KEY, start_gateway
 from tests.platform.harness import ControlPlaneHarness, platform_settings
 
+from support.migrated import upgrade_empty_to_head
 from trueport.app import TruePortApp
-from trueport.db.migrate import upgrade_to_head
 from trueport.db.models import Tenant, User
 from trueport.db.session import database
 from trueport.edge import EdgeClient, EdgeGuard, NoUsableBundle, RequestRefused, StaleManifest
@@ -86,7 +86,7 @@ async def site(database_url: str, mock: MockProvider) -> AsyncIterator[Site]:
         guard={"enabled": True},
         manifests={"signing_key_pem": private_key_pem(SIGNING_KEY).decode(), "validity_hours": 2},
     )
-    await asyncio.to_thread(upgrade_to_head, settings.database_url)
+    await asyncio.to_thread(upgrade_empty_to_head, settings.database_url)
     async with database(settings) as sessions:
         server, task, url = await start_gateway(settings)
         app = server.config.app

@@ -9,8 +9,8 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy import select
 
+from support.migrated import upgrade_empty_to_head
 from trueport.db.engine import SessionFactory, create_engine, session_factory
-from trueport.db.migrate import upgrade_to_head
 from trueport.db.models import InstallationSetting, TenantFeatureFlag, TenantSettings
 from trueport.flags.evaluator import Flags
 from trueport.flags.registry import FLAGS, Flag
@@ -72,7 +72,7 @@ def test_thirty_percent_of_ten_thousand_keys() -> None:
 @pytest.fixture
 async def sessions(database_url: str) -> AsyncIterator[SessionFactory]:
     url = async_database_url(database_url)
-    await asyncio.to_thread(upgrade_to_head, url)
+    await asyncio.to_thread(upgrade_empty_to_head, url)
     engine = create_engine(url)
     yield session_factory(engine)
     await engine.dispose()

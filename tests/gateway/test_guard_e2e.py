@@ -17,8 +17,8 @@ import pytest
 from sqlalchemy import select
 from tests.gateway.harness import RunningGateway, gateway_settings, start_gateway
 
+from support.migrated import upgrade_empty_to_head
 from trueport.app import TruePortApp
-from trueport.db.migrate import upgrade_to_head
 from trueport.db.models import GuardViolation
 from trueport.db.session import database
 from trueport.guard.policy import default_policy
@@ -64,7 +64,7 @@ async def guarded(tmp_path: Path, mock: MockProvider) -> AsyncIterator[Callable[
             guard["policy_file"] = str(path)
         url = f"sqlite:///{tmp_path}/guard-{len(servers)}.db"
         settings = gateway_settings(url, mock.url, guard=guard)
-        await asyncio.to_thread(upgrade_to_head, async_database_url(url))
+        await asyncio.to_thread(upgrade_empty_to_head, async_database_url(url))
         context = database(settings)
         sessions = await context.__aenter__()
         async with sessions() as session:

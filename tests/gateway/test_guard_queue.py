@@ -16,8 +16,8 @@ import pytest
 from sqlalchemy import select
 from tests.gateway.harness import gateway_settings
 
+from support.migrated import upgrade_empty_to_head
 from trueport.db.engine import SessionFactory
-from trueport.db.migrate import upgrade_to_head
 from trueport.db.models import GuardViolation, ReviewItem
 from trueport.db.session import database
 from trueport.gateway.guard_queue import GuardScanQueue, ReviewRaised, ScanJob
@@ -69,7 +69,7 @@ def policy(version: int = 3, *, shadow: bool = False) -> Policy:
 
 @pytest.fixture
 async def sessions(database_url: str) -> AsyncIterator[SessionFactory]:
-    await asyncio.to_thread(upgrade_to_head, async_database_url(database_url))
+    await asyncio.to_thread(upgrade_empty_to_head, async_database_url(database_url))
     async with database(gateway_settings(database_url, "http://127.0.0.1:9")) as factory:
         yield factory
 

@@ -9,7 +9,7 @@ import httpx
 import pytest
 from tests.gateway.harness import RunningGateway, gateway_settings, start_gateway
 
-from trueport.db.migrate import upgrade_to_head
+from support.migrated import upgrade_empty_to_head
 from trueport.mockprovider import MockProvider
 from trueport.settings import async_database_url
 
@@ -17,7 +17,7 @@ from trueport.settings import async_database_url
 @pytest.fixture
 async def operated(sqlite_database_url: str, mock: MockProvider) -> AsyncIterator[str]:
     settings = gateway_settings(sqlite_database_url, mock.url, admin_token="operator-token-0123456789")
-    await asyncio.to_thread(upgrade_to_head, async_database_url(sqlite_database_url))
+    await asyncio.to_thread(upgrade_empty_to_head, async_database_url(sqlite_database_url))
     server, task, url = await start_gateway(settings)
     try:
         yield url

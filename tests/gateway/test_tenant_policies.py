@@ -15,8 +15,8 @@ from sqlalchemy import delete, event
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from support.migrated import upgrade_empty_to_head
 from trueport.db.engine import SessionFactory, create_engine, session_factory
-from trueport.db.migrate import upgrade_to_head
 from trueport.db.models import Tenant, TenantPolicy
 from trueport.errors import PolicyViolation
 from trueport.gateway.guarding import GuardService
@@ -46,7 +46,7 @@ def detectors() -> list[Detector]:
 @pytest.fixture
 async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     url = async_database_url(database_url)
-    await asyncio.to_thread(upgrade_to_head, url)
+    await asyncio.to_thread(upgrade_empty_to_head, url)
     engine = create_engine(url)
     yield engine
     await engine.dispose()

@@ -17,8 +17,8 @@ from pydantic import SecretStr
 from sqlalchemy import delete, event, select
 from tests.gateway.harness import gateway_settings
 
+from support.migrated import upgrade_empty_to_head
 from trueport.db.engine import SessionFactory
-from trueport.db.migrate import upgrade_to_head
 from trueport.db.models import ProviderCredential, Tenant, TenantRoute, new_id
 from trueport.db.session import database
 from trueport.gateway.router import Router
@@ -62,7 +62,7 @@ class World:
 async def world(database_url: str) -> AsyncIterator[World]:
     shared = {"oa": ["oa-model"], "an": ["an-model"], "ge": ["g"]}  # what the routes below name
     settings = gateway_settings(database_url, MOCK, platform={"tenant_shared_models": shared})
-    await asyncio.to_thread(upgrade_to_head, settings.database_url)
+    await asyncio.to_thread(upgrade_empty_to_head, settings.database_url)
     async with database(settings) as sessions, aiohttp.ClientSession() as http:
         async with sessions() as session:
             a, b = await create_tenant(session, "a"), await create_tenant(session, "b")

@@ -20,9 +20,9 @@ import pytest
 from aiohttp import web
 from tests.gateway.harness import gateway_settings, start_gateway
 
+from support.migrated import upgrade_empty_to_head
 from trueport import jsonutil
 from trueport.app import TruePortApp
-from trueport.db.migrate import upgrade_to_head
 from trueport.db.session import database
 from trueport.errors import ConfigError
 from trueport.gateway.guarding import GuardService
@@ -256,7 +256,7 @@ async def _gateway(tmp_path: Path, mock: MockProvider, models: dict[str, Any]) -
     url = f"sqlite:///{tmp_path}/triton.db"
     guard = {"enabled": True, "models": models, "findings_cache": 0}  # every call scanned again
     settings = gateway_settings(url, mock.url, guard=guard)
-    await asyncio.to_thread(upgrade_to_head, async_database_url(url))
+    await asyncio.to_thread(upgrade_empty_to_head, async_database_url(url))
     context = database(settings)
     sessions = await context.__aenter__()
     async with sessions() as session:

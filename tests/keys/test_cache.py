@@ -10,8 +10,8 @@ from datetime import timedelta
 
 import pytest
 
+from support.migrated import upgrade_empty_to_head
 from trueport.db.engine import SessionFactory, create_engine, session_factory
-from trueport.db.migrate import upgrade_to_head
 from trueport.db.models import ApiKey
 from trueport.keys.cache import KeyCache
 from trueport.keys.service import create_key, revoke_key
@@ -24,7 +24,7 @@ SECRET = b"k" * 32
 @pytest.fixture
 async def sessions(database_url: str) -> AsyncIterator[SessionFactory]:
     url = async_database_url(database_url)
-    await asyncio.to_thread(upgrade_to_head, url)
+    await asyncio.to_thread(upgrade_empty_to_head, url)
     engine = create_engine(url)
     yield session_factory(engine)
     await engine.dispose()

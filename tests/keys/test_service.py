@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from support.migrated import upgrade_empty_to_head
 from trueport.db.engine import SessionFactory, create_engine, session_factory
-from trueport.db.migrate import upgrade_to_head
 from trueport.db.models import ApiKey, Tenant
 from trueport.keys.crypto import hash_key, is_well_formed
 from trueport.keys.service import (
@@ -33,7 +33,7 @@ SECRET = b"s" * 32
 @pytest.fixture
 async def session(database_url: str) -> AsyncIterator[AsyncSession]:
     url = async_database_url(database_url)
-    await asyncio.to_thread(upgrade_to_head, url)
+    await asyncio.to_thread(upgrade_empty_to_head, url)
     engine = create_engine(url)
     sessions: SessionFactory = session_factory(engine)
     async with sessions() as session:

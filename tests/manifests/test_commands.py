@@ -71,13 +71,13 @@ def test_sign_without_a_key_says_how_to_give_one(tmp_path: Path) -> None:
 
 
 def test_sign_for_a_tenant_names_it_and_its_policy(tmp_path: Path) -> None:
-    from trueport.db.migrate import upgrade_to_head
+    from support.migrated import upgrade_empty_to_head
     from trueport.settings import load_settings
 
     database = f"sqlite:///{tmp_path}/trueport.db"
     config = tmp_path / "trueport.yaml"
     config.write_text(f"database: {database}\n", encoding="utf-8")
-    upgrade_to_head(load_settings(database=database).database_url)
+    upgrade_empty_to_head(load_settings(database=database).database_url)
     assert CliRunner().invoke(main, ["tenants", "create", "acme", "--config", str(config)]).exit_code == 0
     assert run("keygen", "--out", str(tmp_path / "k"))[0] == 0
     code, output = run("sign", "--config", str(config), "--tenant", "acme", "--key", str(tmp_path / "k.key"))

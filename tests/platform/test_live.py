@@ -13,8 +13,8 @@ from tests.platform.harness import platform_settings, running_platform
 from tests.support import free_port
 from tests.support.redis import RedisServer, start_redis
 
+from support.migrated import upgrade_empty_to_head
 from trueport.db.engine import SessionFactory, create_engine, session_factory
-from trueport.db.migrate import upgrade_to_head
 from trueport.keys.cache import KeyCache
 from trueport.keys.service import create_key, revoke_key
 from trueport.mockprovider import MockProvider
@@ -32,7 +32,7 @@ PUSH_ONLY_S = 3600.0  # a poll interval that never elapses in a test: only the p
 @pytest.fixture
 async def sessions(database_url: str) -> AsyncIterator[SessionFactory]:
     url = async_database_url(database_url)
-    await asyncio.to_thread(upgrade_to_head, url)
+    await asyncio.to_thread(upgrade_empty_to_head, url)
     engine = create_engine(url)
     yield session_factory(engine)
     await engine.dispose()
@@ -41,7 +41,7 @@ async def sessions(database_url: str) -> AsyncIterator[SessionFactory]:
 @pytest.fixture
 async def sqlite_sessions(sqlite_database_url: str) -> AsyncIterator[SessionFactory]:
     url = async_database_url(sqlite_database_url)
-    await asyncio.to_thread(upgrade_to_head, url)
+    await asyncio.to_thread(upgrade_empty_to_head, url)
     engine = create_engine(url)
     yield session_factory(engine)
     await engine.dispose()

@@ -86,10 +86,10 @@ def test_only_tenant_owned_models_can_be_scoped() -> None:
 async def test_a_scoped_repository_never_returns_another_tenants_rows(database_url: str) -> None:
     import asyncio
 
-    from trueport.db.migrate import upgrade_to_head
+    from support.migrated import upgrade_empty_to_head
     from trueport.settings import async_database_url
 
-    await asyncio.to_thread(upgrade_to_head, async_database_url(database_url))
+    await asyncio.to_thread(upgrade_empty_to_head, async_database_url(database_url))
     async with database(load_settings(database=database_url)) as sessions:
         async with sessions() as session:
             a = await create_tenant(session, "a")

@@ -11,8 +11,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
+from support.migrated import upgrade_empty_to_head
 from trueport.db.engine import SessionFactory, create_engine, session_factory
-from trueport.db.migrate import upgrade_to_head
 from trueport.db.models import RequestRecord, UsageRollup
 from trueport.settings import async_database_url
 from trueport.usage.pricing import Price, PricingCatalog, TenantPrices
@@ -27,7 +27,7 @@ AT = datetime(2025, 7, 4, 13, 45, 10, tzinfo=UTC)
 @pytest.fixture
 async def url(database_url: str) -> str:
     url = async_database_url(database_url)
-    await asyncio.to_thread(upgrade_to_head, url)
+    await asyncio.to_thread(upgrade_empty_to_head, url)
     return url
 
 

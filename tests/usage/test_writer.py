@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
+from support.migrated import upgrade_empty_to_head
 from trueport.db.engine import SessionFactory, create_engine, session_factory
-from trueport.db.migrate import upgrade_to_head
 from trueport.db.models import RequestRecord
 from trueport.settings import async_database_url
 from trueport.usage.pricing import PricingCatalog
@@ -22,7 +22,7 @@ from trueport.usage.writer import RecordWriter
 @pytest.fixture
 async def sessions(database_url: str) -> AsyncIterator[SessionFactory]:
     url = async_database_url(database_url)
-    await asyncio.to_thread(upgrade_to_head, url)
+    await asyncio.to_thread(upgrade_empty_to_head, url)
     engine = create_engine(url)
     yield session_factory(engine)
     await engine.dispose()

@@ -11,9 +11,9 @@ import orjson
 import pytest
 from sqlalchemy import func, select
 
+from support.migrated import upgrade_empty_to_head
 from trueport.db import dead_letters
 from trueport.db.engine import SessionFactory, create_engine, session_factory
-from trueport.db.migrate import upgrade_to_head
 from trueport.db.models import DeadLetter, RequestRecord
 from trueport.metrics import REGISTRY
 from trueport.settings import async_database_url
@@ -25,7 +25,7 @@ from trueport.usage.writer import RecordWriter
 @pytest.fixture
 async def backend(database_url: str) -> AsyncIterator[tuple[str, SessionFactory]]:
     url = async_database_url(database_url)
-    await asyncio.to_thread(upgrade_to_head, url)
+    await asyncio.to_thread(upgrade_empty_to_head, url)
     engine = create_engine(url)
     yield engine.dialect.name, session_factory(engine)
     await engine.dispose()

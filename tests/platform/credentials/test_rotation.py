@@ -18,8 +18,8 @@ from pydantic import SecretStr
 from sqlalchemy import select
 from tests.platform.harness import ControlPlaneHarness
 
+from support.migrated import upgrade_empty_to_head
 from trueport.db.engine import SessionFactory
-from trueport.db.migrate import upgrade_to_head
 from trueport.db.models import ProviderCredential, WebhookSubscription, new_id
 from trueport.db.session import database
 from trueport.platform.api_errors import install_error_handlers
@@ -64,7 +64,7 @@ async def _rows(sessions: SessionFactory) -> list[ProviderCredential]:
 @pytest.fixture
 async def sessions(database_url: str) -> AsyncIterator[SessionFactory]:
     settings = load_settings(database=database_url)
-    await asyncio.to_thread(upgrade_to_head, settings.database_url)
+    await asyncio.to_thread(upgrade_empty_to_head, settings.database_url)
     async with database(settings) as factory:
         yield factory
 
