@@ -69,8 +69,7 @@ def _cloned_postgres(url: URL) -> bool:
         return False
     template = _postgres_head(url, host, port)
     try:  # fails if someone is connected to either database: then the real migrations run
-        _psql(url, "postgres", f'DROP DATABASE "{name}"')
-        _psql(url, "postgres", f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        _psql(url, "postgres", f'DROP DATABASE "{name}"', f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
     except subprocess.CalledProcessError:
         _psql(url, "postgres", f'CREATE DATABASE "{name}"', check=False)
         return False
@@ -90,11 +89,14 @@ def _postgres_head(url: URL, host: str, port: int) -> str:
         return template
 
 
-def _psql(url: URL, database: str, sql: str, *, check: bool = True) -> str:
+def _psql(url: URL, database: str, *statements: str, check: bool = True) -> str:
+    """Each statement on its own (``-c`` each: no transaction around them), stopping at an error."""
     bindir = find_bindir()
     assert bindir is not None
     command = [str(bindir / "psql"), "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1"]
     command += ["-h", url.host or "127.0.0.1", "-p", str(url.port or 5432), "-U", url.username or "postgres"]
-    command += ["-d", database, "-c", sql]
+    command += ["-d", database]
+    for statement in statements:
+        command += ["-c", statement]
     result = subprocess.run(command, capture_output=True, text=True, check=check, timeout=60, cwd="/")
     return result.stdout.strip()
