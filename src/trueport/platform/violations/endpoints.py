@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
@@ -11,10 +12,12 @@ from trueport.platform.context import Work
 from trueport.platform.pagination import Page, PageQuery, encode_cursor, page_query
 from trueport.platform.rbac import Permission
 from trueport.platform.tenancy import Allowed, TenantContext
+from trueport.platform.usage.rollup_schemas import Granularity
 from trueport.platform.violations import service
 from trueport.platform.violations.schemas import (
     ViolationFilter,
     ViolationOut,
+    ViolationSeries,
     ViolationSummary,
     violation_filter,
 )
@@ -51,3 +54,29 @@ async def summarize_violations(
     until: Annotated[AwareDatetime | None, Query(description="Before this time; default: now.")] = None,
 ) -> ViolationSummary:
     return await service.summarize(work, ctx, since, until)
+
+
+@router.get(
+    "/timeseries",
+    summary="Guard violations over time",
+    description=(
+        "Violations per UTC hour or day within `[since, until)`, enforced ones per action (`block`, "
+        "`redact`, `flag`) and shadow-mode ones apart; only buckets with violations are listed. The "
+        "range is read as `/usage/timeseries` reads it (a time without a zone is UTC; default: the 30 "
+        "days before `until`; at most 366 days; 400 `invalid_range` or `range_too_long` otherwise)."
+    ),
+)
+async def violation_timeseries(
+    ctx: Auditor,
+    work: Work,
+    since: Annotated[
+        datetime | None,
+        Query(description="ISO 8601, inclusive; a time without a zone is UTC. Default: `until` - 30 days."),
+    ] = None,
+    until: Annotated[
+        datetime | None,
+        Query(description="ISO 8601, exclusive. Default: now. At most 366 days after `since`."),
+    ] = None,
+    granularity: Annotated[Granularity, Query(description="Bucket size.")] = Granularity.HOUR,
+) -> ViolationSeries:
+    return await service.timeseries(work, ctx, granularity, since, until)

@@ -11,6 +11,7 @@ from fastapi import Query
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from trueport.db.models import GuardViolation
+from trueport.platform.usage.rollup_schemas import Granularity
 
 Name = Annotated[str, Query(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
 Id = Annotated[str, Query(pattern=r"^[0-9A-Fa-f-]{1,36}$")]  # key and request ids are UUID-shaped
@@ -145,3 +146,45 @@ class ViolationSummary(BaseModel):
         description="Shadow violations count under the action they would have had."
     )
     by_type: list[TypeCount] = Field(description="Most frequent first.")
+
+
+class ViolationPoint(BaseModel):
+    """The violations of one UTC hour or day. ``block + redact + flag + shadow == total``."""
+
+    bucket_start: datetime
+    total: int
+    block: int = Field(description="Enforced: the request or answer was refused.")
+    redact: int = Field(description="Enforced: the finding was masked.")
+    flag: int = Field(description="Enforced: recorded (and queued for review where the policy says so).")
+    shadow: int = Field(description="Recorded in shadow mode, whatever their action: nothing was enforced.")
+
+
+class ViolationSeries(BaseModel):
+    """Violation counts per UTC hour or day over ``[since, until)``."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "granularity": "hour",
+                    "since": "2025-05-01T00:00:00Z",
+                    "until": "2025-05-02T00:00:00Z",
+                    "points": [
+                        {
+                            "bucket_start": "2025-05-01T09:00:00Z",
+                            "total": 14,
+                            "block": 2,
+                            "redact": 9,
+                            "flag": 1,
+                            "shadow": 2,
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+
+    granularity: Granularity
+    since: datetime
+    until: datetime = Field(description="Exclusive.")
+    points: list[ViolationPoint] = Field(description="One per bucket with violations, oldest first.")

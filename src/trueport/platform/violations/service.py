@@ -17,8 +17,16 @@ from trueport.errors import ApiInvalid
 from trueport.platform.context import UnitOfWork
 from trueport.platform.pagination import PageQuery
 from trueport.platform.tenancy import TenantContext
+from trueport.platform.usage.filters import time_range
+from trueport.platform.usage.rollup_schemas import Granularity
 from trueport.platform.violations.repository import ViolationRepo
-from trueport.platform.violations.schemas import TypeCount, ViolationFilter, ViolationSummary
+from trueport.platform.violations.schemas import (
+    TypeCount,
+    ViolationFilter,
+    ViolationPoint,
+    ViolationSeries,
+    ViolationSummary,
+)
 
 SUMMARY_WINDOW = timedelta(days=30)  # the summary's span when ``since`` is not given
 
@@ -78,5 +86,39 @@ async def summarize(
         by_type=[
             TypeCount(detector=detector, type=kind, count=count)
             for (detector, kind), count in sorted(by_type.items(), key=lambda item: (-item[1], item[0]))
+        ],
+    )
+
+
+async def timeseries(
+    work: UnitOfWork,
+    ctx: TenantContext,
+    granularity: Granularity,
+    since: datetime | None,
+    until: datetime | None,
+) -> ViolationSeries:
+    """Counts per UTC hour or day over ``[since, until)``, bounded as usage time series are.
+
+    The range is checked and defaulted like ``/usage/timeseries`` (30 days, at most 366), so an hourly
+    series has at most 8,784 buckets. Unlike the roll-ups, violations are counted exactly within the
+    range: a bucket cut by ``since`` or ``until`` holds only what falls inside, and the points add up
+    to ``/violations/summary``'s total over the same range.
+    """
+    start, end = time_range(since, until)
+    groups = await ViolationRepo(work.session, ctx.tenant_id).counts_per_bucket(
+        granularity.value, conditions(ViolationFilter(since=start, until=end))
+    )
+    points: dict[datetime, dict[str, int]] = {}
+    for group in groups:
+        counts = points.setdefault(group.bucket_start, {"block": 0, "redact": 0, "flag": 0, "shadow": 0})
+        column = "shadow" if group.shadow else group.action
+        counts[column] = counts.get(column, 0) + group.count
+    return ViolationSeries(
+        granularity=granularity,
+        since=start,
+        until=end,
+        points=[
+            ViolationPoint(bucket_start=bucket, total=sum(counts.values()), **counts)
+            for bucket, counts in sorted(points.items())
         ],
     )
