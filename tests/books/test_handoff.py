@@ -24,6 +24,22 @@ async def test_many_waiters_share_one_fsync_and_nothing_waits_for_the_timer(tmp_
     assert spooled.read_bytes().count(b"\n") == 51
 
 
+async def test_a_waiter_cancelled_meanwhile_still_has_its_line_written(tmp_path: Path) -> None:
+    handoff = SpoolHandoff(tmp_path, flush_interval_s=10.0)
+    await handoff.start()
+    gone = asyncio.ensure_future(handoff.durable(b"call of a client that went away"))
+    stays = asyncio.ensure_future(handoff.durable(b"call answered"))
+    await asyncio.sleep(0)  # both queued
+    gone.cancel()
+    await asyncio.wait_for(stays, 5)
+    with pytest.raises(asyncio.CancelledError):
+        await gone
+    await handoff.stop()
+    assert handoff.written == 2 and handoff.pending == 0
+    (spooled,) = tmp_path.glob(f"*{SUFFIX}")
+    assert spooled.read_bytes().splitlines() == [b"call of a client that went away", b"call answered"]
+
+
 async def test_what_is_queued_at_stop_is_written(tmp_path: Path) -> None:
     handoff = SpoolHandoff(tmp_path, flush_interval_s=10.0)
     await handoff.start()

@@ -76,7 +76,9 @@ class Handoff:
         self.submit(line)
         self._waiters.append(waiter)
         self._wake.set()
-        await asyncio.shield(waiter)
+        # Not shielded (a future per call less): a call cancelled meanwhile cancels only its own
+        # waiter; its line is queued already and written with the group, which skips done waiters.
+        await waiter
 
     def health(self, max_lag_s: float) -> str | None:
         if self._task is None or self._task.done():
