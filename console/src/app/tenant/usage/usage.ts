@@ -47,7 +47,7 @@ const CHART = { width: 720, height: 120 };
       [formGroup]="form"
       (ngSubmit)="apply()"
       aria-label="Filters"
-      class="mb-6 grid grid-cols-2 items-end gap-4 rounded-lg border border-slate-200 bg-white p-4 md:grid-cols-6 dark:border-slate-800 dark:bg-slate-900"
+      class="mb-6 grid grid-cols-2 items-end gap-4 rounded-lg border border-slate-200 bg-white p-4 md:grid-cols-3 lg:grid-cols-6 dark:border-slate-800 dark:bg-slate-900"
     >
       <div>
         <label for="usage-range" [class]="s.label">Time range</label>
@@ -256,29 +256,29 @@ const CHART = { width: 720, height: 120 };
             </caption>
             <thead [class]="s.thead">
               <tr>
-                <th scope="col" class="px-4 py-2 font-medium">Time</th>
-                <th scope="col" class="px-4 py-2 font-medium">Model</th>
-                <th scope="col" class="px-4 py-2 font-medium">Provider</th>
-                <th scope="col" class="px-4 py-2 font-medium">Status</th>
-                <th scope="col" class="px-4 py-2 text-right font-medium">Tokens</th>
-                <th scope="col" class="px-4 py-2 text-right font-medium">Latency</th>
-                <th scope="col" class="px-4 py-2 text-right font-medium">Cost</th>
-                <th scope="col" class="px-4 py-2"><span class="sr-only">Details</span></th>
+                <th scope="col" class="px-2 py-2 font-medium lg:px-4">Time</th>
+                <th scope="col" class="px-2 py-2 font-medium lg:px-4">Model</th>
+                <th scope="col" class="px-2 py-2 font-medium lg:px-4">Provider</th>
+                <th scope="col" class="px-2 py-2 font-medium lg:px-4">Status</th>
+                <th scope="col" class="px-2 py-2 text-right font-medium lg:px-4">Tokens</th>
+                <th scope="col" class="px-2 py-2 text-right font-medium lg:px-4">Latency</th>
+                <th scope="col" class="px-2 py-2 text-right font-medium lg:px-4">Cost</th>
+                <th scope="col" class="px-2 py-2 lg:px-4"><span class="sr-only">Details</span></th>
               </tr>
             </thead>
             <tbody [class]="s.tbody">
               @for (record of records(); track record.id) {
                 <tr [class]="selected()?.id === record.id ? 'bg-indigo-50 dark:bg-indigo-950' : ''">
-                  <td class="px-4 py-2 whitespace-nowrap">{{ utc(record.created_at) }}</td>
-                  <td class="px-4 py-2 font-mono">{{ record.alias ?? '—' }}</td>
-                  <td class="px-4 py-2">{{ record.provider ?? '—' }}</td>
-                  <td class="px-4 py-2 tabular-nums">{{ record.status_code }}</td>
-                  <td class="px-4 py-2 text-right tabular-nums">
+                  <td class="px-2 py-2 whitespace-nowrap lg:px-4">{{ utc(record.created_at) }}</td>
+                  <td class="px-2 py-2 font-mono whitespace-nowrap lg:px-4">{{ record.alias ?? '—' }}</td>
+                  <td class="px-2 py-2 lg:px-4">{{ record.provider ?? '—' }}</td>
+                  <td class="px-2 py-2 tabular-nums lg:px-4">{{ record.status_code }}</td>
+                  <td class="px-2 py-2 text-right tabular-nums lg:px-4">
                     {{ count(record.prompt_tokens + record.completion_tokens) }}
                   </td>
-                  <td class="px-4 py-2 text-right tabular-nums">{{ latency(record.latency_ms) }}</td>
-                  <td class="px-4 py-2 text-right tabular-nums">{{ cost(+record.cost_usd) }}</td>
-                  <td class="px-4 py-2 text-right">
+                  <td class="px-2 py-2 text-right tabular-nums lg:px-4">{{ latency(record.latency_ms) }}</td>
+                  <td class="px-2 py-2 text-right tabular-nums lg:px-4">{{ cost(+record.cost_usd) }}</td>
+                  <td class="px-2 py-2 text-right lg:px-4">
                     <button
                       type="button"
                       (click)="selected.set(record)"
