@@ -49,6 +49,7 @@ def test_sign_in_create_a_key_and_see_the_call_live(installation: Installation, 
     page.get_by_role("button", name=re.compile("Acme Corp")).click()
     expect(page.get_by_role("heading", name="Overview")).to_be_visible()
     expect(page.get_by_text("No requests in this range yet")).to_be_visible()
+    expect(page.get_by_text("No guard violations in this range.")).to_be_visible()
     screenshot(page, "03-overview-empty")
 
     open_area(page, "Keys")
@@ -227,6 +228,14 @@ def test_an_auditor_sees_everything_and_changes_nothing(installation: Installati
     sign_in(page, url, AUDITOR, PASSWORD)
     page.get_by_role("button", name=re.compile("Acme Corp")).click()
     expect(page.get_by_text("Role: auditor · read only")).to_be_visible()
+    # The overview's "Violations over time" shows the blocked call, and its legend counts it.
+    expect(page.get_by_role("heading", name="Violations over time")).to_be_visible()
+    expect(page.get_by_label("Blocked violations")).to_have_text(
+        re.compile(r"^\s*[1-9]\d*\s*$"), timeout=LIVE_WITHIN_S * 1000
+    )
+    chart = page.get_by_role("img", name=re.compile(r"^Violations per hour: \d+ \(\d+ blocked"))
+    expect(chart).to_be_visible()
+    screenshot(page, "09b-auditor-overview")
     open_area(page, "Keys")
     expect(page.get_by_role("cell", name="billing-bot", exact=True)).to_be_visible()
     expect(page.get_by_role("button", name="Create key")).to_have_count(0)

@@ -6,6 +6,7 @@ import { ApiClient, Schema } from '../../api/client';
 export type Violation = Schema<'ViolationOut'>;
 export type ViolationPage = Schema<'Page_ViolationOut_'>;
 export type ViolationSummary = Schema<'ViolationSummary'>;
+export type ViolationSeries = Schema<'ViolationSeries'>;
 
 /** What the violations list filters on; every field left out means "all". */
 export interface ViolationFilter {
@@ -44,6 +45,13 @@ export class ViolationsApi {
   summary(since: Date, until?: Date): Observable<ViolationSummary> {
     return this.api.get('/api/v1/violations/summary', {
       query: { since: since.toISOString(), until: until?.toISOString() },
+    });
+  }
+
+  /** Counts per UTC hour or day, enforced ones per action and shadow-mode ones apart. */
+  timeseries(granularity: Schema<'Granularity'>, since: Date, until?: Date): Observable<ViolationSeries> {
+    return this.api.get('/api/v1/violations/timeseries', {
+      query: { granularity, since: since.toISOString(), until: until?.toISOString() },
     });
   }
 }

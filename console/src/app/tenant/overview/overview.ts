@@ -4,9 +4,10 @@ import { RouterLink } from '@angular/router';
 import { catchError, combineLatest, forkJoin, of, switchMap, timer } from 'rxjs';
 
 import { apiErrorMessage } from '../../api/errors';
+import { Access } from '../../core/permissions';
 import { Alert } from '../../shared/alert';
 import { StatCard } from '../../shared/stat-card';
-import { RANGES } from '../../shared/time-range';
+import { RANGES, granularityFor } from '../../shared/time-range';
 import {
   errorRate,
   formatBound,
@@ -16,8 +17,10 @@ import {
   summarize,
   topKeys,
 } from './summary';
+import { ViolationSeries, ViolationsApi } from '../guard/violations-api';
 import { KeysApi } from '../keys/keys-api';
 import { AggregateRow, Breakdown, BreakdownRow, UsageApi } from '../usage/usage-api';
+import { ViolationsChart } from './violations-chart';
 
 /** How often the figures are fetched again: new traffic shows within this time. */
 export const REFRESH_MS = 3000;
@@ -26,7 +29,7 @@ const TOP_KEYS = 5;
 
 @Component({
   selector: 'tp-overview',
-  imports: [StatCard, Alert, RouterLink],
+  imports: [StatCard, Alert, RouterLink, ViolationsChart],
   template: `
     <div class="mb-6 flex flex-wrap items-end justify-between gap-4">
       <div>
@@ -66,6 +69,12 @@ const TOP_KEYS = 5;
       <div tpStatCard label="Latency p50" [value]="bound(total()?.p50_ms ?? null)" [hint]="bucketHint"></div>
       <div tpStatCard label="Latency p95" [value]="bound(total()?.p95_ms ?? null)" [hint]="bucketHint"></div>
     </dl>
+    @if (access.can('audit:read')) {
+      <section class="mt-8" aria-labelledby="violations-over-time">
+        <h2 id="violations-over-time" class="mb-3 text-lg font-semibold">Violations over time</h2>
+        <tp-violations-chart [series]="violationSeries()" />
+      </section>
+    }
     <section class="mt-8" aria-labelledby="by-model">
       <h2 id="by-model" class="mb-3 text-lg font-semibold">By model</h2>
       @if (byModel().length === 0) {
@@ -164,6 +173,10 @@ export class Overview {
   protected readonly count = formatCount;
   protected readonly cost = formatCost;
   protected readonly latency = formatLatency;
+  /** Violations need `audit:read` (owners, admins, auditors): members see no chart and ask for none. */
+  protected readonly access = inject(Access);
+  protected readonly violationSeries = signal<ViolationSeries | null>(null);
+  private readonly violations = inject(ViolationsApi);
   private readonly usage = inject(UsageApi);
   private readonly keys = inject(KeysApi);
   private keysAskedAt = 0;
@@ -172,11 +185,15 @@ export class Overview {
     combineLatest([toObservable(this.hours), timer(0, REFRESH_MS)])
       .pipe(
         switchMap(([hours]) => {
-          const since = new Date(Date.now() - hours * 3_600_000);
+          const now = new Date();
+          const since = new Date(now.getTime() - hours * 3_600_000);
           return forkJoin([
             this.usage.aggregates('day', since),
             this.usage.aggregates('model', since),
             this.usage.breakdown('key', since),
+            this.access.can('audit:read')
+              ? this.violations.timeseries(granularityFor(hours), since, now)
+              : of(null),
           ]).pipe(
             catchError((error: unknown) => {
               this.error.set(apiErrorMessage(error));
@@ -190,7 +207,8 @@ export class Overview {
         if (answers === null) {
           return;
         }
-        const [totals, byModel, byKey] = answers;
+        const [totals, byModel, byKey, violations] = answers;
+        this.violationSeries.set(violations);
         this.totals.set(totals.rows);
         this.byKey.set(byKey.rows);
         this.total.set(byKey.total);
