@@ -3,7 +3,7 @@ import { NonNullableFormBuilder, ReactiveFormsModule } from '@angular/forms';
 import { firstValueFrom } from 'rxjs';
 
 import { apiErrorMessage } from '../../api/errors';
-import { Alert } from '../../shared/alert';
+import { PageMessages } from '../../shared/page-messages';
 import { ConfirmButton } from '../../shared/confirm-button';
 import { EmptyState } from '../../shared/empty-state';
 import {
@@ -25,19 +25,10 @@ import { planBody, priceBody } from './billing-form';
 /** Billing plans for the whole installation, and one tenant's negotiated prices at a time. */
 @Component({
   selector: 'tp-admin-billing',
-  imports: [ReactiveFormsModule, Alert, ConfirmButton, EmptyState],
+  imports: [ReactiveFormsModule, PageMessages, ConfirmButton, EmptyState],
   template: `
     <h1 class="mb-6 text-2xl font-semibold">Plans and pricing</h1>
-    @if (message()) {
-      <div class="mb-4">
-        <tp-alert kind="info">{{ message() }}</tp-alert>
-      </div>
-    }
-    @if (error()) {
-      <div class="mb-4">
-        <tp-alert>{{ error() }}</tp-alert>
-      </div>
-    }
+    <tp-page-messages [notice]="message()" [error]="error()" />
 
     <section aria-labelledby="plans" class="mb-10">
       <h2 id="plans" class="mb-3 text-lg font-semibold">Plans</h2>

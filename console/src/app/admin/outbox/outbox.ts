@@ -2,7 +2,7 @@ import { ChangeDetectionStrategy, Component, OnInit, inject, signal } from '@ang
 import { firstValueFrom } from 'rxjs';
 
 import { apiErrorMessage } from '../../api/errors';
-import { Alert } from '../../shared/alert';
+import { PageMessages } from '../../shared/page-messages';
 import { EmptyState } from '../../shared/empty-state';
 import { SECONDARY_BUTTON } from '../../shared/form-styles';
 import { formatUtc } from '../../shared/time-range';
@@ -12,7 +12,7 @@ import { OutboxApi, OutboxMail } from './outbox-api';
 /** The development outbox: invitations and password resets kept instead of sent, with working links. */
 @Component({
   selector: 'tp-admin-outbox',
-  imports: [Alert, EmptyState],
+  imports: [PageMessages, EmptyState],
   template: `
     <div class="mb-6 flex flex-wrap items-end justify-between gap-4">
       <div>
@@ -24,11 +24,7 @@ import { OutboxApi, OutboxMail } from './outbox-api';
       </div>
       <button type="button" [class]="secondary" (click)="load()">Refresh</button>
     </div>
-    @if (error()) {
-      <div class="mb-4">
-        <tp-alert>{{ error() }}</tp-alert>
-      </div>
-    }
+    <tp-page-messages [error]="error()" />
     @if (enabled() === null) {
       @if (!error()) {
         <p role="status" class="text-sm text-slate-500 dark:text-slate-400">Loading the outbox…</p>

@@ -3,7 +3,7 @@ import { NonNullableFormBuilder, ReactiveFormsModule } from '@angular/forms';
 import { firstValueFrom } from 'rxjs';
 
 import { apiErrorMessage } from '../../api/errors';
-import { Alert } from '../../shared/alert';
+import { PageMessages } from '../../shared/page-messages';
 import { ConfirmButton } from '../../shared/confirm-button';
 import { EmptyState } from '../../shared/empty-state';
 import {
@@ -25,7 +25,7 @@ import { Plan, Tenant, TenantsApi } from './tenants-api';
 /** The installation's tenants: create one with its owner's invitation, suspend or resume, set its plan. */
 @Component({
   selector: 'tp-admin-tenants',
-  imports: [ReactiveFormsModule, Alert, ConfirmButton, EmptyState],
+  imports: [ReactiveFormsModule, PageMessages, ConfirmButton, EmptyState],
   template: `
     <h1 class="mb-6 text-2xl font-semibold">Tenants</h1>
     <section
@@ -87,16 +87,7 @@ import { Plan, Tenant, TenantsApi } from './tenants-api';
       </form>
     </section>
 
-    @if (message()) {
-      <div class="mb-4">
-        <tp-alert kind="info">{{ message() }}</tp-alert>
-      </div>
-    }
-    @if (error()) {
-      <div class="mb-4">
-        <tp-alert>{{ error() }}</tp-alert>
-      </div>
-    }
+    <tp-page-messages [notice]="message()" [error]="error()" />
 
     <section aria-labelledby="tenant-list">
       <h2 id="tenant-list" class="mb-3 text-lg font-semibold">All tenants</h2>

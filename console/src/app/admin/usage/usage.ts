@@ -2,7 +2,7 @@ import { ChangeDetectionStrategy, Component, OnInit, computed, inject, signal } 
 import { firstValueFrom } from 'rxjs';
 
 import { apiErrorMessage } from '../../api/errors';
-import { Alert } from '../../shared/alert';
+import { PageMessages } from '../../shared/page-messages';
 import { EmptyState } from '../../shared/empty-state';
 import { SELECT, TABLE, TABLE_FRAME, TBODY, THEAD } from '../../shared/form-styles';
 import { RANGES, formatUtc, since } from '../../shared/time-range';
@@ -12,7 +12,7 @@ import { count, usageLines, usd } from './usage-table';
 /** Usage summed per tenant over a time range: who sends what, and what it costs. */
 @Component({
   selector: 'tp-admin-usage',
-  imports: [Alert, EmptyState],
+  imports: [PageMessages, EmptyState],
   template: `
     <div class="mb-6 flex flex-wrap items-end justify-between gap-4">
       <div>
@@ -32,11 +32,7 @@ import { count, usageLines, usd } from './usage-table';
         </select>
       </div>
     </div>
-    @if (error()) {
-      <div class="mb-4">
-        <tp-alert>{{ error() }}</tp-alert>
-      </div>
-    }
+    <tp-page-messages [error]="error()" />
     @if (usage(); as usage) {
       <p class="mb-4 text-sm">
         {{ count(usage.total_requests) }} requests, {{ usd(usage.total_cost_usd) }} from

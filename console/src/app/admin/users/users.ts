@@ -5,7 +5,7 @@ import { firstValueFrom } from 'rxjs';
 
 import { apiErrorMessage } from '../../api/errors';
 import { Profile } from '../../core/profile';
-import { Alert } from '../../shared/alert';
+import { PageMessages } from '../../shared/page-messages';
 import { ConfirmButton } from '../../shared/confirm-button';
 import { EmptyState } from '../../shared/empty-state';
 import { INPUT, LABEL, SECONDARY_BUTTON, TABLE, TABLE_FRAME, TBODY, THEAD } from '../../shared/form-styles';
@@ -16,7 +16,7 @@ import { AdminUser, UsersApi } from './users-api';
 /** Everyone with an account: disable or enable them, make them platform admins or stop. */
 @Component({
   selector: 'tp-admin-users',
-  imports: [ReactiveFormsModule, Alert, ConfirmButton, EmptyState],
+  imports: [ReactiveFormsModule, PageMessages, ConfirmButton, EmptyState],
   template: `
     <h1 class="mb-6 text-2xl font-semibold">Users</h1>
     <form role="search" [formGroup]="form" (ngSubmit)="search()" class="mb-6 flex flex-wrap items-end gap-3">
@@ -30,16 +30,7 @@ import { AdminUser, UsersApi } from './users-api';
       A disabled user's sessions end at once and they cannot sign in; their memberships are kept for when they
       are enabled again. The installation always keeps one enabled platform admin.
     </p>
-    @if (message()) {
-      <div class="mb-4">
-        <tp-alert kind="info">{{ message() }}</tp-alert>
-      </div>
-    }
-    @if (error()) {
-      <div class="mb-4">
-        <tp-alert>{{ error() }}</tp-alert>
-      </div>
-    }
+    <tp-page-messages [notice]="message()" [error]="error()" />
     @if (users() === null) {
       <p role="status" class="text-sm text-slate-500 dark:text-slate-400">Loading users…</p>
     } @else if (users()!.length === 0) {

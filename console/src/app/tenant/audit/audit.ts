@@ -3,7 +3,7 @@ import { firstValueFrom } from 'rxjs';
 
 import { apiErrorCode, apiErrorMessage } from '../../api/errors';
 import { Session } from '../../core/session';
-import { Alert } from '../../shared/alert';
+import { PageMessages } from '../../shared/page-messages';
 import { CopyButton } from '../../shared/copy-button';
 import { EmptyState } from '../../shared/empty-state';
 import { SECONDARY_BUTTON, SELECT, TABLE, TABLE_FRAME, TBODY, THEAD } from '../../shared/form-styles';
@@ -28,7 +28,7 @@ interface Checked {
  */
 @Component({
   selector: 'tp-audit',
-  imports: [Alert, CopyButton, EmptyState],
+  imports: [PageMessages, CopyButton, EmptyState],
   template: `
     <h1 class="mb-2 text-2xl font-semibold">Audit</h1>
     <p class="mb-6 max-w-3xl text-sm text-slate-600 dark:text-slate-300">
@@ -86,11 +86,7 @@ interface Checked {
         </div>
         <button type="button" (click)="load()" [class]="styles.secondary">Refresh</button>
       </div>
-      @if (error()) {
-        <div class="mb-4">
-          <tp-alert>{{ error() }}</tp-alert>
-        </div>
-      }
+      <tp-page-messages [error]="error()" />
       @if (events() === null) {
         <p role="status" class="text-sm text-slate-500">Loading events…</p>
       } @else if (events()!.length === 0) {

@@ -7,6 +7,7 @@ import { apiErrorMessage } from '../../api/errors';
 import { FormErrors, formErrors } from '../../api/field-errors';
 import { Access } from '../../core/permissions';
 import { Alert } from '../../shared/alert';
+import { PageMessages } from '../../shared/page-messages';
 import { ConfirmButton } from '../../shared/confirm-button';
 import { EmptyState } from '../../shared/empty-state';
 import { FieldError } from '../../shared/field-error';
@@ -28,7 +29,7 @@ interface Row {
 /** Budgets: each one's spend against its limit in the current period, its alerts, and the controls. */
 @Component({
   selector: 'tp-budgets',
-  imports: [ReactiveFormsModule, Alert, ConfirmButton, EmptyState, FieldError],
+  imports: [ReactiveFormsModule, Alert, PageMessages, ConfirmButton, EmptyState, FieldError],
   template: `
     <div class="mb-6 flex flex-wrap items-end justify-between gap-4">
       <div>
@@ -140,16 +141,7 @@ interface Row {
         </form>
       </section>
     }
-    @if (notice()) {
-      <div class="mb-4">
-        <tp-alert kind="info">{{ notice() }}</tp-alert>
-      </div>
-    }
-    @if (error()) {
-      <div class="mb-4">
-        <tp-alert>{{ error() }}</tp-alert>
-      </div>
-    }
+    <tp-page-messages [notice]="notice()" [error]="error()" />
     @if (rows() === null) {
       <p role="status" class="text-sm text-slate-500">Loading budgets…</p>
     } @else if (rows()!.length === 0) {

@@ -6,6 +6,7 @@ import { apiErrorMessage } from '../../api/errors';
 import { FormErrors, formErrors } from '../../api/field-errors';
 import { Access } from '../../core/permissions';
 import { Alert } from '../../shared/alert';
+import { PageMessages } from '../../shared/page-messages';
 import { ConfirmButton } from '../../shared/confirm-button';
 import { EmptyState } from '../../shared/empty-state';
 import { FieldError } from '../../shared/field-error';
@@ -51,7 +52,7 @@ export function newCredential(form: {
  */
 @Component({
   selector: 'tp-credentials',
-  imports: [ReactiveFormsModule, Alert, ConfirmButton, EmptyState, FieldError],
+  imports: [ReactiveFormsModule, Alert, PageMessages, ConfirmButton, EmptyState, FieldError],
   template: `
     <h1 class="mb-2 text-2xl font-semibold">Provider credentials</h1>
     <p class="mb-6 max-w-3xl text-sm text-slate-600 dark:text-slate-300">
@@ -146,16 +147,7 @@ export function newCredential(form: {
         </form>
       </section>
     }
-    @if (notice()) {
-      <div class="mb-4">
-        <tp-alert kind="info">{{ notice() }}</tp-alert>
-      </div>
-    }
-    @if (error()) {
-      <div class="mb-4">
-        <tp-alert>{{ error() }}</tp-alert>
-      </div>
-    }
+    <tp-page-messages [notice]="notice()" [error]="error()" />
     @if (credentials() === null) {
       <p role="status" class="text-sm text-slate-500">Loading credentials…</p>
     } @else if (credentials()!.length === 0) {

@@ -5,7 +5,7 @@ import { catchError, firstValueFrom, of, switchMap } from 'rxjs';
 
 import { apiErrorMessage } from '../../api/errors';
 import { Access } from '../../core/permissions';
-import { Alert } from '../../shared/alert';
+import { PageMessages } from '../../shared/page-messages';
 import { EmptyState } from '../../shared/empty-state';
 import {
   INPUT,
@@ -26,7 +26,7 @@ const PAGE_SIZE = 50;
 /** Findings of the async detectors: confirm (a real violation) or dismiss (a false positive), with a note. */
 @Component({
   selector: 'tp-reviews',
-  imports: [ReactiveFormsModule, Alert, EmptyState],
+  imports: [ReactiveFormsModule, PageMessages, EmptyState],
   template: `
     <div class="mb-4 flex flex-wrap items-end gap-4">
       <div class="w-56">
@@ -44,16 +44,7 @@ const PAGE_SIZE = 50;
         </p>
       }
     </div>
-    @if (message()) {
-      <div class="mb-4">
-        <tp-alert kind="info">{{ message() }}</tp-alert>
-      </div>
-    }
-    @if (error()) {
-      <div class="mb-4">
-        <tp-alert>{{ error() }}</tp-alert>
-      </div>
-    }
+    <tp-page-messages [notice]="message()" [error]="error()" />
     @if (reviews() === null) {
       <p role="status" class="text-sm text-slate-500">Loading the review queue…</p>
     } @else if (reviews()!.length === 0) {

@@ -5,6 +5,7 @@ import { catchError, of, switchMap } from 'rxjs';
 
 import { apiErrorMessage } from '../../api/errors';
 import { Alert } from '../../shared/alert';
+import { PageMessages } from '../../shared/page-messages';
 import { EmptyState } from '../../shared/empty-state';
 import {
   INPUT,
@@ -29,7 +30,7 @@ const NAME = /^[a-z][a-z0-9_]{0,63}$/;
 /** The guard's violations, filtered and paged, with the details of one. */
 @Component({
   selector: 'tp-violations',
-  imports: [ReactiveFormsModule, Alert, EmptyState],
+  imports: [ReactiveFormsModule, Alert, PageMessages, EmptyState],
   template: `
     <form
       [formGroup]="form"
@@ -91,11 +92,7 @@ const NAME = /^[a-z][a-z0-9_]{0,63}$/;
         >
       </div>
     }
-    @if (error()) {
-      <div class="mb-4">
-        <tp-alert>{{ error() }}</tp-alert>
-      </div>
-    }
+    <tp-page-messages [error]="error()" />
     @if (violations() === null) {
       <p role="status" class="text-sm text-slate-500">Loading violations…</p>
     } @else if (violations()!.length === 0) {

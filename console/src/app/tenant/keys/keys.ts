@@ -3,7 +3,7 @@ import { NonNullableFormBuilder, ReactiveFormsModule, Validators } from '@angula
 import { firstValueFrom } from 'rxjs';
 
 import { apiErrorMessage } from '../../api/errors';
-import { Alert } from '../../shared/alert';
+import { PageMessages } from '../../shared/page-messages';
 import { ConfirmButton } from '../../shared/confirm-button';
 import { CopyButton } from '../../shared/copy-button';
 import { INPUT, LABEL, PRIMARY_BUTTON } from '../../shared/form-styles';
@@ -12,7 +12,7 @@ import { CreatedKey, Key, KeysApi } from './keys-api';
 
 @Component({
   selector: 'tp-keys',
-  imports: [ReactiveFormsModule, Alert, ConfirmButton, CopyButton],
+  imports: [ReactiveFormsModule, PageMessages, ConfirmButton, CopyButton],
   template: `
     <h1 class="mb-6 text-2xl font-semibold">Keys</h1>
     @if (access.can('keys:write')) {
@@ -65,11 +65,7 @@ import { CreatedKey, Key, KeysApi } from './keys-api';
         }
       </section>
     }
-    @if (error()) {
-      <div class="mb-4">
-        <tp-alert>{{ error() }}</tp-alert>
-      </div>
-    }
+    <tp-page-messages [error]="error()" />
     @if (keys() === null) {
       <p role="status" class="text-sm text-slate-500">Loading keys…</p>
     } @else if (keys()!.length === 0) {

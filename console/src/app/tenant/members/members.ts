@@ -4,7 +4,7 @@ import { firstValueFrom } from 'rxjs';
 
 import { apiErrorMessage } from '../../api/errors';
 import { Access } from '../../core/permissions';
-import { Alert } from '../../shared/alert';
+import { PageMessages } from '../../shared/page-messages';
 import { ConfirmButton } from '../../shared/confirm-button';
 import { EmptyState } from '../../shared/empty-state';
 import {
@@ -25,7 +25,7 @@ const ROLES: readonly Role[] = ['owner', 'admin', 'member', 'auditor'];
 /** Who belongs to the tenant and with which role; who is invited. Owners and admins change them. */
 @Component({
   selector: 'tp-members',
-  imports: [ReactiveFormsModule, Alert, ConfirmButton, EmptyState],
+  imports: [ReactiveFormsModule, PageMessages, ConfirmButton, EmptyState],
   template: `
     <h1 class="mb-6 text-2xl font-semibold">Members</h1>
     @if (access.can('members:write')) {
@@ -66,16 +66,7 @@ const ROLES: readonly Role[] = ['owner', 'admin', 'member', 'auditor'];
         Your role ({{ access.role() ?? 'unknown' }}) reads the members; an owner or admin changes them.
       </p>
     }
-    @if (message()) {
-      <div class="mb-4">
-        <tp-alert kind="info">{{ message() }}</tp-alert>
-      </div>
-    }
-    @if (error()) {
-      <div class="mb-4">
-        <tp-alert>{{ error() }}</tp-alert>
-      </div>
-    }
+    <tp-page-messages [notice]="message()" [error]="error()" />
 
     <section aria-labelledby="member-list" class="mb-8">
       <h2 id="member-list" class="mb-3 text-lg font-semibold">People in this tenant</h2>

@@ -5,7 +5,7 @@ import { catchError, combineLatest, forkJoin, of, switchMap, timer } from 'rxjs'
 
 import { apiErrorMessage } from '../../api/errors';
 import { Access } from '../../core/permissions';
-import { Alert } from '../../shared/alert';
+import { PageMessages } from '../../shared/page-messages';
 import { StatCard } from '../../shared/stat-card';
 import { RANGES, granularityFor } from '../../shared/time-range';
 import {
@@ -29,7 +29,7 @@ const TOP_KEYS = 5;
 
 @Component({
   selector: 'tp-overview',
-  imports: [StatCard, Alert, RouterLink, ViolationsChart],
+  imports: [StatCard, PageMessages, RouterLink, ViolationsChart],
   template: `
     <div class="mb-6 flex flex-wrap items-end justify-between gap-4">
       <div>
@@ -55,11 +55,7 @@ const TOP_KEYS = 5;
         </select>
       </div>
     </div>
-    @if (error()) {
-      <div class="mb-4">
-        <tp-alert>{{ error() }}</tp-alert>
-      </div>
-    }
+    <tp-page-messages [error]="error()" />
     <dl class="grid grid-cols-2 gap-4 md:grid-cols-4 xl:grid-cols-7">
       <div tpStatCard label="Requests" [value]="count(summary().requests)"></div>
       <div tpStatCard label="Errors" [value]="count(summary().errors)" [hint]="rate()"></div>

@@ -7,6 +7,7 @@ import { apiErrorMessage } from '../../api/errors';
 import { FormErrors, formErrors } from '../../api/field-errors';
 import { Access } from '../../core/permissions';
 import { Alert } from '../../shared/alert';
+import { PageMessages } from '../../shared/page-messages';
 import { ConfirmButton } from '../../shared/confirm-button';
 import { EmptyState } from '../../shared/empty-state';
 import { FieldError } from '../../shared/field-error';
@@ -37,7 +38,7 @@ const MAX_TARGETS = 10;
 /** Model routes: the aliases clients send as `model`, each tried on its targets in order. */
 @Component({
   selector: 'tp-routes',
-  imports: [ReactiveFormsModule, RouterLink, Alert, ConfirmButton, EmptyState, FieldError],
+  imports: [ReactiveFormsModule, RouterLink, Alert, PageMessages, ConfirmButton, EmptyState, FieldError],
   template: `
     <h1 class="mb-2 text-2xl font-semibold">Routes</h1>
     <p class="mb-6 max-w-3xl text-sm text-slate-600 dark:text-slate-300">
@@ -179,16 +180,7 @@ const MAX_TARGETS = 10;
         </form>
       </section>
     }
-    @if (notice()) {
-      <div class="mb-4">
-        <tp-alert kind="info">{{ notice() }}</tp-alert>
-      </div>
-    }
-    @if (error()) {
-      <div class="mb-4">
-        <tp-alert>{{ error() }}</tp-alert>
-      </div>
-    }
+    <tp-page-messages [notice]="notice()" [error]="error()" />
     @if (routes() === null) {
       <p role="status" class="text-sm text-slate-500">Loading routes…</p>
     } @else if (routes()!.length === 0) {

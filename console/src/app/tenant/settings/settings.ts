@@ -7,6 +7,7 @@ import { FormErrors, formErrors } from '../../api/field-errors';
 import { Access } from '../../core/permissions';
 import { Session } from '../../core/session';
 import { Alert } from '../../shared/alert';
+import { PageMessages } from '../../shared/page-messages';
 import { ConfirmButton } from '../../shared/confirm-button';
 import { EmptyState } from '../../shared/empty-state';
 import { FieldError } from '../../shared/field-error';
@@ -29,19 +30,10 @@ const CARD = 'mb-8 rounded-lg border border-slate-200 bg-white p-4 dark:border-s
 /** The tenant's settings: region pinning, feature flags (rules per tenant) and free-form settings. */
 @Component({
   selector: 'tp-settings',
-  imports: [ReactiveFormsModule, Alert, ConfirmButton, EmptyState, FieldError],
+  imports: [ReactiveFormsModule, Alert, PageMessages, ConfirmButton, EmptyState, FieldError],
   template: `
     <h1 class="mb-6 text-2xl font-semibold">Settings</h1>
-    @if (notice()) {
-      <div class="mb-4">
-        <tp-alert kind="info">{{ notice() }}</tp-alert>
-      </div>
-    }
-    @if (error()) {
-      <div class="mb-4">
-        <tp-alert>{{ error() }}</tp-alert>
-      </div>
-    }
+    <tp-page-messages [notice]="notice()" [error]="error()" />
 
     <section aria-labelledby="regions-title" [class]="card">
       <h2 id="regions-title" class="mb-1 text-lg font-semibold">Region pinning</h2>

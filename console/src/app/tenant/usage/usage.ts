@@ -7,6 +7,7 @@ import { Observable, catchError, combineLatest, firstValueFrom, forkJoin, of, sw
 import { apiErrorMessage } from '../../api/errors';
 import { Access } from '../../core/permissions';
 import { Alert } from '../../shared/alert';
+import { PageMessages } from '../../shared/page-messages';
 import { EmptyState } from '../../shared/empty-state';
 import {
   LABEL,
@@ -40,7 +41,7 @@ const CHART = { width: 720, height: 120 };
 
 @Component({
   selector: 'tp-usage',
-  imports: [ReactiveFormsModule, RouterLink, Alert, EmptyState, StatCard, RecordDetails],
+  imports: [ReactiveFormsModule, RouterLink, Alert, PageMessages, EmptyState, StatCard, RecordDetails],
   template: `
     <h1 class="mb-6 text-2xl font-semibold">Usage</h1>
     <form
@@ -96,11 +97,7 @@ const CHART = { width: 720, height: 120 };
         <button type="submit" [class]="s.primary">Apply filters</button>
       </div>
     </form>
-    @if (error()) {
-      <div class="mb-4">
-        <tp-alert>{{ error() }}</tp-alert>
-      </div>
-    }
+    <tp-page-messages [error]="error()" />
 
     <section aria-labelledby="over-time" class="mb-8">
       <h2 id="over-time" class="mb-3 text-lg font-semibold">Over time</h2>

@@ -4,7 +4,7 @@ import { firstValueFrom } from 'rxjs';
 
 import { apiErrorMessage } from '../../api/errors';
 import { Access } from '../../core/permissions';
-import { Alert } from '../../shared/alert';
+import { PageMessages } from '../../shared/page-messages';
 import { ConfirmButton } from '../../shared/confirm-button';
 import { CopyButton } from '../../shared/copy-button';
 import { EmptyState } from '../../shared/empty-state';
@@ -32,19 +32,10 @@ export function chosenTopics(ticked: readonly boolean[]): Topic[] {
  */
 @Component({
   selector: 'tp-webhooks',
-  imports: [ReactiveFormsModule, Alert, ConfirmButton, CopyButton, Deliveries, EmptyState],
+  imports: [ReactiveFormsModule, PageMessages, ConfirmButton, CopyButton, Deliveries, EmptyState],
   template: `
     <h1 class="mb-6 text-2xl font-semibold">Webhooks</h1>
-    @if (message()) {
-      <div class="mb-4">
-        <tp-alert kind="info">{{ message() }}</tp-alert>
-      </div>
-    }
-    @if (error()) {
-      <div class="mb-4">
-        <tp-alert>{{ error() }}</tp-alert>
-      </div>
-    }
+    <tp-page-messages [notice]="message()" [error]="error()" />
     @if (access.can('webhooks:write')) {
       <section
         aria-labelledby="new-webhook"

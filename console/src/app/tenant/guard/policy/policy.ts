@@ -11,7 +11,7 @@ import { firstValueFrom } from 'rxjs';
 
 import { apiErrorCode, apiErrorMessage } from '../../../api/errors';
 import { Access } from '../../../core/permissions';
-import { Alert } from '../../../shared/alert';
+import { PageMessages } from '../../../shared/page-messages';
 import { formatUtc } from '../../../shared/time-range';
 import { MembersApi } from '../../members/members-api';
 import { PoliciesApi, PolicyVersion } from '../policies-api';
@@ -29,18 +29,9 @@ type Json = Record<string, unknown>;
  */
 @Component({
   selector: 'tp-policy',
-  imports: [Alert, PolicyEditor, PolicyTry, PolicyVersions, PolicyView],
+  imports: [PageMessages, PolicyEditor, PolicyTry, PolicyVersions, PolicyView],
   template: `
-    @if (message()) {
-      <div class="mb-4">
-        <tp-alert kind="info">{{ message() }}</tp-alert>
-      </div>
-    }
-    @if (error()) {
-      <div class="mb-4">
-        <tp-alert>{{ error() }}</tp-alert>
-      </div>
-    }
+    <tp-page-messages [notice]="message()" [error]="error()" />
     @if (active(); as current) {
       <section aria-labelledby="active-policy" class="mb-8">
         <h2 id="active-policy" class="mb-1 text-lg font-semibold">Active policy</h2>
