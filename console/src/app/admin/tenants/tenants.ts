@@ -18,6 +18,7 @@ import {
   THEAD,
 } from '../../shared/form-styles';
 import { Pager } from '../../shared/pager';
+import { PagerNav } from '../../shared/pager-nav';
 import { formatUtc } from '../../shared/time-range';
 import { createdMessage, tenantBody } from './tenant-form';
 import { Plan, Tenant, TenantsApi } from './tenants-api';
@@ -25,7 +26,7 @@ import { Plan, Tenant, TenantsApi } from './tenants-api';
 /** The installation's tenants: create one with its owner's invitation, suspend or resume, set its plan. */
 @Component({
   selector: 'tp-admin-tenants',
-  imports: [ReactiveFormsModule, PageMessages, ConfirmButton, EmptyState],
+  imports: [ReactiveFormsModule, PageMessages, ConfirmButton, EmptyState, PagerNav],
   template: `
     <h1 class="mb-6 text-2xl font-semibold">Tenants</h1>
     <section
@@ -189,25 +190,7 @@ import { Plan, Tenant, TenantsApi } from './tenants-api';
             </tbody>
           </table>
         </div>
-        <nav aria-label="Pages of tenants" class="mt-3 flex items-center gap-3 text-sm">
-          <button
-            type="button"
-            [class]="s.secondary"
-            [disabled]="!pager.hasPrevious()"
-            (click)="pager.previous(); load()"
-          >
-            Previous
-          </button>
-          <span>Page {{ pager.page() }}</span>
-          <button
-            type="button"
-            [class]="s.secondary"
-            [disabled]="!pager.hasNext()"
-            (click)="pager.next(); load()"
-          >
-            Next
-          </button>
-        </nav>
+        <tp-pager-nav [pager]="pager" label="Pages of tenants" (moved)="load()" />
       }
     </section>
   `,

@@ -10,13 +10,14 @@ import { ConfirmButton } from '../../shared/confirm-button';
 import { EmptyState } from '../../shared/empty-state';
 import { INPUT, LABEL, SECONDARY_BUTTON, TABLE, TABLE_FRAME, TBODY, THEAD } from '../../shared/form-styles';
 import { Pager } from '../../shared/pager';
+import { PagerNav } from '../../shared/pager-nav';
 import { formatUtc } from '../../shared/time-range';
 import { AdminUser, UsersApi } from './users-api';
 
 /** Everyone with an account: disable or enable them, make them platform admins or stop. */
 @Component({
   selector: 'tp-admin-users',
-  imports: [ReactiveFormsModule, PageMessages, ConfirmButton, EmptyState],
+  imports: [ReactiveFormsModule, PageMessages, ConfirmButton, EmptyState, PagerNav],
   template: `
     <h1 class="mb-6 text-2xl font-semibold">Users</h1>
     <form role="search" [formGroup]="form" (ngSubmit)="search()" class="mb-6 flex flex-wrap items-end gap-3">
@@ -115,25 +116,7 @@ import { AdminUser, UsersApi } from './users-api';
           </tbody>
         </table>
       </div>
-      <nav aria-label="Pages of users" class="mt-3 flex items-center gap-3 text-sm">
-        <button
-          type="button"
-          [class]="s.secondary"
-          [disabled]="!pager.hasPrevious()"
-          (click)="pager.previous(); load()"
-        >
-          Previous
-        </button>
-        <span>Page {{ pager.page() }}</span>
-        <button
-          type="button"
-          [class]="s.secondary"
-          [disabled]="!pager.hasNext()"
-          (click)="pager.next(); load()"
-        >
-          Next
-        </button>
-      </nav>
+      <tp-pager-nav [pager]="pager" label="Pages of users" (moved)="load()" />
     }
   `,
   changeDetection: ChangeDetectionStrategy.OnPush,

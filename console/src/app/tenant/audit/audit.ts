@@ -8,6 +8,7 @@ import { CopyButton } from '../../shared/copy-button';
 import { EmptyState } from '../../shared/empty-state';
 import { SECONDARY_BUTTON, SELECT, TABLE, TABLE_FRAME, TBODY, THEAD } from '../../shared/form-styles';
 import { Pager } from '../../shared/pager';
+import { PagerNav } from '../../shared/pager-nav';
 import { RANGES, formatUtc, since } from '../../shared/time-range';
 import { AuditApi, AuditEvent, AuditFilter, Checkpoint, InclusionProof } from './audit-api';
 import { describeEvent } from './event-text';
@@ -28,7 +29,7 @@ interface Checked {
  */
 @Component({
   selector: 'tp-audit',
-  imports: [PageMessages, CopyButton, EmptyState],
+  imports: [PageMessages, CopyButton, EmptyState, PagerNav],
   template: `
     <h1 class="mb-2 text-2xl font-semibold">Audit</h1>
     <p class="mb-6 max-w-3xl text-sm text-slate-600 dark:text-slate-300">
@@ -133,20 +134,7 @@ interface Checked {
             </tbody>
           </table>
         </div>
-        <nav aria-label="Pages of events" class="mt-3 flex items-center gap-3 text-sm">
-          <button
-            type="button"
-            (click)="previous()"
-            [disabled]="!pager.hasPrevious()"
-            [class]="styles.secondary"
-          >
-            Previous
-          </button>
-          <span>Page {{ pager.page() }}</span>
-          <button type="button" (click)="next()" [disabled]="!pager.hasNext()" [class]="styles.secondary">
-            Next
-          </button>
-        </nav>
+        <tp-pager-nav [pager]="pager" label="Pages of events" (moved)="load()" />
       }
     </section>
 
@@ -272,16 +260,6 @@ export class Audit implements OnInit {
   setRange(hours: number): void {
     this.filter.update((f) => ({ ...f, since: hours > 0 ? since(hours) : undefined }));
     this.pager.reset();
-    void this.load();
-  }
-
-  next(): void {
-    this.pager.next();
-    void this.load();
-  }
-
-  previous(): void {
-    this.pager.previous();
     void this.load();
   }
 

@@ -18,6 +18,7 @@ import {
   THEAD,
 } from '../../shared/form-styles';
 import { Pager } from '../../shared/pager';
+import { PagerNav } from '../../shared/pager-nav';
 import { formatUtc } from '../../shared/time-range';
 import { Review, ReviewStatus, ReviewsApi, Verdict } from './reviews-api';
 
@@ -26,7 +27,7 @@ const PAGE_SIZE = 50;
 /** Findings of the async detectors: confirm (a real violation) or dismiss (a false positive), with a note. */
 @Component({
   selector: 'tp-reviews',
-  imports: [ReactiveFormsModule, PageMessages, EmptyState],
+  imports: [ReactiveFormsModule, PageMessages, EmptyState, PagerNav],
   template: `
     <div class="mb-4 flex flex-wrap items-end gap-4">
       <div class="w-56">
@@ -103,20 +104,12 @@ const PAGE_SIZE = 50;
           </tbody>
         </table>
       </div>
-      <nav aria-label="Pages of review items" class="mt-3 flex items-center gap-3 text-sm">
-        <button
-          type="button"
-          (click)="pager.previous()"
-          [disabled]="!pager.hasPrevious()"
-          [class]="s.secondary"
-        >
-          Previous page
-        </button>
-        <span>Page {{ pager.page() }}</span>
-        <button type="button" (click)="pager.next()" [disabled]="!pager.hasNext()" [class]="s.secondary">
-          Next page
-        </button>
-      </nav>
+      <tp-pager-nav
+        [pager]="pager"
+        label="Pages of review items"
+        previousLabel="Previous page"
+        nextLabel="Next page"
+      />
     }
     @if (selected(); as item) {
       <section

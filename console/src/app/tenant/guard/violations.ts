@@ -19,6 +19,7 @@ import {
   THEAD,
 } from '../../shared/form-styles';
 import { Pager } from '../../shared/pager';
+import { PagerNav } from '../../shared/pager-nav';
 import { RANGES, formatUtc, since } from '../../shared/time-range';
 import { Key, KeysApi } from '../keys/keys-api';
 import { Violation, ViolationFilter, ViolationsApi } from './violations-api';
@@ -30,7 +31,7 @@ const NAME = /^[a-z][a-z0-9_]{0,63}$/;
 /** The guard's violations, filtered and paged, with the details of one. */
 @Component({
   selector: 'tp-violations',
-  imports: [ReactiveFormsModule, Alert, PageMessages, EmptyState],
+  imports: [ReactiveFormsModule, Alert, PageMessages, EmptyState, PagerNav],
   template: `
     <form
       [formGroup]="form"
@@ -145,20 +146,12 @@ const NAME = /^[a-z][a-z0-9_]{0,63}$/;
           </tbody>
         </table>
       </div>
-      <nav aria-label="Pages of violations" class="mt-3 flex items-center gap-3 text-sm">
-        <button
-          type="button"
-          (click)="pager.previous()"
-          [disabled]="!pager.hasPrevious()"
-          [class]="s.secondary"
-        >
-          Previous page
-        </button>
-        <span>Page {{ pager.page() }}</span>
-        <button type="button" (click)="pager.next()" [disabled]="!pager.hasNext()" [class]="s.secondary">
-          Next page
-        </button>
-      </nav>
+      <tp-pager-nav
+        [pager]="pager"
+        label="Pages of violations"
+        previousLabel="Previous page"
+        nextLabel="Next page"
+      />
     }
     @if (selected(); as v) {
       <section

@@ -20,6 +20,7 @@ import {
   THEAD,
 } from '../../shared/form-styles';
 import { Pager } from '../../shared/pager';
+import { PagerNav } from '../../shared/pager-nav';
 import { StatCard } from '../../shared/stat-card';
 import { RANGES, formatUtc, granularityFor, since } from '../../shared/time-range';
 import { Key, KeysApi } from '../keys/keys-api';
@@ -41,7 +42,16 @@ const CHART = { width: 720, height: 120 };
 
 @Component({
   selector: 'tp-usage',
-  imports: [ReactiveFormsModule, RouterLink, Alert, PageMessages, EmptyState, StatCard, RecordDetails],
+  imports: [
+    ReactiveFormsModule,
+    RouterLink,
+    Alert,
+    PageMessages,
+    EmptyState,
+    StatCard,
+    RecordDetails,
+    PagerNav,
+  ],
   template: `
     <h1 class="mb-6 text-2xl font-semibold">Usage</h1>
     <form
@@ -290,20 +300,12 @@ const CHART = { width: 720, height: 120 };
             </tbody>
           </table>
         </div>
-        <nav aria-label="Pages of records" class="mt-3 flex items-center gap-3 text-sm">
-          <button
-            type="button"
-            (click)="pager.previous()"
-            [disabled]="!pager.hasPrevious()"
-            [class]="s.secondary"
-          >
-            Previous page
-          </button>
-          <span>Page {{ pager.page() }}</span>
-          <button type="button" (click)="pager.next()" [disabled]="!pager.hasNext()" [class]="s.secondary">
-            Next page
-          </button>
-        </nav>
+        <tp-pager-nav
+          [pager]="pager"
+          label="Pages of records"
+          previousLabel="Previous page"
+          nextLabel="Next page"
+        />
       }
     </section>
     @if (selected(); as record) {
