@@ -6,18 +6,19 @@ import { apiErrorMessage } from '../api/errors';
 import { AuthApi, TenantChoice } from '../core/auth-api';
 import { Profile } from '../core/profile';
 import { Session } from '../core/session';
+import { Loading } from '../shared/loading';
 import { Alert } from '../shared/alert';
 import { PublicCard } from './public-card';
 
 @Component({
   selector: 'tp-select-tenant',
-  imports: [PublicCard, Alert, RouterLink],
+  imports: [PublicCard, Alert, RouterLink, Loading],
   template: `
     <tp-public-card title="Choose a tenant">
       @if (error()) {
         <tp-alert>{{ error() }}</tp-alert>
       } @else if (tenants() === null) {
-        <p class="text-sm text-slate-500" role="status">Loading your tenants…</p>
+        <tp-loading>Loading your tenants…</tp-loading>
       } @else if (tenants()!.length === 0) {
         <p class="text-sm">
           You are not a member of any tenant yet.

@@ -3,6 +3,7 @@ import { NonNullableFormBuilder, ReactiveFormsModule } from '@angular/forms';
 import { firstValueFrom } from 'rxjs';
 
 import { apiErrorMessage } from '../../api/errors';
+import { Loading } from '../../shared/loading';
 import { PageMessages } from '../../shared/page-messages';
 import { ConfirmButton } from '../../shared/confirm-button';
 import { EmptyState } from '../../shared/empty-state';
@@ -25,7 +26,7 @@ import { planBody, priceBody } from './billing-form';
 /** Billing plans for the whole installation, and one tenant's negotiated prices at a time. */
 @Component({
   selector: 'tp-admin-billing',
-  imports: [ReactiveFormsModule, PageMessages, ConfirmButton, EmptyState],
+  imports: [ReactiveFormsModule, PageMessages, ConfirmButton, EmptyState, Loading],
   template: `
     <h1 class="mb-6 text-2xl font-semibold">Plans and pricing</h1>
     <tp-page-messages [notice]="message()" [error]="error()" />
@@ -67,7 +68,7 @@ import { planBody, priceBody } from './billing-form';
         </div>
       </form>
       @if (plans() === null) {
-        <p role="status" class="text-sm text-slate-500 dark:text-slate-400">Loading plans…</p>
+        <tp-loading>Loading plans…</tp-loading>
       } @else if (plans()!.length === 0) {
         <tp-empty-state>
           No plans yet. Create one above, then put tenants on it from the Tenants page; a tenant's invoice
@@ -167,7 +168,7 @@ import { planBody, priceBody } from './billing-form';
           </div>
         </form>
         @if (prices() === null) {
-          <p role="status" class="text-sm text-slate-500 dark:text-slate-400">Loading prices…</p>
+          <tp-loading>Loading prices…</tp-loading>
         } @else if (prices()!.length === 0) {
           <tp-empty-state>
             This tenant pays the catalog's prices. Set a price above to give it its own.

@@ -2,6 +2,7 @@ import { ChangeDetectionStrategy, Component, OnInit, inject, signal } from '@ang
 import { firstValueFrom } from 'rxjs';
 
 import { apiErrorMessage } from '../../api/errors';
+import { Loading } from '../../shared/loading';
 import { PageMessages } from '../../shared/page-messages';
 import { EmptyState } from '../../shared/empty-state';
 import { SECONDARY_BUTTON } from '../../shared/form-styles';
@@ -12,7 +13,7 @@ import { OutboxApi, OutboxMail } from './outbox-api';
 /** The development outbox: invitations and password resets kept instead of sent, with working links. */
 @Component({
   selector: 'tp-admin-outbox',
-  imports: [PageMessages, EmptyState],
+  imports: [PageMessages, EmptyState, Loading],
   template: `
     <div class="mb-6 flex flex-wrap items-end justify-between gap-4">
       <div>
@@ -27,7 +28,7 @@ import { OutboxApi, OutboxMail } from './outbox-api';
     <tp-page-messages [error]="error()" />
     @if (enabled() === null) {
       @if (!error()) {
-        <p role="status" class="text-sm text-slate-500 dark:text-slate-400">Loading the outbox…</p>
+        <tp-loading>Loading the outbox…</tp-loading>
       }
     } @else if (!enabled()) {
       <tp-empty-state>

@@ -10,6 +10,7 @@ import {
 import { firstValueFrom } from 'rxjs';
 
 import { apiErrorMessage } from '../../api/errors';
+import { Loading } from '../../shared/loading';
 import { Alert } from '../../shared/alert';
 import { EmptyState } from '../../shared/empty-state';
 import { TABLE, TABLE_FRAME, TBODY, THEAD } from '../../shared/form-styles';
@@ -26,7 +27,7 @@ const BADGE: Record<string, string> = {
 /** Each provider target's circuit breaker, asked again every few seconds. */
 @Component({
   selector: 'tp-admin-providers',
-  imports: [Alert, EmptyState],
+  imports: [Alert, EmptyState, Loading],
   template: `
     <h1 class="mb-2 text-2xl font-semibold">Provider health</h1>
     <p class="mb-6 text-sm text-slate-600 dark:text-slate-300">
@@ -96,7 +97,7 @@ const BADGE: Record<string, string> = {
         </div>
       }
     } @else if (!error()) {
-      <p role="status" class="text-sm text-slate-500 dark:text-slate-400">Loading the breakers…</p>
+      <tp-loading>Loading the breakers…</tp-loading>
     }
   `,
   changeDetection: ChangeDetectionStrategy.OnPush,

@@ -3,6 +3,7 @@ import { NonNullableFormBuilder, ReactiveFormsModule } from '@angular/forms';
 import { firstValueFrom } from 'rxjs';
 
 import { apiErrorMessage } from '../../api/errors';
+import { Loading } from '../../shared/loading';
 import { PageMessages } from '../../shared/page-messages';
 import { ConfirmButton } from '../../shared/confirm-button';
 import { EmptyState } from '../../shared/empty-state';
@@ -26,7 +27,7 @@ import { Plan, Tenant, TenantsApi } from './tenants-api';
 /** The installation's tenants: create one with its owner's invitation, suspend or resume, set its plan. */
 @Component({
   selector: 'tp-admin-tenants',
-  imports: [ReactiveFormsModule, PageMessages, ConfirmButton, EmptyState, PagerNav],
+  imports: [ReactiveFormsModule, PageMessages, ConfirmButton, EmptyState, PagerNav, Loading],
   template: `
     <h1 class="mb-6 text-2xl font-semibold">Tenants</h1>
     <section
@@ -99,7 +100,7 @@ import { Plan, Tenant, TenantsApi } from './tenants-api';
         </p>
       }
       @if (tenants() === null) {
-        <p role="status" class="text-sm text-slate-500 dark:text-slate-400">Loading tenants…</p>
+        <tp-loading>Loading tenants…</tp-loading>
       } @else if (tenants()!.length === 0) {
         <tp-empty-state>
           No tenants yet. Create the first above, with its owner's e-mail address: they get the link that lets

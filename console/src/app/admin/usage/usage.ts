@@ -2,6 +2,7 @@ import { ChangeDetectionStrategy, Component, OnInit, computed, inject, signal } 
 import { firstValueFrom } from 'rxjs';
 
 import { apiErrorMessage } from '../../api/errors';
+import { Loading } from '../../shared/loading';
 import { PageMessages } from '../../shared/page-messages';
 import { EmptyState } from '../../shared/empty-state';
 import { SELECT, TABLE, TABLE_FRAME, TBODY, THEAD } from '../../shared/form-styles';
@@ -12,7 +13,7 @@ import { count, usageLines, usd } from './usage-table';
 /** Usage summed per tenant over a time range: who sends what, and what it costs. */
 @Component({
   selector: 'tp-admin-usage',
-  imports: [PageMessages, EmptyState],
+  imports: [PageMessages, EmptyState, Loading],
   template: `
     <div class="mb-6 flex flex-wrap items-end justify-between gap-4">
       <div>
@@ -86,7 +87,7 @@ import { count, usageLines, usd } from './usage-table';
         </div>
       }
     } @else if (!error()) {
-      <p role="status" class="text-sm text-slate-500 dark:text-slate-400">Loading usage…</p>
+      <tp-loading>Loading usage…</tp-loading>
     }
   `,
   changeDetection: ChangeDetectionStrategy.OnPush,

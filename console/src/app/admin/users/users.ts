@@ -5,6 +5,7 @@ import { firstValueFrom } from 'rxjs';
 
 import { apiErrorMessage } from '../../api/errors';
 import { Profile } from '../../core/profile';
+import { Loading } from '../../shared/loading';
 import { PageMessages } from '../../shared/page-messages';
 import { ConfirmButton } from '../../shared/confirm-button';
 import { EmptyState } from '../../shared/empty-state';
@@ -17,7 +18,7 @@ import { AdminUser, UsersApi } from './users-api';
 /** Everyone with an account: disable or enable them, make them platform admins or stop. */
 @Component({
   selector: 'tp-admin-users',
-  imports: [ReactiveFormsModule, PageMessages, ConfirmButton, EmptyState, PagerNav],
+  imports: [ReactiveFormsModule, PageMessages, ConfirmButton, EmptyState, PagerNav, Loading],
   template: `
     <h1 class="mb-6 text-2xl font-semibold">Users</h1>
     <form role="search" [formGroup]="form" (ngSubmit)="search()" class="mb-6 flex flex-wrap items-end gap-3">
@@ -33,7 +34,7 @@ import { AdminUser, UsersApi } from './users-api';
     </p>
     <tp-page-messages [notice]="message()" [error]="error()" />
     @if (users() === null) {
-      <p role="status" class="text-sm text-slate-500 dark:text-slate-400">Loading users…</p>
+      <tp-loading>Loading users…</tp-loading>
     } @else if (users()!.length === 0) {
       <tp-empty-state>
         @if (searched()) {

@@ -3,6 +3,7 @@ import { firstValueFrom } from 'rxjs';
 
 import { apiErrorCode, apiErrorMessage } from '../../api/errors';
 import { Session } from '../../core/session';
+import { Loading } from '../../shared/loading';
 import { PageMessages } from '../../shared/page-messages';
 import { CopyButton } from '../../shared/copy-button';
 import { EmptyState } from '../../shared/empty-state';
@@ -29,7 +30,7 @@ interface Checked {
  */
 @Component({
   selector: 'tp-audit',
-  imports: [PageMessages, CopyButton, EmptyState, PagerNav],
+  imports: [PageMessages, CopyButton, EmptyState, PagerNav, Loading],
   template: `
     <h1 class="mb-2 text-2xl font-semibold">Audit</h1>
     <p class="mb-6 max-w-3xl text-sm text-slate-600 dark:text-slate-300">
@@ -61,7 +62,7 @@ interface Checked {
           <code>trueport audit checkpoint</code>); checking an event below signs one that covers it.
         </tp-empty-state>
       } @else {
-        <p role="status" class="text-sm text-slate-500">Loading the checkpoint…</p>
+        <tp-loading>Loading the checkpoint…</tp-loading>
       }
     </section>
 
@@ -89,7 +90,7 @@ interface Checked {
       </div>
       <tp-page-messages [error]="error()" />
       @if (events() === null) {
-        <p role="status" class="text-sm text-slate-500">Loading events…</p>
+        <tp-loading>Loading events…</tp-loading>
       } @else if (events()!.length === 0) {
         <tp-empty-state>
           No event matches. Calls through the gateway with one of this tenant's keys, and changes to its keys,

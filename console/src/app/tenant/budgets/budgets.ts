@@ -6,6 +6,7 @@ import { catchError } from 'rxjs/operators';
 import { apiErrorMessage } from '../../api/errors';
 import { FormErrors, formErrors } from '../../api/field-errors';
 import { Access } from '../../core/permissions';
+import { Loading } from '../../shared/loading';
 import { Alert } from '../../shared/alert';
 import { PageMessages } from '../../shared/page-messages';
 import { ConfirmButton } from '../../shared/confirm-button';
@@ -29,7 +30,7 @@ interface Row {
 /** Budgets: each one's spend against its limit in the current period, its alerts, and the controls. */
 @Component({
   selector: 'tp-budgets',
-  imports: [ReactiveFormsModule, Alert, PageMessages, ConfirmButton, EmptyState, FieldError],
+  imports: [ReactiveFormsModule, Alert, PageMessages, ConfirmButton, EmptyState, FieldError, Loading],
   template: `
     <div class="mb-6 flex flex-wrap items-end justify-between gap-4">
       <div>
@@ -143,7 +144,7 @@ interface Row {
     }
     <tp-page-messages [notice]="notice()" [error]="error()" />
     @if (rows() === null) {
-      <p role="status" class="text-sm text-slate-500">Loading budgets…</p>
+      <tp-loading>Loading budgets…</tp-loading>
     } @else if (rows()!.length === 0) {
       <tp-empty-state>
         No budget limits this tenant's spending.

@@ -5,6 +5,7 @@ import { firstValueFrom } from 'rxjs';
 import { apiErrorMessage } from '../../api/errors';
 import { FormErrors, formErrors } from '../../api/field-errors';
 import { Access } from '../../core/permissions';
+import { Loading } from '../../shared/loading';
 import { Alert } from '../../shared/alert';
 import { PageMessages } from '../../shared/page-messages';
 import { ConfirmButton } from '../../shared/confirm-button';
@@ -52,7 +53,7 @@ export function newCredential(form: {
  */
 @Component({
   selector: 'tp-credentials',
-  imports: [ReactiveFormsModule, Alert, PageMessages, ConfirmButton, EmptyState, FieldError],
+  imports: [ReactiveFormsModule, Alert, PageMessages, ConfirmButton, EmptyState, FieldError, Loading],
   template: `
     <h1 class="mb-2 text-2xl font-semibold">Provider credentials</h1>
     <p class="mb-6 max-w-3xl text-sm text-slate-600 dark:text-slate-300">
@@ -149,7 +150,7 @@ export function newCredential(form: {
     }
     <tp-page-messages [notice]="notice()" [error]="error()" />
     @if (credentials() === null) {
-      <p role="status" class="text-sm text-slate-500">Loading credentials…</p>
+      <tp-loading>Loading credentials…</tp-loading>
     } @else if (credentials()!.length === 0) {
       <tp-empty-state>
         This tenant has no provider credentials: its calls use the providers the installation shares.

@@ -5,6 +5,7 @@ import { catchError, firstValueFrom, of, switchMap } from 'rxjs';
 
 import { apiErrorMessage } from '../../api/errors';
 import { Access } from '../../core/permissions';
+import { Loading } from '../../shared/loading';
 import { PageMessages } from '../../shared/page-messages';
 import { EmptyState } from '../../shared/empty-state';
 import {
@@ -27,7 +28,7 @@ const PAGE_SIZE = 50;
 /** Findings of the async detectors: confirm (a real violation) or dismiss (a false positive), with a note. */
 @Component({
   selector: 'tp-reviews',
-  imports: [ReactiveFormsModule, PageMessages, EmptyState, PagerNav],
+  imports: [ReactiveFormsModule, PageMessages, EmptyState, PagerNav, Loading],
   template: `
     <div class="mb-4 flex flex-wrap items-end gap-4">
       <div class="w-56">
@@ -47,7 +48,7 @@ const PAGE_SIZE = 50;
     </div>
     <tp-page-messages [notice]="message()" [error]="error()" />
     @if (reviews() === null) {
-      <p role="status" class="text-sm text-slate-500">Loading the review queue…</p>
+      <tp-loading>Loading the review queue…</tp-loading>
     } @else if (reviews()!.length === 0) {
       <tp-empty-state>
         @if (status() === 'open') {

@@ -4,6 +4,7 @@ import { NonNullableFormBuilder, ReactiveFormsModule, Validators } from '@angula
 import { catchError, of, switchMap } from 'rxjs';
 
 import { apiErrorMessage } from '../../api/errors';
+import { Loading } from '../../shared/loading';
 import { Alert } from '../../shared/alert';
 import { PageMessages } from '../../shared/page-messages';
 import { EmptyState } from '../../shared/empty-state';
@@ -31,7 +32,7 @@ const NAME = /^[a-z][a-z0-9_]{0,63}$/;
 /** The guard's violations, filtered and paged, with the details of one. */
 @Component({
   selector: 'tp-violations',
-  imports: [ReactiveFormsModule, Alert, PageMessages, EmptyState, PagerNav],
+  imports: [ReactiveFormsModule, Alert, PageMessages, EmptyState, PagerNav, Loading],
   template: `
     <form
       [formGroup]="form"
@@ -95,7 +96,7 @@ const NAME = /^[a-z][a-z0-9_]{0,63}$/;
     }
     <tp-page-messages [error]="error()" />
     @if (violations() === null) {
-      <p role="status" class="text-sm text-slate-500">Loading violations…</p>
+      <tp-loading>Loading violations…</tp-loading>
     } @else if (violations()!.length === 0) {
       <tp-empty-state>
         No violations match these filters. The guard records one each time the tenant's policy blocks, redacts

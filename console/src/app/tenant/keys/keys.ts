@@ -3,6 +3,7 @@ import { NonNullableFormBuilder, ReactiveFormsModule, Validators } from '@angula
 import { firstValueFrom } from 'rxjs';
 
 import { apiErrorMessage } from '../../api/errors';
+import { Loading } from '../../shared/loading';
 import { PageMessages } from '../../shared/page-messages';
 import { ConfirmButton } from '../../shared/confirm-button';
 import { CopyButton } from '../../shared/copy-button';
@@ -12,7 +13,7 @@ import { CreatedKey, Key, KeysApi } from './keys-api';
 
 @Component({
   selector: 'tp-keys',
-  imports: [ReactiveFormsModule, PageMessages, ConfirmButton, CopyButton],
+  imports: [ReactiveFormsModule, PageMessages, ConfirmButton, CopyButton, Loading],
   template: `
     <h1 class="mb-6 text-2xl font-semibold">Keys</h1>
     @if (access.can('keys:write')) {
@@ -67,7 +68,7 @@ import { CreatedKey, Key, KeysApi } from './keys-api';
     }
     <tp-page-messages [error]="error()" />
     @if (keys() === null) {
-      <p role="status" class="text-sm text-slate-500">Loading keys…</p>
+      <tp-loading>Loading keys…</tp-loading>
     } @else if (keys()!.length === 0) {
       <p class="rounded-lg border border-dashed border-slate-300 p-6 text-sm dark:border-slate-700">
         This tenant has no keys yet.

@@ -4,6 +4,7 @@ import { firstValueFrom } from 'rxjs';
 
 import { apiErrorMessage } from '../../api/errors';
 import { Access } from '../../core/permissions';
+import { Loading } from '../../shared/loading';
 import { PageMessages } from '../../shared/page-messages';
 import { ConfirmButton } from '../../shared/confirm-button';
 import { EmptyState } from '../../shared/empty-state';
@@ -25,7 +26,7 @@ const ROLES: readonly Role[] = ['owner', 'admin', 'member', 'auditor'];
 /** Who belongs to the tenant and with which role; who is invited. Owners and admins change them. */
 @Component({
   selector: 'tp-members',
-  imports: [ReactiveFormsModule, PageMessages, ConfirmButton, EmptyState],
+  imports: [ReactiveFormsModule, PageMessages, ConfirmButton, EmptyState, Loading],
   template: `
     <h1 class="mb-6 text-2xl font-semibold">Members</h1>
     @if (access.can('members:write')) {
@@ -71,7 +72,7 @@ const ROLES: readonly Role[] = ['owner', 'admin', 'member', 'auditor'];
     <section aria-labelledby="member-list" class="mb-8">
       <h2 id="member-list" class="mb-3 text-lg font-semibold">People in this tenant</h2>
       @if (members() === null) {
-        <p role="status" class="text-sm text-slate-500">Loading members…</p>
+        <tp-loading>Loading members…</tp-loading>
       } @else {
         <div [class]="s.frame">
           <table [class]="s.table">
@@ -132,7 +133,7 @@ const ROLES: readonly Role[] = ['owner', 'admin', 'member', 'auditor'];
     <section aria-labelledby="invitation-list">
       <h2 id="invitation-list" class="mb-3 text-lg font-semibold">Invitations</h2>
       @if (invitations() === null) {
-        <p role="status" class="text-sm text-slate-500">Loading invitations…</p>
+        <tp-loading>Loading invitations…</tp-loading>
       } @else if (invitations()!.length === 0) {
         <tp-empty-state>
           No invitations yet.

@@ -6,6 +6,7 @@ import { firstValueFrom } from 'rxjs';
 import { apiErrorMessage } from '../../api/errors';
 import { FormErrors, formErrors } from '../../api/field-errors';
 import { Access } from '../../core/permissions';
+import { Loading } from '../../shared/loading';
 import { Alert } from '../../shared/alert';
 import { PageMessages } from '../../shared/page-messages';
 import { ConfirmButton } from '../../shared/confirm-button';
@@ -38,7 +39,16 @@ const MAX_TARGETS = 10;
 /** Model routes: the aliases clients send as `model`, each tried on its targets in order. */
 @Component({
   selector: 'tp-routes',
-  imports: [ReactiveFormsModule, RouterLink, Alert, PageMessages, ConfirmButton, EmptyState, FieldError],
+  imports: [
+    ReactiveFormsModule,
+    RouterLink,
+    Alert,
+    PageMessages,
+    ConfirmButton,
+    EmptyState,
+    FieldError,
+    Loading,
+  ],
   template: `
     <h1 class="mb-2 text-2xl font-semibold">Routes</h1>
     <p class="mb-6 max-w-3xl text-sm text-slate-600 dark:text-slate-300">
@@ -182,7 +192,7 @@ const MAX_TARGETS = 10;
     }
     <tp-page-messages [notice]="notice()" [error]="error()" />
     @if (routes() === null) {
-      <p role="status" class="text-sm text-slate-500">Loading routes…</p>
+      <tp-loading>Loading routes…</tp-loading>
     } @else if (routes()!.length === 0) {
       <tp-empty-state>
         This tenant has no routes of its own: its keys reach the models the installation configures.

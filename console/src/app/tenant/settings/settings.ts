@@ -6,6 +6,7 @@ import { apiErrorMessage } from '../../api/errors';
 import { FormErrors, formErrors } from '../../api/field-errors';
 import { Access } from '../../core/permissions';
 import { Session } from '../../core/session';
+import { Loading } from '../../shared/loading';
 import { Alert } from '../../shared/alert';
 import { PageMessages } from '../../shared/page-messages';
 import { ConfirmButton } from '../../shared/confirm-button';
@@ -30,7 +31,7 @@ const CARD = 'mb-8 rounded-lg border border-slate-200 bg-white p-4 dark:border-s
 /** The tenant's settings: region pinning, feature flags (rules per tenant) and free-form settings. */
 @Component({
   selector: 'tp-settings',
-  imports: [ReactiveFormsModule, Alert, PageMessages, ConfirmButton, EmptyState, FieldError],
+  imports: [ReactiveFormsModule, Alert, PageMessages, ConfirmButton, EmptyState, FieldError, Loading],
   template: `
     <h1 class="mb-6 text-2xl font-semibold">Settings</h1>
     <tp-page-messages [notice]="notice()" [error]="error()" />
@@ -81,7 +82,7 @@ const CARD = 'mb-8 rounded-lg border border-slate-200 bg-white p-4 dark:border-s
         hashing of the key id, so a key keeps its answer as the share grows.
       </p>
       @if (flags() === null) {
-        <p role="status" class="text-sm text-slate-500">Loading flags…</p>
+        <tp-loading>Loading flags…</tp-loading>
       } @else if (flags()!.length === 0) {
         <tp-empty-state>This installation defines no feature flags.</tp-empty-state>
       } @else {

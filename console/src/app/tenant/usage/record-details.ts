@@ -15,6 +15,7 @@ import { catchError, concatMap, map, of, switchMap, take, takeWhile, timer } fro
 
 import { apiErrorMessage } from '../../api/errors';
 import { Access } from '../../core/permissions';
+import { Loading } from '../../shared/loading';
 import { Alert } from '../../shared/alert';
 import { SECONDARY_BUTTON } from '../../shared/form-styles';
 import { formatUtc } from '../../shared/time-range';
@@ -29,7 +30,7 @@ const EVENT_POLLS = 10;
 /** One request: what it was and how it went, the guard's findings on it and its audit event. */
 @Component({
   selector: 'tp-record-details',
-  imports: [Alert],
+  imports: [Alert, Loading],
   template: `
     <section
       aria-labelledby="record-heading"
@@ -55,7 +56,7 @@ const EVENT_POLLS = 10;
       } @else if (error()) {
         <tp-alert>{{ error() }}</tp-alert>
       } @else if (violations() === null) {
-        <p role="status" class="text-sm text-slate-500">Loading findings…</p>
+        <tp-loading>Loading findings…</tp-loading>
       } @else if (violations()!.length === 0) {
         <p class="text-sm">The guard found nothing on this request.</p>
       } @else {

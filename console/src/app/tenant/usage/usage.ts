@@ -6,6 +6,7 @@ import { Observable, catchError, combineLatest, firstValueFrom, forkJoin, of, sw
 
 import { apiErrorMessage } from '../../api/errors';
 import { Access } from '../../core/permissions';
+import { Loading } from '../../shared/loading';
 import { Alert } from '../../shared/alert';
 import { PageMessages } from '../../shared/page-messages';
 import { EmptyState } from '../../shared/empty-state';
@@ -51,6 +52,7 @@ const CHART = { width: 720, height: 120 };
     StatCard,
     RecordDetails,
     PagerNav,
+    Loading,
   ],
   template: `
     <h1 class="mb-6 text-2xl font-semibold">Usage</h1>
@@ -172,7 +174,7 @@ const CHART = { width: 720, height: 120 };
           </details>
         }
       } @else if (!error()) {
-        <p role="status" class="text-sm text-slate-500">Loading usage…</p>
+        <tp-loading>Loading usage…</tp-loading>
       }
     </section>
 
@@ -244,7 +246,7 @@ const CHART = { width: 720, height: 120 };
         </div>
       }
       @if (records() === null) {
-        <p role="status" class="text-sm text-slate-500">Loading records…</p>
+        <tp-loading>Loading records…</tp-loading>
       } @else if (records()!.length === 0) {
         <tp-empty-state>
           No request records match these filters. Send a request to the gateway's

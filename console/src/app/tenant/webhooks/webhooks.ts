@@ -4,6 +4,7 @@ import { firstValueFrom } from 'rxjs';
 
 import { apiErrorMessage } from '../../api/errors';
 import { Access } from '../../core/permissions';
+import { Loading } from '../../shared/loading';
 import { PageMessages } from '../../shared/page-messages';
 import { ConfirmButton } from '../../shared/confirm-button';
 import { CopyButton } from '../../shared/copy-button';
@@ -32,7 +33,7 @@ export function chosenTopics(ticked: readonly boolean[]): Topic[] {
  */
 @Component({
   selector: 'tp-webhooks',
-  imports: [ReactiveFormsModule, PageMessages, ConfirmButton, CopyButton, Deliveries, EmptyState],
+  imports: [ReactiveFormsModule, PageMessages, ConfirmButton, CopyButton, Deliveries, EmptyState, Loading],
   template: `
     <h1 class="mb-6 text-2xl font-semibold">Webhooks</h1>
     <tp-page-messages [notice]="message()" [error]="error()" />
@@ -106,7 +107,7 @@ export function chosenTopics(ticked: readonly boolean[]): Topic[] {
     <section aria-labelledby="subscriptions" class="mb-8">
       <h2 id="subscriptions" class="mb-3 text-lg font-semibold">Subscriptions</h2>
       @if (webhooks() === null) {
-        <p role="status" class="text-sm text-slate-500">Loading the subscriptions…</p>
+        <tp-loading>Loading the subscriptions…</tp-loading>
       } @else if (webhooks()!.length === 0) {
         <tp-empty-state>
           No URL receives this tenant's events yet.

@@ -11,6 +11,7 @@ import { firstValueFrom } from 'rxjs';
 
 import { apiErrorCode, apiErrorMessage } from '../../../api/errors';
 import { Access } from '../../../core/permissions';
+import { Loading } from '../../../shared/loading';
 import { PageMessages } from '../../../shared/page-messages';
 import { formatUtc } from '../../../shared/time-range';
 import { MembersApi } from '../../members/members-api';
@@ -29,7 +30,7 @@ type Json = Record<string, unknown>;
  */
 @Component({
   selector: 'tp-policy',
-  imports: [PageMessages, PolicyEditor, PolicyTry, PolicyVersions, PolicyView],
+  imports: [PageMessages, PolicyEditor, PolicyTry, PolicyVersions, PolicyView, Loading],
   template: `
     <tp-page-messages [notice]="message()" [error]="error()" />
     @if (active(); as current) {
@@ -65,7 +66,7 @@ type Json = Record<string, unknown>;
         </p>
       }
     } @else if (!error()) {
-      <p role="status" class="text-sm text-slate-500">Loading the policy…</p>
+      <tp-loading>Loading the policy…</tp-loading>
     }
 
     <section aria-labelledby="policy-versions" class="mb-8">
