@@ -21,20 +21,17 @@ import {
 import { Pager } from '../../shared/pager';
 import { PagerNav } from '../../shared/pager-nav';
 import { formatUtc } from '../../shared/time-range';
+import { Panel } from '../../shared/panel';
 import { createdMessage, tenantBody } from './tenant-form';
 import { Plan, Tenant, TenantsApi } from './tenants-api';
 
 /** The installation's tenants: create one with its owner's invitation, suspend or resume, set its plan. */
 @Component({
   selector: 'tp-admin-tenants',
-  imports: [ReactiveFormsModule, PageMessages, ConfirmButton, EmptyState, PagerNav, Loading],
+  imports: [ReactiveFormsModule, PageMessages, ConfirmButton, EmptyState, PagerNav, Loading, Panel],
   template: `
     <h1 class="mb-6 text-2xl font-semibold">Tenants</h1>
-    <section
-      aria-labelledby="create-tenant"
-      class="mb-8 rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900"
-    >
-      <h2 id="create-tenant" class="mb-3 text-lg font-semibold">Create a tenant</h2>
+    <tp-panel headingId="create-tenant" heading="Create a tenant">
       <form [formGroup]="form" (ngSubmit)="create()" class="grid gap-4 sm:grid-cols-2 lg:grid-cols-3">
         <div>
           <label for="tenant-slug" [class]="s.label">Slug</label>
@@ -87,7 +84,7 @@ import { Plan, Tenant, TenantsApi } from './tenants-api';
           <button type="submit" [disabled]="busy()" [class]="s.button">Create tenant</button>
         </div>
       </form>
-    </section>
+    </tp-panel>
 
     <tp-page-messages [notice]="message()" [error]="error()" />
 

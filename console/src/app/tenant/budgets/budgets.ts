@@ -14,6 +14,7 @@ import { EmptyState } from '../../shared/empty-state';
 import { FieldError } from '../../shared/field-error';
 import { INPUT, LABEL, PRIMARY_BUTTON, SECONDARY_BUTTON, SELECT } from '../../shared/form-styles';
 import { formatUtc } from '../../shared/time-range';
+import { Panel } from '../../shared/panel';
 import { Key, KeysApi } from '../keys/keys-api';
 import { Standing, formatAmount, parseThresholds, standing } from './budget-status';
 import { Budget, BudgetStatus, BudgetsApi, NewBudget } from './budgets-api';
@@ -30,7 +31,7 @@ interface Row {
 /** Budgets: each one's spend against its limit in the current period, its alerts, and the controls. */
 @Component({
   selector: 'tp-budgets',
-  imports: [ReactiveFormsModule, Alert, PageMessages, ConfirmButton, EmptyState, FieldError, Loading],
+  imports: [ReactiveFormsModule, Alert, PageMessages, ConfirmButton, EmptyState, FieldError, Loading, Panel],
   template: `
     <div class="mb-6 flex flex-wrap items-end justify-between gap-4">
       <div>
@@ -43,11 +44,7 @@ interface Row {
       <button type="button" (click)="load()" [class]="styles.secondary">Refresh</button>
     </div>
     @if (access.can('budgets:write')) {
-      <section
-        aria-labelledby="new-budget"
-        class="mb-8 rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900"
-      >
-        <h2 id="new-budget" class="mb-3 text-lg font-semibold">Add a budget</h2>
+      <tp-panel headingId="new-budget" heading="Add a budget">
         <form [formGroup]="form" (ngSubmit)="create()" class="grid gap-4 md:grid-cols-4">
           <div>
             <label for="budget-name" [class]="styles.label">Name</label>
@@ -140,7 +137,7 @@ interface Row {
             <button type="submit" [disabled]="busy()" [class]="styles.button">Add budget</button>
           </div>
         </form>
-      </section>
+      </tp-panel>
     }
     <tp-page-messages [notice]="notice()" [error]="error()" />
     @if (rows() === null) {

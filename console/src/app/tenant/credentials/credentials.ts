@@ -23,6 +23,7 @@ import {
   THEAD,
 } from '../../shared/form-styles';
 import { formatUtc } from '../../shared/time-range';
+import { Panel } from '../../shared/panel';
 import { Credential, CredentialsApi, NewCredential, PROVIDER_TYPES, ProviderType } from './credentials-api';
 
 const FIELDS = ['name', 'type', 'base_url', 'api_key', 'api_version', 'region'];
@@ -53,7 +54,7 @@ export function newCredential(form: {
  */
 @Component({
   selector: 'tp-credentials',
-  imports: [ReactiveFormsModule, Alert, PageMessages, ConfirmButton, EmptyState, FieldError, Loading],
+  imports: [ReactiveFormsModule, Alert, PageMessages, ConfirmButton, EmptyState, FieldError, Loading, Panel],
   template: `
     <h1 class="mb-2 text-2xl font-semibold">Provider credentials</h1>
     <p class="mb-6 max-w-3xl text-sm text-slate-600 dark:text-slate-300">
@@ -61,11 +62,7 @@ export function newCredential(form: {
       under the installation's master key and never shown again, here or through the API.
     </p>
     @if (access.can('credentials:write')) {
-      <section
-        aria-labelledby="new-credential"
-        class="mb-8 rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900"
-      >
-        <h2 id="new-credential" class="mb-3 text-lg font-semibold">Add a credential</h2>
+      <tp-panel headingId="new-credential" heading="Add a credential">
         <form [formGroup]="form" (ngSubmit)="create()" class="grid gap-4 md:grid-cols-3">
           <div>
             <label for="cred-name" [class]="styles.label">Name</label>
@@ -146,7 +143,7 @@ export function newCredential(form: {
             <button type="submit" [disabled]="busy()" [class]="styles.button">Add credential</button>
           </div>
         </form>
-      </section>
+      </tp-panel>
     }
     <tp-page-messages [notice]="notice()" [error]="error()" />
     @if (credentials() === null) {

@@ -8,20 +8,17 @@ import { PageMessages } from '../../shared/page-messages';
 import { ConfirmButton } from '../../shared/confirm-button';
 import { CopyButton } from '../../shared/copy-button';
 import { INPUT, LABEL, PRIMARY_BUTTON } from '../../shared/form-styles';
+import { Panel } from '../../shared/panel';
 import { Access } from '../../core/permissions';
 import { CreatedKey, Key, KeysApi } from './keys-api';
 
 @Component({
   selector: 'tp-keys',
-  imports: [ReactiveFormsModule, PageMessages, ConfirmButton, CopyButton, Loading],
+  imports: [ReactiveFormsModule, PageMessages, ConfirmButton, CopyButton, Loading, Panel],
   template: `
     <h1 class="mb-6 text-2xl font-semibold">Keys</h1>
     @if (access.can('keys:write')) {
-      <section
-        aria-labelledby="new-key"
-        class="mb-8 rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900"
-      >
-        <h2 id="new-key" class="mb-3 text-lg font-semibold">Create a key</h2>
+      <tp-panel headingId="new-key" heading="Create a key">
         <form [formGroup]="form" (ngSubmit)="create()" class="flex flex-wrap items-end gap-4">
           <div class="min-w-64 flex-1">
             <label for="key-name" [class]="styles.label">Name</label>
@@ -64,7 +61,7 @@ import { CreatedKey, Key, KeysApi } from './keys-api';
             </div>
           </div>
         }
-      </section>
+      </tp-panel>
     }
     <tp-page-messages [error]="error()" />
     @if (keys() === null) {

@@ -19,6 +19,7 @@ import {
   THEAD,
 } from '../../shared/form-styles';
 import { formatUtc } from '../../shared/time-range';
+import { Panel } from '../../shared/panel';
 import { Invitation, Member, MembersApi, Role } from './members-api';
 
 const ROLES: readonly Role[] = ['owner', 'admin', 'member', 'auditor'];
@@ -26,15 +27,11 @@ const ROLES: readonly Role[] = ['owner', 'admin', 'member', 'auditor'];
 /** Who belongs to the tenant and with which role; who is invited. Owners and admins change them. */
 @Component({
   selector: 'tp-members',
-  imports: [ReactiveFormsModule, PageMessages, ConfirmButton, EmptyState, Loading],
+  imports: [ReactiveFormsModule, PageMessages, ConfirmButton, EmptyState, Loading, Panel],
   template: `
     <h1 class="mb-6 text-2xl font-semibold">Members</h1>
     @if (access.can('members:write')) {
-      <section
-        aria-labelledby="invite"
-        class="mb-8 rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900"
-      >
-        <h2 id="invite" class="mb-3 text-lg font-semibold">Invite someone</h2>
+      <tp-panel headingId="invite" heading="Invite someone">
         <form [formGroup]="form" (ngSubmit)="invite()" class="flex flex-wrap items-end gap-4">
           <div class="min-w-64 flex-1">
             <label for="invite-email" [class]="s.label">E-mail address</label>
@@ -61,7 +58,7 @@ const ROLES: readonly Role[] = ['owner', 'admin', 'member', 'auditor'];
           The invitation link is e-mailed; it works once, until the date shown under Expires. Only owners
           invite owners.
         </p>
-      </section>
+      </tp-panel>
     } @else {
       <p class="mb-6 text-sm">
         Your role ({{ access.role() ?? 'unknown' }}) reads the members; an owner or admin changes them.

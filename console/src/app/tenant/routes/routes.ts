@@ -12,6 +12,7 @@ import { PageMessages } from '../../shared/page-messages';
 import { ConfirmButton } from '../../shared/confirm-button';
 import { EmptyState } from '../../shared/empty-state';
 import { FieldError } from '../../shared/field-error';
+import { Panel } from '../../shared/panel';
 import {
   INPUT,
   LABEL,
@@ -48,6 +49,7 @@ const MAX_TARGETS = 10;
     EmptyState,
     FieldError,
     Loading,
+    Panel,
   ],
   template: `
     <h1 class="mb-2 text-2xl font-semibold">Routes</h1>
@@ -58,13 +60,10 @@ const MAX_TARGETS = 10;
       provider the installation shares. A tenant route shadows an installation alias of the same name.
     </p>
     @if (access.can('routes:write')) {
-      <section
-        aria-labelledby="route-form-title"
-        class="mb-8 rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900"
+      <tp-panel
+        headingId="route-form-title"
+        [heading]="editing() ? 'Edit the route ' + editing()!.alias : 'Add a route'"
       >
-        <h2 id="route-form-title" class="mb-3 text-lg font-semibold">
-          {{ editing() ? 'Edit the route ' + editing()!.alias : 'Add a route' }}
-        </h2>
         <form [formGroup]="form" (ngSubmit)="save()" class="space-y-4">
           <div class="grid gap-4 md:grid-cols-3">
             <div>
@@ -188,7 +187,7 @@ const MAX_TARGETS = 10;
             }
           </div>
         </form>
-      </section>
+      </tp-panel>
     }
     <tp-page-messages [notice]="notice()" [error]="error()" />
     @if (routes() === null) {

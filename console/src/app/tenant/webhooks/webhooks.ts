@@ -9,6 +9,7 @@ import { PageMessages } from '../../shared/page-messages';
 import { ConfirmButton } from '../../shared/confirm-button';
 import { CopyButton } from '../../shared/copy-button';
 import { EmptyState } from '../../shared/empty-state';
+import { Panel } from '../../shared/panel';
 import {
   INPUT,
   LABEL,
@@ -33,16 +34,21 @@ export function chosenTopics(ticked: readonly boolean[]): Topic[] {
  */
 @Component({
   selector: 'tp-webhooks',
-  imports: [ReactiveFormsModule, PageMessages, ConfirmButton, CopyButton, Deliveries, EmptyState, Loading],
+  imports: [
+    ReactiveFormsModule,
+    PageMessages,
+    ConfirmButton,
+    CopyButton,
+    Deliveries,
+    EmptyState,
+    Loading,
+    Panel,
+  ],
   template: `
     <h1 class="mb-6 text-2xl font-semibold">Webhooks</h1>
     <tp-page-messages [notice]="message()" [error]="error()" />
     @if (access.can('webhooks:write')) {
-      <section
-        aria-labelledby="new-webhook"
-        class="mb-8 rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900"
-      >
-        <h2 id="new-webhook" class="mb-3 text-lg font-semibold">Subscribe a URL</h2>
+      <tp-panel headingId="new-webhook" heading="Subscribe a URL">
         <form [formGroup]="form" (ngSubmit)="create()" class="grid gap-4">
           <div>
             <label for="webhook-url" [class]="s.label">URL</label>
@@ -101,7 +107,7 @@ export function chosenTopics(ticked: readonly boolean[]): Topic[] {
             </div>
           </div>
         }
-      </section>
+      </tp-panel>
     }
 
     <section aria-labelledby="subscriptions" class="mb-8">

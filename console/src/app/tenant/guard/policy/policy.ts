@@ -14,6 +14,7 @@ import { Access } from '../../../core/permissions';
 import { Loading } from '../../../shared/loading';
 import { PageMessages } from '../../../shared/page-messages';
 import { formatUtc } from '../../../shared/time-range';
+import { Panel } from '../../../shared/panel';
 import { MembersApi } from '../../members/members-api';
 import { PoliciesApi, PolicyVersion } from '../policies-api';
 import { PolicyEditor } from './policy-editor';
@@ -30,7 +31,7 @@ type Json = Record<string, unknown>;
  */
 @Component({
   selector: 'tp-policy',
-  imports: [PageMessages, PolicyEditor, PolicyTry, PolicyVersions, PolicyView, Loading],
+  imports: [PageMessages, PolicyEditor, PolicyTry, PolicyVersions, PolicyView, Loading, Panel],
   template: `
     <tp-page-messages [notice]="message()" [error]="error()" />
     @if (active(); as current) {
@@ -48,18 +49,14 @@ type Json = Record<string, unknown>;
       </section>
 
       @if (access.can('tenant:write')) {
-        <section
-          aria-labelledby="edit-policy"
-          class="mb-8 rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900"
-        >
-          <h2 id="edit-policy" class="mb-3 text-lg font-semibold">Edit the policy</h2>
+        <tp-panel headingId="edit-policy" heading="Edit the policy">
           <tp-policy-editor
             [document]="$any(current.policy)"
             [problems]="problems()"
             [busy]="busy()"
             (save)="save($event)"
           />
-        </section>
+        </tp-panel>
       } @else {
         <p class="mb-8 text-sm">
           Your role ({{ access.role() ?? 'unknown' }}) reads the policy; an owner or admin changes it.
