@@ -208,3 +208,21 @@ def test_the_installation_policy_is_the_policy_file_or_the_default(tmp_path: Pat
     loaded = installation_policy(GuardConfig(policy_file=str(path)))
     assert loaded.version == 4
     assert loaded.detectors["pii"].input.types["email"].action == "block"
+
+
+async def test_the_built_in_default_names_only_the_detectors_the_installation_runs() -> None:
+    """Its rules for a detector left out of ``guard.detectors`` would fail closed: every call refused."""
+    config = GuardConfig(detectors=["secrets"])
+    policy = installation_policy(config)
+    assert list(policy.detectors) == ["secrets"]
+    assert policy.detectors["secrets"] == default_policy().detectors["secrets"]
+    guard = GuardService(config, default_detectors(config.detectors), policy)
+    request = {"model": "m", "messages": [{"role": "system", "content": "You are a helpful assistant."}]}
+    request["messages"].append({"role": "user", "content": f"Write to {EMAIL} today"})
+    call = guard.for_call("any-tenant")
+    sent = await call.screen_request(request)
+    assert EMAIL in str(sent) and call.violations == []  # pii is not installed: nothing to redact
+    token = "ghp_" + "Zq8Lw3Rt6Yp1Xv4Bn7Mk2Jh5Gf9Dc0Sa3Ue8"
+    leaked = {"model": "m", "messages": [{"role": "user", "content": f"my token is {token}, keep it"}]}
+    with pytest.raises(PolicyViolation, match="secrets"):  # the installed one keeps its default rules
+        await guard.for_call("any-tenant").screen_request(leaked)

@@ -48,11 +48,15 @@ StoredPolicy = tuple[str, int, dict[str, Any]]  # tenant id, version, the policy
 def installation_policy(config: GuardConfig) -> Policy:
     """The policy of tenants that have none of their own: ``policy_file``, or the built-in default.
 
-    The file is read once per process (like the gateway, which loads it at start-up): a changed
-    file takes effect on restart, on the data plane and the control plane alike.
+    The built-in default names only the detectors the installation runs (``guard.detectors``): its
+    rules for a detector left out would fail closed and refuse every call. A ``policy_file`` is taken
+    as written. The file is read once per process (like the gateway, which loads it at start-up): a
+    changed file takes effect on restart, on the data plane and the control plane alike.
     """
     if config.policy_file is None:
-        return default_policy()
+        policy = default_policy()
+        installed = {name: rules for name, rules in policy.detectors.items() if name in config.detectors}
+        return policy.model_copy(update={"detectors": installed})
     return _policy_file(config.policy_file)
 
 
