@@ -173,9 +173,20 @@ def test_proxy_and_prometheus_know_both_replicas() -> None:
     assert re.search(r"location = /metrics \{\s*return 404;", nginx)
     assert "proxy_buffering off;" in nginx
     prometheus = yaml.safe_load((COMPOSE / "prometheus" / "prometheus.yml").read_text())
-    (job,) = prometheus["scrape_configs"]
-    assert job["authorization"]["credentials_file"] == "/run/secrets/admin_token"
-    assert job["static_configs"][0]["targets"] == [f"{name}:8080" for name in GATEWAYS]
+    gateways, recorder = prometheus["scrape_configs"]
+    for job in (gateways, recorder):
+        assert job["authorization"]["credentials_file"] == "/run/secrets/admin_token"
+    assert gateways["static_configs"][0]["targets"] == [f"{name}:8080" for name in GATEWAYS]
+    assert recorder["static_configs"][0]["targets"] == ["recorder:9465"]
+
+
+def test_the_recorder_serves_its_probe_where_prometheus_and_the_health_check_look(
+    resolved: dict[str, Any],
+) -> None:
+    config = yaml.safe_load((COMPOSE / "trueport.yaml").read_text())
+    assert config["recorder"]["probe_port"] == 9465 and config["recorder"]["probe_host"] == "0.0.0.0"
+    check = resolved["services"]["recorder"]["healthcheck"]
+    assert "http://127.0.0.1:9465/readyz" in " ".join(check["test"])
 
 
 def _exported_series() -> set[str]:
