@@ -183,6 +183,8 @@ def test_an_owner_sets_up_credentials_routes_budgets_settings_and_checks_the_aud
     screenshot(page, "94-audit")
 
     _area(page, "Settings", "Settings")
+    # The loaded regions are written into the field: type only once they are in (no longer "Loading…").
+    expect(page.get_by_text("Not pinned: calls may go to any region.")).to_be_visible()
     regions = page.get_by_label("Allowed regions (comma-separated; blank: not pinned)")
     regions.fill("EU West")
     page.get_by_role("button", name="Save regions").click()
