@@ -250,3 +250,33 @@ async def test_the_scan_api(guarded: Any) -> None:
         assert only == {"findings": [], "flagged": False}
         assert (await http.post("/v1/guard/scan", headers=headers, json={"text": 3})).status_code == 400
         assert (await http.post("/v1/guard/scan", json={"text": "x"})).status_code == 401
+
+
+async def test_an_installation_running_only_the_secrets_detector_serves_ordinary_traffic(
+    tmp_path: Path,
+) -> None:
+    """No tenant policy, ``guard.detectors: [secrets]``: the default policy's rules for the detectors
+    left out must not fail closed (a 503 for every call), and the secrets rules still apply."""
+    from tests.gateway.harness import PROVIDER_KEY, running_gateway
+
+    async with MockProvider(host="127.0.0.1", port=0, api_key=PROVIDER_KEY) as mock:
+        settings = gateway_settings(
+            f"sqlite:///{tmp_path}/t.db", mock.url, guard={"enabled": True, "detectors": ["secrets"]}
+        )
+        async with (
+            running_gateway(settings) as gateway,
+            openai.AsyncOpenAI(base_url=f"{gateway.url}/v1", api_key=gateway.key, max_retries=0) as client,
+        ):
+            history = [
+                {"role": "system", "content": "You are a helpful assistant."},
+                {"role": "user", "content": "Review:\n```python\ndef add(a, b):\n    return a + b\n```"},
+                {"role": "assistant", "content": "It adds two numbers."},
+                {"role": "user", "content": "Mail the summary to jane.doe@example.org, thanks."},
+            ]
+            answer = await client.chat.completions.create(model="oa", messages=history)  # type: ignore[arg-type]
+            assert answer.choices[0].message.content
+            token = "ghp_" + "Zq8Lw3Rt6Yp1Xv4Bn7Mk2Jh5Gf9Dc0Sa3Ue8"
+            with pytest.raises(openai.BadRequestError, match="secrets"):
+                await client.chat.completions.create(
+                    model="oa", messages=[{"role": "user", "content": f"my token is {token}"}]
+                )
